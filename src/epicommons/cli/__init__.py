@@ -1,0 +1,55 @@
+"""The `epicommons` command: parse arguments, call the library, write outputs.
+
+Each command group lives in its own module and is registered here. Errors of type
+`EpicommonsError` become one line on stderr and exit status 2; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from epicommons.errors import EpicommonsError
+
+from . import assist as _assist
+from . import demo as _demo
+from . import hub as _hub
+from . import rt as _rt
+from . import simulate as _simulate
+from . import world as _world
+
+app = typer.Typer(
+    name="epicommons",
+    help="Joint epidemic prevention and control across countries.\n\n"
+    "Example:  epicommons world countries --search korea",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(_world.app, name="world")
+app.command("demo")(_demo.demo)
+app.command("simulate")(_simulate.simulate)
+app.command("rt")(_rt.rt)
+app.command("allocate")(_assist.allocate)
+app.command("repatriate")(_assist.repatriate)
+app.command("serve")(_hub.serve)
+app.add_typer(_hub.app, name="hub")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit status; bad input gives status 2 and a one-line message."""
+    try:
+        app(args=argv, prog_name="epicommons")
+    except EpicommonsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except SystemExit as exc:  # typer/click exit here after --help, usage errors (2) and success
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

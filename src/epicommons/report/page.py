@@ -1,0 +1,102 @@
+"""A self-contained HTML page built from sections: text, inline SVG figures and tables.
+
+Everything is inlined (styles, figures), so a page opens with the network cut. Pages are written
+atomically: to a temporary file beside the target, then renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from epicommons import __version__
+
+
+@dataclass
+class Section:
+    """One titled block of a page; `parts` are rendered in order."""
+
+    title: str
+    parts: list[tuple[str, object]] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """A report page. Add sections, then `write()` or `render()`.
+
+    >>> page = Page("Demo")
+    >>> page.section("Summary").text("One outbreak, three scenarios.")  # doctest: +ELLIPSIS
+    <...>
+    """
+
+    title: str
+    subtitle: str = ""
+    sections: list[Section] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def section(self, title: str) -> _SectionBuilder:
+        sec = Section(title)
+        self.sections.append(sec)
+        return _SectionBuilder(sec)
+
+    def render(self) -> str:
+        env = Environment(
+            loader=PackageLoader("epicommons.report", "templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+        return env.get_template("page.html").render(
+            page=self,
+            version=__version__,
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+
+    def write(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.render())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+
+class _SectionBuilder:
+    """Fluent helper that appends parts to a section."""
+
+    def __init__(self, section: Section) -> None:
+        self._s = section
+
+    def text(self, paragraph: str) -> _SectionBuilder:
+        self._s.parts.append(("text", paragraph))
+        return self
+
+    def figure(self, svg: str, caption: str = "") -> _SectionBuilder:
+        self._s.parts.append(("figure", (Markup(svg), caption)))
+        return self
+
+    def table(
+        self, frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:,.3g}", max_rows: int = 60
+    ) -> _SectionBuilder:
+        shown = frame.head(max_rows)
+        html = shown.to_html(
+            index=False,
+            border=0,
+            classes="data",
+            na_rep="",
+            float_format=lambda v: floatfmt.format(v),
+        )
+        more = len(frame) - len(shown)
+        self._s.parts.append(("table", (Markup(html), caption, more)))
+        return self
