@@ -1,0 +1,128 @@
+"""OD CSV files: a round trip through the reader, and every kind of bad input through the CLI."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from epicommons.cli import main
+from epicommons.world.population import population
+from epicommons.world.sources import load_network, read_od
+
+COUNTRIES = ["FRA", "DEU", "USA", "CAN", "JPN", "BRA", "NGA", "IND"]
+
+
+def _write(
+    path: Path,
+    rows: list[tuple[str, str, str]],
+    header=("origin", "destination", "travellers_per_day"),
+) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(COUNTRIES), st.sampled_from(COUNTRIES)).filter(
+            lambda p: p[0] != p[1]
+        ),
+        st.floats(0.5, 1e5),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_round_trip_keeps_every_flow(tmp_path, flows):
+    path = _write(tmp_path / "od.csv", [(o, d, repr(v)) for (o, d), v in flows.items()])
+    net = read_od(path, balanced=False)
+    assert net.level == "country"
+    got = {
+        (net.nodes[i], net.nodes[j]): v
+        for i, j, v in zip(*net.flows.tocoo().coords, net.flows.tocoo().data, strict=True)
+    }
+    assert got.keys() == flows.keys()
+    assert all(got[k] == pytest.approx(v, rel=1e-12) for k, v in flows.items())
+    even = read_od(path)
+    assert np.allclose(even.inflow(), even.outflow())
+    assert even.total_travellers == pytest.approx(sum(flows.values()), rel=1e-12)
+    assert [even.population[even.index(c)] for c in even.nodes] == [
+        population(c, 2020) for c in even.nodes
+    ]
+
+
+def test_airport_level_is_inferred_and_knows_countries(tmp_path):
+    path = _write(
+        tmp_path / "od.csv", [("JFK", "LHR", "100"), ("lhr", "CDG", "40"), ("SJU", "JFK", "8")]
+    )
+    net = load_network("od", path)
+    assert net.level == "airport"
+    assert dict(zip(net.nodes, net.country, strict=True)) == {
+        "JFK": "USA",
+        "LHR": "GBR",
+        "CDG": "FRA",
+        "SJU": "PRI",
+    }
+    assert net.flows[net.index("LHR"), net.index("JFK")] == 50.0
+    # One airport per country here: each catchment is its whole country.
+    assert net.population[net.index("CDG")] == population("FRA", 2020)
+
+
+def test_repeated_pairs_add_up(tmp_path):
+    path = _write(tmp_path / "od.csv", [("FRA", "DEU", "10"), ("FRA", "DEU", "5")])
+    net = read_od(path, balanced=False)
+    assert net.flows[net.index("FRA"), net.index("DEU")] == 15.0
+
+
+BAD = [
+    ([("FRA", "DEU", "-3")], 2, "travellers_per_day"),
+    ([("FRA", "DEU", "lots")], 2, "travellers_per_day"),
+    ([("FRA", "DEU", "nan")], 2, "travellers_per_day"),
+    ([("FRA", "DEU", "1"), ("FRA", "DEU", "")], 3, "travellers_per_day"),
+    ([("FRA", "DEU", "1"), ("FRA", "", "2")], 3, "destination"),
+    ([("FRA", "DEU", "1"), ("XYZ", "DEU", "2")], 3, "origin"),
+    ([("FRA", "FRA", "1")], 2, "destination"),
+]
+
+
+@pytest.mark.parametrize(("rows", "line", "field"), BAD)
+def test_bad_rows_exit_2_naming_line_and_field(tmp_path, capsys, rows, line, field):
+    path = _write(tmp_path / "od.csv", rows)
+    assert main(["world", "network", "--source", "od", str(path), "--level", "country"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert str(path) in err and f"line {line}" in err and f"field '{field}'" in err
+
+
+def test_unknown_airport_code_exit_2(tmp_path, capsys):
+    path = _write(tmp_path / "od.csv", [("JFK", "LHR", "1"), ("JFK", "QQQ", "2")])
+    assert main(["world", "network", "--source", "od", str(path), "--level", "airport"]) == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "field 'destination'" in err and "QQQ" in err
+
+
+def test_missing_column_and_missing_file_exit_2(tmp_path, capsys):
+    path = _write(tmp_path / "od.csv", [("FRA", "DEU", "1")], header=("origin", "dest", "flow"))
+    assert main(["world", "network", "--source", "od", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 1" in err and "field 'destination'" in err
+    assert main(["world", "network", "--source", "od", str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "none.csv" in err and "not found" in err
+
+
+def test_cli_od_prints_the_network(tmp_path, capsys):
+    path = _write(tmp_path / "od.csv", [("FRA", "DEU", "100"), ("USA", "CAN", "300")])
+    assert main(["world", "network", "--source", "od", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "4 nodes, 4 links, 400 travellers/day" in out
+    assert "United States" in out
