@@ -1,9 +1,110 @@
-"""Placeholder: replaced by the module's owner."""
+"""`epicommons allocate` and `epicommons repatriate`: solve an assistance plan, write tables and text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
-def allocate() -> None:
-    """Not yet available."""
+def _write(out: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
+    """Write every file to a temporary folder first, then move them into `out` (no partial writes)."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".epicommons-", dir=out))
+    written = []
+    try:
+        for name, content in files.items():
+            path = staging / name
+            if isinstance(content, pd.DataFrame):
+                content.to_csv(path, index=False)
+            else:
+                path.write_text(content, encoding="utf-8")
+        for name in files:
+            os.replace(staging / name, out / name)
+            written.append(out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
 
 
-def repatriate() -> None:
-    """Not yet available."""
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=quiet,
+        transient=True,
+    )
+
+
+def allocate(
+    problem: Path = typer.Argument(..., help="Allocation problem TOML (see examples/assist)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the tables and explanation."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
+) -> None:
+    """Allocate scarce supplies or vaccines to members week by week (HiGHS), and explain the plan.
+
+    Writes allocation.csv, members.csv, shadow_prices.csv, comparison.csv and explanation.md.
+
+    Example:  epicommons allocate examples/assist/allocation/problem.toml --out results/alloc
+    """
+    from epicommons.assist.explain import explain
+    from epicommons.assist.problem_file import read_problem
+    from epicommons.assist.solve import solve
+
+    with _progress(quiet) as bar:
+        task = bar.add_task("reading the problem", total=3)
+        spec = read_problem(problem)
+        bar.update(task, description="solving (HiGHS)", advance=1)
+        plan = solve(spec)
+        bar.update(task, description="explaining", advance=1)
+        why = explain(plan)
+    written = _write(
+        out,
+        {
+            "allocation.csv": why.allocation,
+            "members.csv": why.members,
+            "shadow_prices.csv": why.shadow_prices,
+            "comparison.csv": why.comparison,
+            "explanation.md": why.text,
+        },
+    )
+    if not quiet:
+        console = Console()
+        console.print(why.comparison.to_string(index=False))
+        console.print(f"wrote {len(written)} files to {out}")
+
+
+def repatriate(
+    plan: Path = typer.Argument(..., help="Repatriation plan TOML (see examples/assist)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the schedule and explanation."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
+) -> None:
+    """Schedule repatriation flights (MIP, HiGHS): most priority-weighted returns within the limits
+    on expected imported infections and quarantine places.
+
+    Writes schedule.csv, flights.csv, quarantine.csv, remaining.csv and explanation.md.
+
+    Example:  epicommons repatriate examples/assist/repatriation/plan.toml --out results/repat
+    """
+    from epicommons.assist.repatriation import explain_schedule, schedule
+    from epicommons.assist.repatriation_file import read_plan
+
+    with _progress(quiet) as bar:
+        task = bar.add_task("reading the plan", total=3)
+        spec = read_plan(plan)
+        bar.update(task, description="scheduling (HiGHS MIP)", advance=1)
+        result = schedule(spec)
+        bar.update(task, description="explaining", advance=1)
+        tables, text = explain_schedule(result)
+    written = _write(out, {**{f"{k}.csv": v for k, v in tables.items()}, "explanation.md": text})
+    if not quiet:
+        Console().print(text.split("\n## ")[0])
+        Console().print(f"wrote {len(written)} files to {out}")

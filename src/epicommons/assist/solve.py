@@ -1,0 +1,260 @@
+"""Solve an `AllocationProblem` with HiGHS and read the answer back: deliveries, duals, what binds.
+
+LPs go through `scipy.optimize.linprog(method="highs")`, which returns the duals; when minimum lots
+make it a MIP, `scipy.optimize.milp` decides which deliveries happen, and the LP with those on/off
+decisions fixed gives the shadow prices. Infeasible problems are diagnosed by dropping one
+constraint family at a time and by an elastic LP that says which members' floors cannot be met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, milp
+
+from epicommons.errors import InputError
+
+from .lp import LinearProgram, Relax, build
+from .problem import AllocationProblem
+from .rules import need_floors, weekly_floors
+
+TOL = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class Binding:
+    """Which constraints hold a member back (True where the constraint is tight and costly).
+
+    Attributes:
+        need: delivery equals the need (for carry-over items: the backlog is cleared), (M, W, I).
+        item_capacity: delivery stopped by the member's per-item capacity, (M, W, I).
+        total_capacity: the member's handling capacity in that week is full, (M, W).
+        floor: the member gets exactly its fairness guarantee in some week, or its guaranteed
+            share of need over the horizon, (M, I).
+        maxmin: the member is at the smallest share of need met, (M, I).
+        min_lot: no delivery although one would help, because it would be below the minimum lot,
+            (M, W, I).
+    """
+
+    need: np.ndarray
+    item_capacity: np.ndarray
+    total_capacity: np.ndarray
+    floor: np.ndarray
+    maxmin: np.ndarray
+    min_lot: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    """An optimal plan with its explanation data.
+
+    Attributes:
+        problem: the problem solved.
+        delivered: units per member, week and item, earmarked donations included, (M, W, I).
+        objective: weighted unmet need (to minimise) or deaths averted (to maximise).
+        shadow: benefit of one more unit arriving in week w of item i: deaths averted for items
+            with response curves, weighted unmet need removed for the others, (W, I).
+        binding: what binds.
+        min_share: for max-min, the smallest share of need met per item (nan otherwise).
+        solver: how it was solved.
+    """
+
+    problem: AllocationProblem
+    delivered: np.ndarray
+    objective: float
+    shadow: np.ndarray
+    binding: Binding
+    min_share: np.ndarray
+    solver: str
+
+
+def _run(lp: LinearProgram, time_limit: float) -> OptimizeResult:
+    """One HiGHS call: linprog for LPs (duals), milp when semi-continuous variables exist."""
+    a_eq = lp.a_eq if lp.a_eq.shape[0] else None
+    b_eq = lp.b_eq if lp.a_eq.shape[0] else None
+    if lp.integrality is None:
+        return linprog(
+            lp.c,
+            A_ub=lp.a_ub,
+            b_ub=lp.b_ub,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            bounds=np.column_stack([lp.lb, lp.ub]),
+            method="highs",
+            options={"time_limit": time_limit},
+        )
+    constraints = [LinearConstraint(lp.a_ub, -np.inf, lp.b_ub)]
+    if a_eq is not None:
+        constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
+    return milp(
+        lp.c,
+        integrality=lp.integrality,
+        bounds=Bounds(lp.lb, lp.ub),
+        constraints=constraints,
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
+    )
+
+
+def _feasible(lp: LinearProgram, time_limit: float) -> bool:
+    return _run(lp, time_limit).status == 0
+
+
+def solve(problem: AllocationProblem, time_limit: float = 60.0) -> Allocation:
+    """Optimal allocation of `problem`; raises InputError naming the conflicting constraints."""
+    m, weeks, n = problem.shape
+    min_share = np.full(n, np.nan)
+    solver = "HiGHS (scipy.optimize.linprog, method='highs')"
+    fixed_t = None
+    if problem.fairness.rule == "max_min":
+        first = build(problem, stage="maxmin")
+        res = _run(first, time_limit)
+        if res.status != 0:
+            raise diagnose(problem, time_limit)
+        fixed_t = res.x[first.blocks["t"]]
+        min_share[first.index["t_items"]] = fixed_t
+    lp = build(problem)
+    if fixed_t is not None:
+        lp.lb[lp.blocks["t"]] = np.maximum(fixed_t - 1e-7, 0.0)
+    res = _run(lp, time_limit)
+    if res.status == 2:
+        raise diagnose(problem, time_limit)
+    if res.status != 0 or res.x is None:
+        raise InputError(f"the solver stopped without a plan: {res.message}", source=problem.source)
+    skipped = np.zeros((m, weeks, n), dtype=bool)
+    if lp.integrality is not None:  # fix the MIP's on/off decisions, re-solve the LP for duals
+        solver = "HiGHS MIP (scipy.optimize.milp) with duals from the LP at the MIP's decisions"
+        x = res.x[lp.blocks["x"]]
+        semi = lp.integrality[lp.blocks["x"]] == 2
+        off = semi & (x <= lp.lb[lp.blocks["x"]] * 0.5)
+        skipped = (off & (lp.ub[lp.blocks["x"]] > 0)).reshape(m, weeks, n)
+        lp.ub[lp.blocks["x"]][off] = 0.0
+        lp.lb[lp.blocks["x"]][off] = 0.0
+        lp.integrality = None
+        res = _run(lp, time_limit)
+        if res.status != 0:
+            raise InputError(
+                f"the solver stopped without duals: {res.message}", source=problem.source
+            )
+    return _read(problem, lp, res, min_share, skipped, solver)
+
+
+def _read(
+    problem: AllocationProblem,
+    lp: LinearProgram,
+    res: OptimizeResult,
+    min_share: np.ndarray,
+    skipped: np.ndarray,
+    solver: str,
+) -> Allocation:
+    """Unscale the solution and turn duals into shadow prices and binding flags."""
+    pooled = problem.pooled()
+    m, weeks, n = problem.shape
+    s = lp.scale
+    x = res.x[lp.blocks["x"]].reshape(m, weeks, n)
+    x = np.maximum(x, 0.0)
+    delivered = x * s + pooled.earmark_delivered
+    duals = res.ineqlin.marginals
+    supply_dual = duals[lp.rows["supply"]].reshape(weeks, n)
+    shadow = np.maximum(-supply_dual * lp.item_objective_scale[None, :] / s[None, :], 0.0)
+    if problem.objective == "deaths_averted":
+        z = res.x[lp.blocks["z"]]
+        slopes = np.concatenate([c.segments()[1] for c in problem.curves]) if len(z) else z
+        item_of = (
+            np.concatenate(
+                [
+                    np.full(len(c.segments()[0]), problem.item_names.index(c.item))
+                    for c in problem.curves
+                ]
+            )
+            if len(z)
+            else np.zeros(0, int)
+        )
+        objective = float(np.sum(slopes * z * s[item_of]))
+    else:
+        objective = lp.objective_constant + float(res.fun) * lp.objective_scale
+    carry = problem.item_array("carry_over")
+    need_t = pooled.need / s
+    cum_x = np.cumsum(x, axis=1)
+    cum_need = np.cumsum(need_t, axis=1)
+    at_need = np.where(carry[None, None, :], cum_x >= cum_need - TOL, x >= need_t - TOL)
+    at_need &= pooled.need > 0
+    cap_t = pooled.item_capacity / s
+    item_cap = (cap_t < need_t - TOL) & (x >= cap_t - TOL) & ~at_need
+    upper = np.abs(res.upper.marginals[lp.blocks["x"]].reshape(m, weeks, n)) > TOL
+    item_cap &= upper | (cap_t <= TOL)
+    total_cap = np.zeros((m, weeks), dtype=bool)
+    tm, tw = lp.index["total_capacity"]
+    if len(tm):
+        total_cap[tm, tw] = np.abs(duals[lp.rows["total_capacity"]]) > TOL
+    total_cap |= (pooled.total_capacity <= 0) & (pooled.need.sum(axis=2) > 0)
+    lower = np.abs(res.lower.marginals[lp.blocks["x"]].reshape(m, weeks, n)) > TOL
+    floor = np.any(lower & (weekly_floors(problem) > 0), axis=1)
+    fm, fi = lp.index["floor"]
+    if len(fm):
+        floor[fm, fi] |= np.abs(duals[lp.rows["floor"]]) > TOL
+    maxmin = np.zeros((m, n), dtype=bool)
+    mm, mi = lp.index["maxmin"]
+    if len(mm):
+        maxmin[mm, mi] = np.abs(duals[lp.rows["maxmin"]]) > TOL
+    lot = skipped & upper & (pooled.need > 0)  # delivering would help, but not a full lot
+    binding = Binding(at_need, item_cap, total_cap, floor, maxmin, lot)
+    return Allocation(problem, delivered, objective, shadow, binding, min_share, solver)
+
+
+FAMILIES = {
+    "weekly_floors": "the fairness rule's weekly guarantees (fairness.rule)",
+    "capacity": "delivery capacity ({capacity})",
+    "supply": "stock and arrivals (items.*.initial_stock, {arrivals})",
+    "shelf_life": "shelf life (items.*.shelf_life_weeks)",
+    "min_lot": "minimum lots (items.*.min_lot)",
+}
+
+
+def diagnose(problem: AllocationProblem, time_limit: float = 60.0) -> InputError:
+    """Say which constraint families conflict with the guaranteed share of need, and for whom.
+
+    The fairness rule's weekly guarantees come from a feasible weekly rule, so a conflict always
+    involves `fairness.min_need_share`; the smallest sets of other families whose removal makes
+    the problem feasible are named, and an elastic LP names the members whose guarantee falls short.
+    """
+    tables = {"capacity": "capacity table", "arrivals": "arrivals table", **problem.tables}
+    culprits: list[str] = []
+    for size in range(1, len(FAMILIES) + 1):  # the smallest sets of families to blame
+        for names in combinations(FAMILIES, size):
+            if _feasible(
+                build(problem, Relax(**dict.fromkeys(names, True), feasibility=True)), time_limit
+            ):
+                texts = [FAMILIES[k].format(**tables) for k in names]
+                culprits.append(
+                    texts[0] if size == 1 else ", ".join(texts[:-1]) + f" and {texts[-1]} together"
+                )
+        if culprits:
+            break
+    elastic = build(problem, Relax(elastic_floors=True, feasibility=True))
+    res = _run(elastic, time_limit)
+    short_text = ""
+    if res.status == 0 and elastic.blocks["elastic"].stop > elastic.blocks["elastic"].start:
+        slack = res.x[elastic.blocks["elastic"]]
+        fm, fi = elastic.index["floor"]
+        s = elastic.scale
+        floor = need_floors(problem)
+        order = np.argsort(-slack * s[fi])
+        listed = [
+            f"{problem.members[fm[k]]} {problem.item_names[fi[k]]} "
+            f"(guaranteed {floor[fm[k], fi[k]]:,.6g}, short {slack[k] * s[fi[k]]:,.6g})"
+            for k in order[:5]
+            if slack[k] > TOL
+        ]
+        more = int(np.sum(slack > TOL)) - len(listed)
+        short_text = "; guarantees that cannot be met: " + ", ".join(listed)
+        short_text += f" and {more} more" if more > 0 else ""
+    what = " or with ".join(culprits) if culprits else "the need itself"
+    share = problem.fairness.min_need_share
+    return InputError(
+        f"no allocation satisfies every constraint: the guaranteed {share:g} of each member's need "
+        f"conflicts with {what}{short_text}",
+        source=problem.source,
+        field="fairness.min_need_share",
+    )
