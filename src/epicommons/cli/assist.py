@@ -6,11 +6,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _write(out: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
@@ -21,10 +24,10 @@ def _write(out: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
     try:
         for name, content in files.items():
             path = staging / name
-            if isinstance(content, pd.DataFrame):
-                content.to_csv(path, index=False)
-            else:
+            if isinstance(content, str):
                 path.write_text(content, encoding="utf-8")
+            else:
+                content.to_csv(path, index=False)
         for name in files:
             os.replace(staging / name, out / name)
             written.append(out / name)

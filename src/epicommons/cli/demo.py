@@ -5,13 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from epicommons.world.countries import registry
-from epicommons.world.population import population_matrix
-from epicommons.world.sources import load_network
-
 
 def world_summary(console: Console, year: int = 2020) -> None:
     """Countries, world population, the built-in network's size and its ten busiest links."""
+    from epicommons.world.countries import registry
+    from epicommons.world.population import population_matrix
+    from epicommons.world.sources import load_network
+
     reg = registry()
     pops = population_matrix(reg.codes, year).sum(axis=1)
     net = load_network("builtin", year=year)

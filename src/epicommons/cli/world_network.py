@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from epicommons.errors import InputError
-from epicommons.world.countries import registry
-from epicommons.world.sources import load_network
 
 
 def network(
@@ -32,6 +29,11 @@ def network(
     """
     if top < 0:
         raise InputError(f"expected a whole number >= 0, got {top}", field="--top")
+    import numpy as np
+
+    from epicommons.world.countries import registry
+    from epicommons.world.sources import load_network
+
     net = load_network(source, path, level, balanced=not raw, year=year)
     gap = np.abs(net.imbalance())
     worst = int(np.argmax(gap)) if net.size else 0
