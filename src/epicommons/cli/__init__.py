@@ -13,8 +13,10 @@ import typer
 from epicommons.errors import EpicommonsError
 
 from . import assist as _assist
+from . import compare as _compare
 from . import demo as _demo
 from . import hub as _hub
+from . import risk as _risk
 from . import rt as _rt
 from . import simulate as _simulate
 from . import world as _world
@@ -35,6 +37,8 @@ app.command("rt")(_rt.rt)
 app.command("allocate")(_assist.allocate)
 app.command("repatriate")(_assist.repatriate)
 app.command("serve")(_hub.serve)
+app.command("risk")(_risk.risk)
+app.command("compare")(_compare.compare)
 app.add_typer(_hub.app, name="hub")
 
 

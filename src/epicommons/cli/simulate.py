@@ -1,5 +1,97 @@
-"""Placeholder: replaced by the module's owner."""
+"""`epicommons simulate`: run a scenario file's ensemble and write its results as Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from epicommons.errors import InputError
 
 
-def simulate() -> None:
-    """Not yet available."""
+def simulate(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file (see examples/scenarios)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the results (created or replaced)."),
+    runs: int | None = typer.Option(None, "--runs", help="Override the scenario's runs."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's random seed."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Simulate a scenario (network, disease, seeds, optional `[[interventions]]` and `groups`)
+    and write summaries per country and node.
+
+    Example:  epicommons simulate examples/scenarios/seir_builtin.toml --out results/seir
+    """
+    from epicommons.model import output, runner
+    from epicommons.policy import compile_interventions
+    from epicommons.policy import load as load_policy_scenario
+
+    loaded = load_policy_scenario(scenario)
+    spec, text = loaded.scenario, loaded.text
+    overrides = {}
+    for name, value in (("runs", runs), ("seed", seed), ("workers", workers)):
+        if value is not None:
+            if value < (0 if name == "seed" else 1):
+                raise InputError(
+                    f"expected a whole number >= {0 if name == 'seed' else 1}, got {value}",
+                    field=f"--{name}",
+                )
+            overrides[name] = value
+    spec = spec.model_copy(update=overrides)
+    output.check_out(out)
+    model, seeds = runner.prepare(spec, scenario.resolve().parent, source=str(scenario))
+    schedule = None
+    if loaded.interventions:
+        schedule = compile_interventions(
+            loaded.interventions,
+            model.network,
+            model.disease,
+            spec.start,
+            spec.days,
+            age_groups=model.ages.groups,
+            groups=loaded.groups,
+            source=str(scenario),
+        )
+    console = Console(stderr=True)
+    total = spec.runs * spec.days
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} run-days"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{spec.name}: {spec.runs} runs", total=total)
+        results = runner.run(
+            spec,
+            model,
+            seeds,
+            scenario_text=text,
+            schedule=schedule,
+            progress=lambda n: bar.advance(task, n),
+        )
+    written = output.write(results, out, text)
+    if quiet:
+        return
+    table = Table(
+        title=f"{spec.name}: {spec.runs} {spec.engine} runs, {spec.days} days "
+        f"(first 15 countries by median arrival)"
+    )
+    for col in ("country", "reached", "median arrival day", "median attack rate"):
+        table.add_column(col, justify="left" if col == "country" else "right")
+    summary = results.country_table().head(15)
+    for row in summary.itertuples():
+        day = (
+            "-"
+            if row.arrival_day_median != row.arrival_day_median
+            else f"{row.arrival_day_median:.0f}"
+        )
+        table.add_row(row.country, f"{row.runs_reached:.0%}", day, f"{row.attack_rate_median:.1%}")
+    Console().print(table)
+    Console().print(f"wrote {len(written)} files to {out}")

@@ -1,0 +1,398 @@
+"""Benchmark of the spread engine, side by side with epydemix 1.5 in the same run.
+
+(a) stochastic SEIR, 5 age groups, 365 days, all countries of the built-in network;
+(b) the same on the OpenFlights airport network: per run on one core, a 100-run ensemble on
+    2 worker processes, and the ensemble's peak memory (all processes);
+(c) one population, 100 runs: epicommons vs epydemix 1.5 (installed by this script in
+    benchmarks/.venv-epydemix); and 200 countries coupled the only way epydemix can (one
+    1,000-group contact matrix) vs epicommons' network of all countries (a).
+
+Times are CPU seconds of the simulating process(es) (`time.process_time`, robust to other users of
+a shared machine) and wall-clock seconds. Writes docs/performance/engine.md.
+
+Usage: .venv/bin/python benchmarks/bench_engine.py [--quick] [--parts abc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from epicommons.model import Seed, build_model, seir, simulate
+from epicommons.model.population import age_structure
+from epicommons.world.network import Network
+from epicommons.world.sources import load_network
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("EPICOMMONS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+VENV = ROOT / "benchmarks" / ".venv-epydemix"
+EDGES = (0, 10, 20, 40, 60)
+DAYS = 365
+R0 = 2.0  # SEIR preset otherwise: latent 1.1 d, infectious 2.5 d (Balcan et al. 2009)
+
+
+def timed(fn):
+    """(result, cpu seconds, wall seconds) of fn()."""
+    c, w = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.process_time() - c, time.perf_counter() - w
+
+
+class PeakMemory:
+    """Peak resident memory of this process plus its children, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tree_rss(self) -> int:
+        me = os.getpid()
+        total = 0
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(d.name) == me or int(stat[1]) == me:
+                    total += int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._tree_rss())
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def model_for(net: Network):
+    return build_model(seir(R0=R0), net, age_structure(net, EDGES, "builtin", 2020))
+
+
+def busiest_country(net: Network) -> str:
+    out = net.outflow()
+    return net.nodes[int(np.argmax(out))]
+
+
+def part_a(runs: int) -> dict:
+    net = load_network("builtin")
+    model = model_for(net)
+    seeds = [Seed(busiest_country(net), 20)]
+    simulate(model, seeds, 5, 1, 0)  # compile / load the numba cache
+    res, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs, 1))
+    reached = float((res.arrival_day >= 0).mean())
+    return {
+        "nodes": net.size,
+        "links": net.n_links,
+        "runs": runs,
+        "cpu_per_run": cpu / runs,
+        "wall_per_run": wall / runs,
+        "reached": reached,
+        "model": model,
+    }
+
+
+def part_b(runs_single: int, runs_ensemble: int) -> dict:
+    net = load_network("openflights", SHARED / "openflights", "airport")
+    model = model_for(net)
+    seeds = [Seed(busiest_country(net), 20)]
+    simulate(model, seeds, 5, 1, 0)
+    _, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs_single, 1))
+    with PeakMemory() as mem:
+        _, ecpu, ewall = timed(lambda: simulate(model, seeds, DAYS, runs_ensemble, 1, workers=2))
+    children = os.times()
+    return {
+        "nodes": net.size,
+        "links": net.n_links,
+        "runs": runs_single,
+        "cpu_per_run": cpu / runs_single,
+        "wall_per_run": wall / runs_single,
+        "ensemble_runs": runs_ensemble,
+        "ensemble_wall": ewall,
+        "ensemble_child_cpu": children.children_user + children.children_system,
+        "peak_bytes": mem.peak,
+    }
+
+
+EPYDEMIX_SCRIPT = r"""
+import json, sys, time
+import numpy as np
+from epydemix.model import EpiModel
+from epydemix.population import Population
+
+spec = json.loads(open(sys.argv[1]).read())
+contacts = np.array(spec["contacts"])
+nk = np.array(spec["population"])
+pop = Population(name="bench")
+pop.add_population(Nk=nk)
+pop.add_contact_matrix(contacts, layer_name="all")
+m = EpiModel(compartments=["S", "E", "I", "R"])
+m.set_population(pop)
+m.add_parameter(parameters_dict={"beta": spec["beta"], "sigma": spec["sigma"],
+                                 "gamma": spec["gamma"]})
+m.add_transition(source="S", target="E", kind="mediated", params=("beta", "I"))
+m.add_transition(source="E", target="I", kind="spontaneous", params="sigma")
+m.add_transition(source="I", target="R", kind="spontaneous", params="gamma")
+seed = np.zeros_like(nk)
+seed[spec["seed_group"]] = spec["seed_count"]
+ic = {"S": nk - seed, "E": seed, "I": np.zeros_like(nk), "R": np.zeros_like(nk)}
+c, w = time.process_time(), time.perf_counter()
+res = m.run_simulations(start_date="2027-01-01", end_date=spec["end"], Nsim=spec["runs"],
+                        initial_conditions_dict=ic, rng=1)
+cpu, wall = time.process_time() - c, time.perf_counter() - w
+r_final = [t.compartments["R_total"][-1] for t in res.trajectories]
+print(json.dumps({"cpu": cpu, "wall": wall, "attack": float(np.mean(r_final) / nk.sum())}))
+"""
+
+
+def epydemix_venv() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    probe = subprocess.run([str(python), "-c", "import epydemix"], capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "epydemix==1.5.*"], check=True)
+    return python
+
+
+def run_epydemix(python: Path, spec: dict) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "spec.json"
+        path.write_text(json.dumps(spec))
+        out = subprocess.run(
+            [str(python), "-c", EPYDEMIX_SCRIPT, str(path)],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def part_c(runs: int, coupled_runs: int, a_model) -> dict:
+    python = epydemix_venv()
+    version = subprocess.run(
+        [str(python), "-c", "import epydemix; print(epydemix.__version__)"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # (c1) one population: Italy's age structure and built-in contacts, 100 runs
+    net = load_network("builtin")
+    i = net.index("ITA")
+    one = Network(
+        ("ITA",), ("ITA",), net.population[[i]], sp.csr_array((1, 1)), "country", "one population"
+    )
+    ages = age_structure(one, EDGES, "builtin", 2020)
+    model = build_model(seir(R0=R0), one, ages)
+    seeds = [Seed("ITA", 20)]
+    simulate(model, seeds, 5, 1, 0)
+    res, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs, 1))
+    p = model.parameters
+    spec = {
+        "contacts": ages.contacts[0].tolist(),
+        "population": np.rint(ages.population[0]).tolist(),
+        "beta": p["beta"],
+        "sigma": p["sigma"],
+        "gamma": p["gamma"],
+        "seed_group": 2,
+        "seed_count": 20,
+        "runs": runs,
+        "end": "2027-12-31",
+    }
+    epy = run_epydemix(python, spec)
+    ours_attack = float(res.infections.sum(axis=1).mean() / ages.population.sum())
+    # (c2) 200 most populous countries coupled through one 1,000-group contact matrix
+    top = np.argsort(-net.population)[:200]
+    amodel = a_model
+    contacts = amodel.ages.per_node_contacts()[top]  # (200, 5, 5)
+    popn = amodel.ages.population[top]  # (200, 5)
+    f = net.flows.toarray()[np.ix_(top, top)]
+    share = f / net.population[top][:, None]  # share of i's people in j on a day
+    np.fill_diagonal(share, 0.0)
+    stay = 1.0 - share.sum(axis=1)
+    big = np.zeros((1000, 1000))
+    for a in range(200):
+        for b in range(200):
+            w = stay[a] if a == b else share[a, b]
+            if w > 0:
+                big[5 * a : 5 * a + 5, 5 * b : 5 * b + 5] = w * contacts[a]
+    spec2 = {
+        "contacts": big.tolist(),
+        "population": np.rint(popn.ravel()).tolist(),
+        "beta": amodel.parameters["beta"],
+        "sigma": p["sigma"],
+        "gamma": p["gamma"],
+        "seed_group": 5 * int(np.flatnonzero(top == net.index("ITA"))[0]) + 2,
+        "seed_count": 20,
+        "runs": coupled_runs,
+        "end": "2027-12-31",
+    }
+    epy2 = run_epydemix(python, spec2)
+    return {
+        "version": version,
+        "runs": runs,
+        "cpu_per_run": cpu / runs,
+        "wall_per_run": wall / runs,
+        "attack": ours_attack,
+        "epy_cpu_per_run": epy["cpu"] / runs,
+        "epy_wall_per_run": epy["wall"] / runs,
+        "epy_attack": epy["attack"],
+        "coupled_runs": coupled_runs,
+        "epy2_cpu_per_run": epy2["cpu"] / coupled_runs,
+        "epy2_wall_per_run": epy2["wall"] / coupled_runs,
+    }
+
+
+def load_average() -> str:
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def report(
+    a: dict | None, b: dict | None, c: dict | None, command: str, load: tuple[str, str]
+) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "## Spread engine (`epicommons.model`)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"numpy {np.__version__}. The CPU is shared with other engineers' jobs: load average "
+        f"(1/5/15 min) was {load[0]} at the start and {load[1]} at the end, so wall-clock times "
+        f"are inflated; CPU seconds of the simulating processes are the fairer figure.",
+        "",
+        f"Workload: stochastic SEIR (R0 {R0}, latent 1.1 d, infectious 2.5 d), 5 age groups "
+        f"{list(EDGES)} with built-in contacts, {DAYS} days, seeded with 20 people in the node with "
+        "the most outbound travellers; daily summaries per country recorded for every run.",
+        "",
+        "| case | target | epicommons CPU s/run | wall s/run | peer | peer CPU s/run | speed-up |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    if a:
+        lines.append(
+            f"| (a) built-in network, {a['nodes']} countries, {a['links']:,} links, "
+            f"{a['runs']} runs | ≤ 0.05 s/run | {a['cpu_per_run']:.3f} | "
+            f"{a['wall_per_run']:.3f} | | | |"
+        )
+    if b:
+        lines.append(
+            f"| (b) OpenFlights airports, {b['nodes']:,} nodes, {b['links']:,} links, "
+            f"{b['runs']} runs, 1 core | ≤ 0.2 s/run | {b['cpu_per_run']:.3f} | "
+            f"{b['wall_per_run']:.3f} | | | |"
+        )
+        lines.append(
+            f"| (b) same, {b['ensemble_runs']}-run ensemble on 2 worker processes | "
+            f"≤ 15 s total, ≤ 2 GB | workers' CPU {b['ensemble_child_cpu']:.1f} s | "
+            f"**{b['ensemble_wall']:.1f} s total**, peak memory "
+            f"{b['peak_bytes'] / 2**30:.2f} GB | | | |"
+        )
+    if c:
+        lines.append(
+            f"| (c) one population (Italy), {c['runs']} runs | ≥ 10× faster | "
+            f"{c['cpu_per_run']:.4f} | {c['wall_per_run']:.4f} | epydemix {c['version']}"
+            f" | {c['epy_cpu_per_run']:.4f} | "
+            f"{c['epy_cpu_per_run'] / c['cpu_per_run']:.0f}× |"
+        )
+        if a:
+            lines.append(
+                f"| (c) 200 countries: epicommons network (a) vs epydemix one 1,000-group "
+                f"matrix ({c['coupled_runs']} runs) | | {a['cpu_per_run']:.3f} | "
+                f"{a['wall_per_run']:.3f} | epydemix {c['version']} | "
+                f"{c['epy2_cpu_per_run']:.2f} | "
+                f"{c['epy2_cpu_per_run'] / a['cpu_per_run']:.0f}× |"
+            )
+        lines += [
+            "",
+            f"Check that both engines simulate the same epidemic in (c): mean attack rate "
+            f"epicommons {c['attack']:.4f}, epydemix {c['epy_attack']:.4f} (same contact "
+            "matrix, population and rates; epydemix run with its default dt = 1 day).",
+        ]
+    lines += [
+        "",
+        "epydemix is installed by the script in `benchmarks/.venv-epydemix` "
+        "(`pip install epydemix==1.5.*`) and run in a subprocess; its import time is "
+        "excluded. The 1,000-group matrix couples country a to b with weight "
+        "(travellers a→b per day / population of a) times a's age contacts, the rest "
+        "staying home: the only coupling epydemix offers. Peak memory sums the resident memory of the parent and both worker processes (pages shared after `fork` are counted in each).",
+    ]
+    lines += [
+        "",
+        "### Where the time goes",
+        "",
+        "Per simulated day and node where infection is present the engine draws one "
+        "binomial per age group and compartment left (15 for SEIR with 5 age groups) plus "
+        "one for the infected travellers, and exchanges the uninfected pools over every "
+        "link (expected flows, rounded exactly). Profiling the airport network at day 100 "
+        "(2,400 of 3,214 nodes infected): "
+        "transitions ≈ 3.1 ms, travel ≈ 1.6 ms per run-day (CPU, loaded machine), i.e. "
+        "~1.3 µs per infected node-day for transitions, of which ~0.35 µs is "
+        "bookkeeping and the rest ~15 binomial draws at 30–100 ns each. A custom sampler "
+        "(exact inversion for means < 25, NumPy's BTPE up to variance 1,000, then the normal "
+        "approximation), inlined helpers and compiled multi-day loops brought the one-population case from "
+        "10 ms to ~1 ms per run; the network cases are bound by the number of exact draws. "
+        "Reaching the 0.05 / 0.2 s targets would need approximate draws at much smaller "
+        "counts (e.g. tau-leaping with normal draws above variance ~25) or sharing draws "
+        "across age groups; both change the stochastic model, so they were not done.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer runs (smoke test)")
+    ap.add_argument("--parts", default="abc")
+    ap.add_argument("--out", default=str(ROOT / "docs" / "performance" / "engine.md"))
+    args = ap.parse_args()
+    q = args.quick
+    load_start = load_average()
+    a = part_a(4 if q else 20) if "a" in args.parts or "c" in args.parts else None
+    if a:
+        print(
+            f"(a) {a['cpu_per_run']:.3f} CPU s/run, {a['wall_per_run']:.3f} wall s/run", flush=True
+        )
+    b = part_b(2 if q else 5, 4 if q else 100) if "b" in args.parts else None
+    if b:
+        print(
+            f"(b) {b['cpu_per_run']:.3f} CPU s/run; ensemble {b['ensemble_wall']:.1f} s, "
+            f"peak {b['peak_bytes'] / 2**30:.2f} GB",
+            flush=True,
+        )
+    c = part_c(10 if q else 100, 1 if q else 2, a["model"]) if "c" in args.parts else None
+    if c:
+        print(
+            f"(c) ours {c['cpu_per_run']:.4f} vs epydemix {c['epy_cpu_per_run']:.4f} CPU s/run;"
+            f" coupled epydemix {c['epy2_cpu_per_run']:.2f} CPU s/run",
+            flush=True,
+        )
+    command = (
+        "PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_engine.py"
+        + (" --quick" if q else "")
+        + ("" if args.parts == "abc" else f" --parts {args.parts}")
+    )
+    text = report(a, b, c, command, (load_start, load_average()))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""Benchmark of the member hub: concurrent clients submitting 200-value reports over HTTP.
+
+Starts `epicommons serve` on a fresh database (SQLite file, and PostgreSQL when a URL is given),
+runs N client threads that each submit reports of new values for their own member, and prints
+and optionally writes values per second and latency percentiles.
+
+    .venv/bin/python benchmarks/bench_hub.py --backend sqlite --backend postgres \
+        --out docs/performance/hub.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from epicommons.hub import admin
+from epicommons.hub.db import open_database
+
+MEMBERS = ("KOR", "JPN", "CHN", "VNM", "THA", "SGP", "MYS", "PHL", "IDN", "LAO", "KHM", "MMR")
+INDICATORS = ("new_cases", "new_deaths", "tests", "hospital_occupancy", "icu_occupancy")
+DEFAULT_PG = "postgresql+psycopg://epicommons:epicommons@127.0.0.1:5432/postgres"
+
+
+def report(start: dt.date, values: int) -> dict:
+    """`values` values over consecutive dates, five indicators a date, all rules satisfied."""
+    days = -(-values // len(INDICATORS))
+    level = {
+        "new_cases": 50,
+        "new_deaths": 2,
+        "tests": 900,
+        "hospital_occupancy": 30,
+        "icu_occupancy": 4,
+    }
+    rows = [
+        {"date": (start + dt.timedelta(days=d)).isoformat(), "indicator": i, "value": level[i] + d}
+        for d in range(days)
+        for i in INDICATORS
+    ]
+    return {"values": rows[:values]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_url(backend: str, folder: Path, pg_url: str) -> tuple[str, str | None]:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite'}", None
+    name = f"ec_hub_bench_{secrets.token_hex(4)}"
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(pg_url).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop(pg_url: str, name: str) -> None:
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def run(
+    backend: str, clients: int, values: int, per_client: int, pg_url: str, paced: float | None
+) -> dict:
+    """One benchmark run; returns the figures.
+
+    Closed loop (`paced` None): each client sends its next report as soon as the last is
+    answered, so the figures are the service's capacity. Paced: the clients together offer
+    `paced` values per second on a fixed schedule, and latency runs from the scheduled time
+    (so a stalled server is not hidden by clients that wait for it).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        url, pg_name = fresh_url(backend, Path(tmp), pg_url)
+        db = open_database(url)
+        admin.init(db)
+        tokens = []
+        for code in MEMBERS[:clients]:
+            admin.add_member(db, code)
+            tokens.append((code, admin.issue_token(db, code, "reporter").token))
+        db.dispose()
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from epicommons.cli import run; run()",
+                "serve",
+                "--db",
+                url,
+                "--port",
+                str(port),
+                "--rate-limit",
+                "1000000",
+            ],
+        )
+        base = f"http://127.0.0.1:{port}/api/v1"
+        try:
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            latencies: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+            barrier = threading.Barrier(clients + 1)
+
+            def client(code: str, token: str) -> None:
+                http = httpx.Client(
+                    base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+                )
+                days = -(-values // len(INDICATORS))
+                http.post(f"/members/{code}/reports", json=report(dt.date(1900, 1, 1), values))
+                bodies = [
+                    report(dt.date(1901, 1, 1) + dt.timedelta(days=n * days), values)
+                    for n in range(per_client)
+                ]
+                interval = clients * values / paced if paced else 0.0
+                barrier.wait()
+                begin = time.perf_counter() + interval * tokens.index((code, token)) / clients
+                for n, body in enumerate(bodies):
+                    t0 = begin + n * interval if paced else time.perf_counter()
+                    time.sleep(max(0.0, t0 - time.perf_counter()))
+                    r = http.post(f"/members/{code}/reports", json=body)
+                    elapsed = time.perf_counter() - t0
+                    ok = r.status_code == 200 and r.json()["importCount"]["imported"] == values
+                    with lock:
+                        latencies.append(elapsed)
+                        if not ok:
+                            errors.append(r.text[:200])
+
+            threads = [threading.Thread(target=client, args=t) for t in tokens]
+            for t in threads:
+                t.start()
+            barrier.wait()
+            t0 = time.perf_counter()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - t0
+        finally:
+            server.terminate()
+            server.wait()
+            if pg_name:
+                drop(pg_url, pg_name)
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {
+        "backend": backend,
+        "mode": f"paced at {paced:,.0f} values/s" if paced else "closed loop (capacity)",
+        "clients": clients,
+        "values": values,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "values_per_s": len(latencies) * values / wall,
+        "p50_ms": q[49] * 1000,
+        "p95_ms": q[94] * 1000,
+        "p99_ms": q[98] * 1000,
+        "wall_s": wall,
+    }
+
+
+def markdown(results: list[dict], command: str, load_before: float) -> str:
+    load = os.getloadavg()
+    lines = [
+        "## Member hub: concurrent report submissions",
+        "",
+        f"{results[0]['clients']} client threads (httpx, one member each) submit reports of "
+        f"{results[0]['values']} new values over HTTP on loopback to one `epicommons serve` "
+        "process (uvicorn, one worker); every request is a full import (validation, rules "
+        "against stored values, insert, submission record, audit row, commit). "
+        "Target: ≥ 5,000 values/s and p95 ≤ 150 ms. *Closed loop*: each client sends its next "
+        "report as soon as the last is answered (capacity; latency is then mostly queueing "
+        "behind the seven other clients). *Paced*: the clients together offer the target rate "
+        "on a fixed schedule and latency counts from the scheduled send time.",
+        "",
+        "| backend | load | requests | errors | values/s | p50 ms | p95 ms | p99 ms | target met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        met = r["values_per_s"] >= 5000 and r["p95_ms"] <= 150 and r["errors"] == 0
+        lines.append(
+            f"| {r['backend']} | {r['mode']} | {r['requests']} | {r['errors']} | {r['values_per_s']:,.0f} | "
+            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
+            f"{'yes' if met else 'no'} |"
+        )
+    lines += [
+        "",
+        f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"Python {platform.python_version()}, shared with other work (1-minute load average "
+        f"{load_before:.1f} at the start, {load[0]:.1f} at the end); clients, server and database share the cores. "
+        "SQLite in WAL mode with synchronous=NORMAL; PostgreSQL 15 from Debian, default settings.",
+        "",
+        "Command:",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--values", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=60, help="reports per client")
+    parser.add_argument("--pg-url", default=os.environ.get("EPICOMMONS_TEST_PG_URL", DEFAULT_PG))
+    parser.add_argument("--out", type=Path, help="write the markdown section here")
+    parser.add_argument(
+        "--paced",
+        type=float,
+        action="append",
+        help="also run with clients offering this many values/s in total (repeatable)",
+    )
+    args = parser.parse_args()
+    results = []
+    load_before = os.getloadavg()[0]
+    runs = [(b, p) for b in args.backend or ["sqlite"] for p in [None, *(args.paced or [])]]
+    for backend, paced in runs:
+        r = run(backend, args.clients, args.values, args.requests, args.pg_url, paced)
+        print(
+            f"{r['backend']:8s} {r['mode']}: {r['requests']} requests, {r['errors']} errors, "
+            f"{r['values_per_s']:,.0f} values/s, p50 {r['p50_ms']:.0f} ms, "
+            f"p95 {r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms"
+        )
+        results.append(r)
+    if args.out:
+        command = "python " + " ".join(["benchmarks/bench_hub.py", *sys.argv[1:]])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(markdown(results, command, load_before))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Administration behind `epicommons hub ...`: initialise, add members, issue and revoke tokens.
+
+Every change is audited with actor ``cli`` in the transaction that makes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from epicommons.errors import InputError
+
+from . import audit
+from .clock import utcnow
+from .db import Database, migrate, require_current
+from .models import Member, Token
+from .tokens import ROLES, new_token, token_hash
+
+ORG_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,11}$")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as shown once to the administrator."""
+
+    id: int
+    member: str
+    role: str
+    token: str
+    expires_at: dt.datetime | None
+
+
+def init(db: Database) -> str:
+    """Create or upgrade the schema; returns the current migration revision."""
+    return migrate(db)
+
+
+def _country(code: str) -> tuple[str, str]:
+    """ISO3 code and name of a country, validated against the world registry."""
+    from epicommons.world.countries import registry
+
+    if not re.fullmatch(r"[A-Za-z]{3}", code):
+        raise InputError(f"expected an ISO 3166-1 alpha-3 code, got {code!r}", field="CODE")
+    country = registry()[code.upper()]  # UnknownCountryError names the closest matches
+    return country.iso3, country.name
+
+
+def add_member(db: Database, code: str, *, organisation: bool = False, name: str = "") -> Member:
+    """Register a country (ISO3) or an international organisation under its own code."""
+    require_current(db)
+    if organisation:
+        code = code.upper()
+        if not ORG_CODE.match(code):
+            raise InputError(
+                f"organisation code {code!r} must be 2-12 capitals, digits, '-' or '_'",
+                field="CODE",
+            )
+        if len(code) == 3 and _is_country(code):
+            raise InputError(f"{code} is a country's ISO3 code, not an organisation", field="CODE")
+        kind, name = "organisation", name or code
+    else:
+        code, country_name = _country(code)
+        kind, name = "country", name or country_name
+    with db.transaction() as session:
+        if session.scalar(select(Member).where(Member.code == code)) is not None:
+            raise InputError(f"member {code} already exists", field="CODE")
+        member = Member(code=code, name=name, kind=kind, created_at=utcnow())
+        session.add(member)
+        session.flush()
+        audit.record(
+            session,
+            actor="cli",
+            action="create",
+            entity="member",
+            entity_key=code,
+            before=None,
+            after={"code": code, "name": name, "kind": kind},
+            member_id=member.id,
+        )
+    return member
+
+
+def _is_country(code: str) -> bool:
+    try:
+        _country(code)
+    except InputError:
+        return False
+    return True
+
+
+def issue_token(
+    db: Database, member: str, role: str, *, expires_days: float | None = None, label: str = ""
+) -> IssuedToken:
+    """Create a token for `member` with `role`; the secret is returned here and never again."""
+    require_current(db)
+    if role not in ROLES:
+        raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="--role")
+    if expires_days is not None and not (0 < expires_days <= 3650):
+        raise InputError("expiry must be between 0 and 3650 days", field="--expires")
+    secret = new_token()
+    now = utcnow()
+    expires = None if expires_days is None else now + dt.timedelta(days=expires_days)
+    with db.transaction() as session:
+        row = session.scalar(select(Member).where(Member.code == member.upper()))
+        if row is None:
+            raise InputError(
+                f"no member {member!r}; add it with `hub add-member`", field="--member"
+            )
+        token = Token(
+            member_id=row.id,
+            role=role,
+            token_hash=token_hash(secret),
+            label=label,
+            created_at=now,
+            expires_at=expires,
+        )
+        session.add(token)
+        session.flush()
+        audit.record(
+            session,
+            actor="cli",
+            action="create",
+            entity="token",
+            entity_key=str(token.id),
+            before=None,
+            after={
+                "member": row.code,
+                "role": role,
+                "expires_at": expires,
+                "hash": token.token_hash,
+            },
+            member_id=row.id,
+        )
+        return IssuedToken(token.id, row.code, role, secret, expires)
+
+
+def revoke_token(db: Database, token: str) -> int:
+    """Revoke a token given its id or its secret; returns its id."""
+    require_current(db)
+    with db.transaction() as session:
+        if token.isdigit():
+            row = session.get(Token, int(token))
+        else:
+            row = session.scalar(select(Token).where(Token.token_hash == token_hash(token)))
+        if row is None:
+            raise InputError("no such token", field="TOKEN")
+        if row.revoked_at is None:
+            before = {"revoked_at": None}
+            row.revoked_at = utcnow()
+            audit.record(
+                session,
+                actor="cli",
+                action="revoke",
+                entity="token",
+                entity_key=str(row.id),
+                before=before,
+                after={"revoked_at": row.revoked_at},
+                member_id=row.member_id,
+            )
+        return row.id

@@ -1,0 +1,66 @@
+"""The FastAPI application: routes under /api/v1, problem+json errors, body guard, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from . import problems
+from .api import events, ledger, members, reports, rt, sharing
+from .api.deps import Hub, strict_query
+from .db import Database, open_database, require_current
+from .guard import BodyGuard, RateLimiter
+from .problems import PROBLEM_RESPONSES, Problem
+from .schemas import ReportIn
+from .settings import HubSettings
+
+PREFIX = "/api/v1"
+
+
+def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
+    """Build the hub service on an initialised database."""
+    db = db or open_database(settings.db_url)
+    require_current(db)
+    app = FastAPI(
+        title="epicommons member hub",
+        version="1",
+        description="Members report indicators, notify events, share data and record assistance. "
+        "Every refusal is application/problem+json (RFC 9457).",
+    )
+    app.state.hub = Hub(db, settings, RateLimiter(settings.rate_per_minute))
+    problems.install(app)
+    for module in (members, reports, events, sharing, ledger, rt):
+        app.include_router(
+            module.router,
+            prefix=PREFIX,
+            responses=PROBLEM_RESPONSES,
+            dependencies=[Depends(strict_query)],
+        )
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document plus the schemas referenced only by hand (problem, CSV report)."""
+    if app.openapi_schema is None:
+        doc = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for model in (Problem, ReportIn):
+            extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(extra.pop("$defs", {}))
+            schemas[model.__name__] = extra
+        app.openapi_schema = doc
+    return app.openapi_schema
+
+
+def serve(settings: HubSettings, host: str, port: int) -> None:
+    """Run the hub with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

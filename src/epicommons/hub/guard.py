@@ -1,0 +1,120 @@
+"""Request guards: body size limit, strict JSON (no duplicate keys, no NaN), per-token rate limit.
+
+The body guard is plain ASGI so it sees the raw bytes before any framework parsing, buffers at most
+`max_body_bytes`, and replays the body downstream.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import problem_response
+
+PARSED = "strict_json_body"
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(f"duplicated key {dup!r}")
+    return dict(pairs)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def strict_json(body: bytes) -> tuple[Any, str | None]:
+    """The parsed body, or why it is not strict JSON (duplicate keys, NaN/Infinity, syntax)."""
+    try:
+        return json.loads(
+            body, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+        ), None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return None, str(exc)
+
+
+class BodyGuard:
+    """Refuse bodies over the limit (413) and non-strict JSON bodies (400) as problem+json."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        path = scope.get("path")
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max):
+            await self._refuse(scope, send, 413, f"the body exceeds {self.max} bytes", path)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max:
+                await self._refuse(scope, send, 413, f"the body exceeds {self.max} bytes", path)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if body and (ctype == b"application/json" or ctype.endswith(b"+json")):
+            doc, why = strict_json(body)
+            if why is not None:
+                await self._refuse(scope, send, 400, f"body is not strict JSON: {why}", path)
+                return
+            scope.setdefault("state", {})[PARSED] = doc  # routes reuse it instead of reparsing
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, status: int, detail: str, path: Any) -> None:
+        response = problem_response(status, detail, path)
+        await response(scope, _drain, send)
+
+
+async def _drain() -> Message:
+    return {"type": "http.disconnect"}
+
+
+class RateLimiter:
+    """A token bucket per API token: `per_minute` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.buckets: dict[int, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: int) -> float:
+        """0 if the request may go ahead, else the seconds to wait."""
+        now = time.monotonic()
+        with self.lock:
+            level, then = self.buckets.get(key, (self.capacity, now))
+            level = min(self.capacity, level + (now - then) * self.rate)
+            if level >= 1:
+                self.buckets[key] = (level - 1, now)
+                return 0.0
+            self.buckets[key] = (level, now)
+            return (1 - level) / self.rate

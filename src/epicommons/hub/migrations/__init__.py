@@ -1,0 +1,1 @@
+"""Alembic migrations of the hub schema, applied by `epicommons hub init`."""

@@ -1,0 +1,1 @@
+"""Revisions, oldest first; never edit one that has been released."""

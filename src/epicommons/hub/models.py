@@ -1,0 +1,198 @@
+"""The hub's tables (SQLAlchemy 2 declarative); the schema itself is created by the migrations.
+
+Times are naive UTC. Report values are one row per (member, date, indicator, item); every write
+leaves an `AuditEntry` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata the migrations must match."""
+
+
+class Member(Base):
+    """A country (ISO3 code) or an international organisation (its own code)."""
+
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    __table_args__ = (CheckConstraint("kind IN ('country', 'organisation')", name="member_kind"),)
+
+
+class Token(Base):
+    """An API token of one member with one role; only its SHA-256 hash is stored."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    __table_args__ = (
+        CheckConstraint("role IN ('reporter', 'analyst', 'coordinator')", name="token_role"),
+    )
+
+
+class Submission(Base):
+    """One accepted report import: its idempotency key, content hash and summary."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    __table_args__ = (
+        UniqueConstraint("member_id", "idempotency_key", name="uq_submission_key"),
+        Index("ix_submission_content", "member_id", "content_hash"),
+    )
+
+
+class ReportValue(Base):
+    """One indicator value reported by a member for a date (and an item for stocks and needs)."""
+
+    __tablename__ = "report_values"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    date: Mapped[dt.date] = mapped_column(Date())
+    indicator: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(String(64), default="")
+    value: Mapped[float] = mapped_column(Float())
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    __table_args__ = (
+        UniqueConstraint("member_id", "date", "indicator", "item", name="uq_report_value"),
+    )
+
+
+class AuditEntry(Base):
+    """Who wrote what and when, with SHA-256 hashes of the state before and after."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), nullable=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    before_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    after_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PartnerGroup(Base):
+    """A named group of members (e.g. a regional network) that grants can target."""
+
+    __tablename__ = "partner_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class GroupMembership(Base):
+    """A member's place in a partner group."""
+
+    __tablename__ = "group_members"
+    group_id: Mapped[int] = mapped_column(ForeignKey("partner_groups.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+
+
+class SharingGrant(Base):
+    """A member lets another member, or a partner group, read one scope of its data."""
+
+    __tablename__ = "sharing_grants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grantor_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    grantee_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    grantee_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_groups.id"), nullable=True
+    )
+    scope: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    __table_args__ = (
+        CheckConstraint(
+            "(grantee_member_id IS NULL) <> (grantee_group_id IS NULL)", name="grant_one_grantee"
+        ),
+        CheckConstraint("scope IN ('reports', 'events', 'ledger', 'all')", name="grant_scope"),
+    )
+
+
+class Event(Base):
+    """A notified public-health event with its IHR Annex 2 answers and workflow status."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    hazard: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text(), default="")
+    serious_impact: Mapped[bool] = mapped_column(Boolean())
+    unusual_or_unexpected: Mapped[bool] = mapped_column(Boolean())
+    international_spread: Mapped[bool] = mapped_column(Boolean())
+    travel_or_trade_restrictions: Mapped[bool] = mapped_column(Boolean())
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    assessed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    status: Mapped[str] = mapped_column(String(24))
+    visibility: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class Pledge(Base):
+    """A donor's promise of a quantity of an item to a member or to a pool."""
+
+    __tablename__ = "pledges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    recipient_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    recipient_pool: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    item: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float())
+    date: Mapped[dt.date] = mapped_column(Date())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    __table_args__ = (
+        CheckConstraint(
+            "(recipient_member_id IS NULL) <> (recipient_pool IS NULL)", name="pledge_recipient"
+        ),
+    )
+
+
+class Delivery(Base):
+    """A shipment against a pledge, to the member that received it (a pool passes items on)."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    recipient_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    quantity: Mapped[float] = mapped_column(Float())
+    date: Mapped[dt.date] = mapped_column(Date())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())

@@ -1,0 +1,365 @@
+"""Importing and reading indicator reports: parse JSON or CSV, validate, upsert, summarise.
+
+An import runs in one write transaction: idempotency check, rule checks against stored values,
+inserts and updates, the submission record and its audit row commit together or not at all.
+The answer is a DHIS2-style import summary (imported, updated, ignored, conflicts).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from . import audit
+from .access import Principal
+from .clock import utcnow
+from .db import Database
+from .indicators import FIELDS, Conflict, Key, Row, cross_rules, parse_rows
+from .models import Member, ReportValue, Submission
+from .problems import HubProblem
+
+RETRIES = 5
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, in DHIS2's vocabulary."""
+
+    status: str = "OK"
+    dry_run: bool = False
+    replayed: bool = False
+    imported: int = 0
+    updated: int = 0
+    ignored: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    submission: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "dryRun": self.dry_run,
+            "replayed": self.replayed,
+            "importCount": {
+                "imported": self.imported,
+                "updated": self.updated,
+                "ignored": self.ignored,
+                "deleted": 0,
+            },
+            "conflicts": [
+                {"row": c.row, "field": c.field, "reason": c.reason} for c in self.conflicts
+            ],
+            "submission": self.submission,
+        }
+
+
+def records_from_json(doc: Any, max_rows: int) -> list[tuple[int, Mapping[str, Any]]]:
+    """Rows of a parsed JSON report ``{"values": [{date, indicator, item, value}, ...]}``."""
+    if not isinstance(doc, dict) or set(doc) != {"values"} or not isinstance(doc["values"], list):
+        raise HubProblem(422, 'expected an object {"values": [...]} and nothing else')
+    values = doc["values"]
+    _check_count(len(values), max_rows)
+    out = []
+    for i, raw in enumerate(values, start=1):
+        if not isinstance(raw, dict):
+            raw = {"value": None, "?": raw}
+        out.append((i, raw))
+    return out
+
+
+def records_from_csv(body: bytes, max_rows: int) -> list[tuple[int, Mapping[str, Any]]]:
+    """Rows of a CSV report with a header of date, indicator, [item,] value (line numbers kept)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HubProblem(400, "CSV must be UTF-8") from None
+    if "\x00" in text:
+        raise HubProblem(400, "CSV contains a NUL byte")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise HubProblem(422, "empty CSV; expected a header date,indicator,item,value")
+        names = [h.strip() for h in header]
+        if len(set(names)) != len(names):
+            raise HubProblem(422, f"CSV header repeats a column: {','.join(names)}")
+        extra = set(names) - set(FIELDS)
+        if extra or not {"date", "indicator", "value"} <= set(names):
+            raise HubProblem(
+                422, f"CSV header must be date,indicator,item,value (item optional); got {header}"
+            )
+        out = []
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            line = reader.line_num
+            _check_count(len(out) + 1, max_rows)
+            if len(record) != len(names):
+                out.append((line, {"?": f"{len(record)} cells, header has {len(names)}"}))
+                continue
+            out.append((line, dict(zip(names, record, strict=True))))
+    except csv.Error as exc:
+        raise HubProblem(400, f"malformed CSV at line {reader.line_num}: {exc}") from None
+    return out
+
+
+def _check_count(n: int, max_rows: int) -> None:
+    if n > max_rows:
+        raise HubProblem(413, f"an import holds at most {max_rows} rows")
+
+
+def content_hash(rows: Iterable[Row], conflicts: Iterable[Conflict]) -> str:
+    """Hash of the normalised content, the same for equal JSON and CSV submissions."""
+    canon = sorted((r.date.isoformat(), r.indicator, r.item, r.value) for r in rows)
+    bad = sorted((c.row, c.field, c.reason) for c in conflicts)
+    return hashlib.sha256(json.dumps([canon, bad]).encode()).hexdigest()
+
+
+def _state(key: Key, value: float) -> list[Any]:
+    return [key[0].isoformat(), key[1], key[2], value]
+
+
+def import_report(
+    db: Database,
+    principal: Principal,
+    member: Member,
+    records: list[tuple[int, Mapping[str, Any]]],
+    *,
+    from_text: bool,
+    dry_run: bool = False,
+    atomic: bool = True,
+    idempotency_key: str | None = None,
+) -> tuple[int, ImportSummary]:
+    """Validate and store a report; returns the HTTP status and the import summary."""
+    rows, conflicts = parse_rows(records, from_text)
+    digest = content_hash(rows, conflicts)
+    for attempt in range(RETRIES):
+        try:
+            with db.transaction() as session:
+                status, summary = _import(
+                    session,
+                    principal,
+                    member,
+                    rows,
+                    list(conflicts),
+                    digest,
+                    dry_run=dry_run,
+                    atomic=atomic,
+                    key=idempotency_key,
+                )
+                return status, summary
+        except (IntegrityError, OperationalError):
+            # A concurrent import inserted the same keys (PostgreSQL) or the database was busy.
+            if attempt == RETRIES - 1:
+                raise HubProblem(409, "the import collided with concurrent writes; retry") from None
+    raise AssertionError("unreachable")
+
+
+def _import(
+    session: Session,
+    principal: Principal,
+    member: Member,
+    rows: list[Row],
+    conflicts: list[Conflict],
+    digest: str,
+    *,
+    dry_run: bool,
+    atomic: bool,
+    key: str | None,
+) -> tuple[int, ImportSummary]:
+    summary = ImportSummary(dry_run=dry_run)
+    if key is not None:
+        previous = session.execute(
+            select(Submission.id, Submission.content_hash, Submission.summary).where(
+                Submission.member_id == member.id, Submission.idempotency_key == key
+            )
+        ).first()
+        if previous is not None:
+            if previous.content_hash != digest:
+                raise HubProblem(409, "this Idempotency-Key was used with different content")
+            stored = json.loads(previous.summary)
+            stored.update(replayed=True, dryRun=dry_run, submission=previous.id)
+            return 200, _from_json(stored)
+
+    stored_values: dict[Key, tuple[int, float]] = {}
+    if rows:
+        lo, hi = min(r.date for r in rows), max(r.date for r in rows)
+        for rid, day, ind, item, value in session.execute(
+            select(
+                ReportValue.id,
+                ReportValue.date,
+                ReportValue.indicator,
+                ReportValue.item,
+                ReportValue.value,
+            ).where(ReportValue.member_id == member.id, ReportValue.date.between(lo, hi))
+        ):
+            stored_values[(day, ind, item)] = (rid, value)
+    rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored_values.items()})
+    conflicts.extend(rule_conflicts)
+    bad_lines = {c.row for c in conflicts}
+    good = [r for r in rows if r.line not in bad_lines]
+    summary.conflicts = sorted(conflicts, key=lambda c: (c.row, c.field))
+    if conflicts:
+        summary.status = "ERROR" if atomic else "WARNING"
+        if atomic:
+            summary.ignored = len(_input_lines(rows, conflicts))
+            return 422, summary
+    summary.ignored = len(bad_lines)
+
+    new, changed = [], []
+    for r in good:
+        old = stored_values.get(r.key)
+        if old is None:
+            new.append(r)
+        elif old[1] != r.value:
+            changed.append((old, r))
+        else:
+            summary.ignored += 1
+    summary.imported, summary.updated = len(new), len(changed)
+    if dry_run or not (new or changed):
+        return 200, summary
+
+    now = utcnow()
+    values = ReportValue.__table__
+    sub_id = session.execute(
+        insert(Submission.__table__)
+        .values(
+            member_id=member.id,
+            token_id=principal.token_id,
+            idempotency_key=key,
+            content_hash=digest,
+            summary=json.dumps(summary.as_json()),  # stored without its own id
+            created_at=now,
+        )
+        .returning(Submission.__table__.c.id)
+    ).scalar_one()
+    summary.submission = sub_id
+    if new:
+        session.execute(
+            insert(values),
+            [
+                {
+                    "member_id": member.id,
+                    "date": r.date,
+                    "indicator": r.indicator,
+                    "item": r.item,
+                    "value": r.value,
+                    "submission_id": sub_id,
+                    "updated_at": now,
+                }
+                for r in new
+            ],
+        )
+    if changed:
+        session.execute(
+            update(values)
+            .where(values.c.id == bindparam("row_id"))
+            .values(value=bindparam("new_value"), submission_id=sub_id, updated_at=now),
+            [{"row_id": old[0], "new_value": r.value} for old, r in changed],
+        )
+    audit.record(
+        session,
+        actor=principal.actor,
+        token_id=principal.token_id,
+        member_id=member.id,
+        action="import",
+        entity="report",
+        entity_key=f"{member.code}/submission/{sub_id}",
+        before=sorted(_state(r.key, old[1]) for old, r in changed),
+        after=sorted(_state(r.key, r.value) for r in [*new, *(r for _, r in changed)]),
+    )
+    return 200, summary
+
+
+def _input_lines(rows: list[Row], conflicts: list[Conflict]) -> set[int]:
+    return {r.line for r in rows} | {c.row for c in conflicts}
+
+
+def _from_json(doc: dict[str, Any]) -> ImportSummary:
+    counts = doc["importCount"]
+    return ImportSummary(
+        status=doc["status"],
+        dry_run=doc["dryRun"],
+        replayed=doc["replayed"],
+        imported=counts["imported"],
+        updated=counts["updated"],
+        ignored=counts["ignored"],
+        conflicts=[Conflict(c["row"], c["field"], c["reason"]) for c in doc["conflicts"]],
+        submission=doc["submission"],
+    )
+
+
+def value_rows(
+    session: Session,
+    condition: Any,
+    *,
+    indicator: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Stored values matching `condition` (the caller's access) and the filters, in key order."""
+    q = (
+        select(
+            Member.code,
+            ReportValue.date,
+            ReportValue.indicator,
+            ReportValue.item,
+            ReportValue.value,
+            ReportValue.updated_at,
+        )
+        .join(Member, Member.id == ReportValue.member_id)
+        .where(condition)
+    )
+    if indicator is not None:
+        q = q.where(ReportValue.indicator == indicator)
+    if start is not None:
+        q = q.where(ReportValue.date >= start)
+    if end is not None:
+        q = q.where(ReportValue.date <= end)
+    q = q.order_by(Member.code, ReportValue.date, ReportValue.indicator, ReportValue.item)
+    return [
+        {
+            "member": m,
+            "date": d,
+            "indicator": i,
+            "item": it,
+            "value": v,
+            "updated_at": u,
+        }
+        for m, d, i, it, v, u in session.execute(q.limit(limit).offset(offset))
+    ]
+
+
+def aggregate(
+    session: Session,
+    condition: Any,
+    *,
+    indicator: str,
+    item: str,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[dict[str, Any]]:
+    """Per-date totals of one indicator over the members the caller may read."""
+    q = (
+        select(ReportValue.date, func.sum(ReportValue.value), func.count(ReportValue.member_id))
+        .join(Member, Member.id == ReportValue.member_id)
+        .where(condition, ReportValue.indicator == indicator, ReportValue.item == item)
+        .group_by(ReportValue.date)
+        .order_by(ReportValue.date)
+    )
+    if start is not None:
+        q = q.where(ReportValue.date >= start)
+    if end is not None:
+        q = q.where(ReportValue.date <= end)
+    return [{"date": d, "total": float(t), "members": n} for d, t, n in session.execute(q)]

@@ -1,0 +1,306 @@
+"""Request and response bodies of the HTTP API (pydantic v2); they make the OpenAPI document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+MemberCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_-]{1,11}$", examples=["KOR"])]
+GroupCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", examples=["ASEAN"])]
+ItemCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", examples=["masks"])]
+
+
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD text is a date here (not a Unix timestamp, as pydantic would allow)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date YYYY-MM-DD")
+    if not isinstance(value, str | dt.date) or isinstance(value, dt.datetime):
+        raise ValueError("expected a date YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Quantity = Annotated[float, Field(gt=0, le=1e15, allow_inf_nan=False)]
+Day = Annotated[IsoDate, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+# Stored times are naive UTC; answers carry the zone so that they are RFC 3339 date-times.
+Utc = Annotated[dt.datetime, AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=dt.UTC))]
+Role = Literal["reporter", "analyst", "coordinator"]
+Scope = Literal["reports", "events", "ledger", "all"]
+Visibility = Literal["private", "partners", "all"]
+Status = Literal["signal", "under_verification", "verified", "discarded", "closed"]
+
+
+class Strict(BaseModel):
+    """Bodies refuse unknown fields so that a typo is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Me(BaseModel):
+    member: str
+    role: Role
+    token_id: int
+
+
+class MemberOut(BaseModel):
+    code: str
+    name: str
+    kind: Literal["country", "organisation"]
+
+
+class ImportCount(BaseModel):
+    imported: int
+    updated: int
+    ignored: int
+    deleted: int
+
+
+class ConflictOut(BaseModel):
+    row: int
+    field: str
+    reason: str
+
+
+class ImportSummaryOut(BaseModel):
+    """DHIS2-style import summary."""
+
+    status: Literal["OK", "WARNING", "ERROR"]
+    dryRun: bool
+    replayed: bool
+    importCount: ImportCount
+    conflicts: list[ConflictOut]
+    submission: int | None
+
+
+class ValueIn(Strict):
+    date: str = Field(examples=["2026-11-01"])
+    indicator: str = Field(examples=["new_cases"])
+    item: str | None = None
+    value: float
+
+
+class ReportIn(Strict):
+    """A report as JSON; the same rows may be sent as CSV with header date,indicator,item,value."""
+
+    values: list[ValueIn]
+
+
+class ValueOut(BaseModel):
+    member: str
+    date: dt.date
+    indicator: str
+    item: str
+    value: float
+    updated_at: Utc
+
+
+class AggregateOut(BaseModel):
+    date: dt.date
+    total: float
+    members: int
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is not None:
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("time out of range") from None
+    return value
+
+
+Moment = Annotated[dt.datetime, Field(examples=["2026-11-20T08:00:00Z"])]
+EARLIEST = dt.datetime(1900, 1, 1)
+
+
+def _check_moment(value: dt.datetime | None) -> dt.datetime | None:
+    value = _utc(value)
+    if value is not None:
+        latest = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+        if not EARLIEST <= value <= latest:
+            raise ValueError("time must lie between 1900 and tomorrow")
+    return value
+
+
+class EventIn(Strict):
+    """A notification with the four IHR (2005) Annex 2 answers and its times."""
+
+    title: str = Field(min_length=1, max_length=200)
+    hazard: str = Field(min_length=1, max_length=64, examples=["cholera"])
+    description: str = Field(default="", max_length=5000)
+    serious_impact: bool
+    unusual_or_unexpected: bool
+    international_spread: bool
+    travel_or_trade_restrictions: bool
+    detected_at: Moment
+    assessed_at: Moment | None = None
+    notified_at: Moment | None = None
+    visibility: Visibility = "private"
+
+    _times = field_validator("detected_at", "assessed_at", "notified_at")(_check_moment)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventIn:
+        if self.assessed_at is not None and self.assessed_at < self.detected_at:
+            raise ValueError("assessed_at precedes detected_at")
+        if self.notified_at is not None:
+            first = self.assessed_at or self.detected_at
+            if self.notified_at < first:
+                raise ValueError("notified_at precedes assessment/detection")
+        return self
+
+
+class StatusIn(Strict):
+    """A step in the workflow, optionally recording when assessment/notification happened."""
+
+    status: Status
+    assessed_at: Moment | None = None
+    notified_at: Moment | None = None
+
+    _times = field_validator("assessed_at", "notified_at")(_check_moment)
+
+
+class EventOut(BaseModel):
+    id: int
+    member: str
+    title: str
+    hazard: str
+    description: str
+    serious_impact: bool
+    unusual_or_unexpected: bool
+    international_spread: bool
+    travel_or_trade_restrictions: bool
+    notifiable: bool = Field(description="two or more Annex 2 answers are yes")
+    detected_at: Utc
+    assessed_at: Utc | None
+    notified_at: Utc | None
+    status: Status
+    visibility: Visibility
+    created_at: Utc
+    updated_at: Utc
+
+
+class GroupIn(Strict):
+    code: GroupCode
+    name: str = Field(min_length=1, max_length=200)
+    members: list[MemberCode] = Field(max_length=500)
+
+
+class GroupOut(BaseModel):
+    code: str
+    name: str
+    members: list[str]
+
+
+class GrantIn(Strict):
+    """Let one member, or every member of a partner group, read one scope of the data."""
+
+    grantee_member: MemberCode | None = None
+    grantee_group: GroupCode | None = None
+    scope: Scope
+
+    @model_validator(mode="after")
+    def _one(self) -> GrantIn:
+        if (self.grantee_member is None) == (self.grantee_group is None):
+            raise ValueError("give exactly one of grantee_member and grantee_group")
+        return self
+
+
+class GrantOut(BaseModel):
+    id: int
+    grantor: str
+    grantee_member: str | None
+    grantee_group: str | None
+    scope: Scope
+    created_at: Utc
+
+
+class PledgeIn(Strict):
+    """A promise to a member or to a pool (e.g. a stockpile), in units of `item`."""
+
+    recipient_member: MemberCode | None = None
+    recipient_pool: GroupCode | None = None
+    item: ItemCode
+    quantity: Quantity
+    date: Day
+
+    @model_validator(mode="after")
+    def _one(self) -> PledgeIn:
+        if (self.recipient_member is None) == (self.recipient_pool is None):
+            raise ValueError("give exactly one of recipient_member and recipient_pool")
+        return self
+
+
+class PledgeOut(BaseModel):
+    id: int
+    donor: str
+    recipient_member: str | None
+    recipient_pool: str | None
+    item: str
+    quantity: float
+    date: dt.date
+    delivered: float
+
+
+class DeliveryIn(Strict):
+    """Items delivered against a pledge; `recipient_member` is needed for a pool's pledge."""
+
+    quantity: Quantity
+    date: Day
+    recipient_member: MemberCode | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    pledge: int
+    recipient_member: str
+    quantity: float
+    date: dt.date
+
+
+class LedgerRow(BaseModel):
+    """One row of a ledger view (fields not in the chosen view are null)."""
+
+    pledge_id: str | None = None
+    donor: str | None = None
+    recipient: str | None = None
+    item: str
+    date: dt.date | None = None
+    pledged: float
+    delivered: float
+    outstanding: float | None = None
+    over_delivered: float | None = None
+    share_delivered: float | None = None
+
+
+class RtWindow(BaseModel):
+    date_start: dt.date
+    date_end: dt.date
+    mean: float | None
+    std: float | None
+    q025: float | None
+    median: float | None
+    q975: float | None
+
+
+class RtOut(BaseModel):
+    """Rt per window; numbers are null where a window holds no information."""
+
+    member: str
+    method: Literal["cori", "wallinga-teunis"]
+    si_mean: float
+    si_sd: float
+    window: int
+    filled_days: int
+    estimates: list[RtWindow]

@@ -1,0 +1,31 @@
+"""Where the hub keeps its data and the limits it enforces."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+DB_ENV = "EPICOMMONS_DB"
+
+
+def default_db_url() -> str:
+    """`EPICOMMONS_DB` if set, else an SQLite file in the user's data directory."""
+    url = os.environ.get(DB_ENV)
+    if url:
+        return url
+    folder = Path(platformdirs.user_data_dir("epicommons", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'hub.sqlite'}"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Database URL and the per-request limits (body size, rows per import, requests per minute)."""
+
+    db_url: str
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_rows: int = 10_000
+    rate_per_minute: int = 600

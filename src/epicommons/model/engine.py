@@ -1,0 +1,314 @@
+"""The spread engine: a `Model` (disease + network + ages as arrays) stepped day by day.
+
+State is `(runs, nodes, ages, compartments)`. Each day: the schedule's modifiers (transfers
+first), travel along the network, today's seeds, then the disease transitions in `substeps` steps
+(seeded people start travelling the next day).
+Run r draws from its own stream `SeedSequence([seed, r])`, so run r of two scenarios shares its
+randomness (common random numbers) whatever the chunking or the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from epicommons.errors import InputError
+from epicommons.world.network import Network
+
+from . import kernels
+from .disease import Disease
+from .mixing import AgeStructure
+from .modifiers import Modifiers, Schedule
+from .reproduction import resolve_parameters
+from .seeding import Seed, SeedPlan, plan
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """Everything the engine needs as arrays. Build it with `build_model`."""
+
+    disease: Disease
+    network: Network
+    ages: AgeStructure
+    parameters: dict[str, float]
+    substeps: int
+    rates: np.ndarray
+    tr_src: np.ndarray
+    tr_dst: np.ndarray
+    tr_med: np.ndarray
+    med_w: np.ndarray
+    src_ptr: np.ndarray
+    src_order: np.ndarray
+    alive: np.ndarray
+    infected: np.ndarray
+    mobile_draw: np.ndarray
+    mobile_mean: np.ndarray
+    watch: np.ndarray
+    contacts: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.network.size, self.ages.groups, len(self.disease.compartments)
+
+    def initial_state(self, stochastic: bool) -> np.ndarray:
+        """Everyone susceptible: `(nodes, ages, compartments)`."""
+        x = np.zeros(self.shape, dtype=np.int64 if stochastic else float)
+        s = self.disease.index(self.disease.susceptible)
+        pop = self.ages.population
+        x[:, :, s] = np.rint(pop) if stochastic else pop
+        return x
+
+
+def build_model(
+    disease: Disease, network: Network, ages: AgeStructure | None = None, substeps: int = 1
+) -> Model:
+    """Check a disease against a network and age structure and compile both to arrays.
+
+    Without `ages`, one age group with the network's populations and contact matrix [[1]].
+    `R0` (if given) is turned into the transmission rate for this model's time step.
+    """
+    if substeps < 1:
+        raise InputError(f"expected substeps >= 1, got {substeps}", field="substeps")
+    ages = ages or AgeStructure.single(network.population)
+    if ages.population.shape[0] != network.size:
+        raise InputError("age structure and network have different numbers of nodes")
+    dt = 1.0 / substeps
+    params = resolve_parameters(disease, ages.mean_contacts(), ages.population.sum(axis=0), dt)
+    rates = disease.rates(params)
+    weights = disease.weights(params)
+    names = disease.compartment_names
+    src = np.array([names.index(t.source) for t in disease.transitions], dtype=np.int64)
+    dst = np.array([names.index(t.target) for t in disease.transitions], dtype=np.int64)
+    mediated = [i for i, t in enumerate(disease.transitions) if t.mediated]
+    tr_med = np.full(len(src), -1, dtype=np.int64)
+    tr_med[mediated] = np.arange(len(mediated))
+    med_w = weights[mediated] if mediated else np.zeros((0, len(names)))
+    order = np.argsort(src, kind="stable").astype(np.int64)
+    ptr = np.searchsorted(src[order], np.arange(len(names) + 1)).astype(np.int64)
+    alive, infected, mobile = (
+        disease.mask("alive"),
+        disease.mask("infected"),
+        disease.mask("mobile"),
+    )
+    has_spont = np.zeros(len(names), dtype=bool)
+    has_spont[src[tr_med < 0]] = True
+    watch = np.flatnonzero(has_spont | (med_w > 0).any(axis=0)).astype(np.int64)
+    contacts = ages.contacts if ages.contacts.ndim == 3 else ages.contacts[None]
+    return Model(
+        disease=disease,
+        network=network,
+        ages=ages,
+        parameters=params,
+        substeps=substeps,
+        rates=rates,
+        tr_src=src,
+        tr_dst=dst,
+        tr_med=tr_med,
+        med_w=np.ascontiguousarray(med_w),
+        src_ptr=ptr,
+        src_order=order,
+        alive=alive,
+        infected=infected,
+        mobile_draw=np.flatnonzero(mobile & infected & alive).astype(np.int64),
+        mobile_mean=np.flatnonzero(mobile & ~infected & alive).astype(np.int64),
+        watch=watch,
+        contacts=np.ascontiguousarray(contacts, dtype=float),
+    )
+
+
+BUFFER_BYTES = 64 * 2**20  # daily outputs buffered per compiled call, all runs of a chunk
+
+
+def stream(seed: int, run: int) -> np.random.Generator:
+    """The random stream of one run: the same for the same (seed, run) in every scenario."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, run])))
+
+
+class DayObserver(Protocol):
+    """Receives each simulated day of a chunk of runs (see `results.Recorder`)."""
+
+    def record(
+        self,
+        day: int,
+        prevalence: np.ndarray,
+        incidence: np.ndarray,
+        infected_now: np.ndarray,
+        seeded: np.ndarray,
+    ) -> None: ...
+
+
+def run_chunk(
+    model: Model,
+    seeds: SeedPlan | Sequence[Seed],
+    days: int,
+    runs: Sequence[int],
+    seed: int,
+    *,
+    stochastic: bool = True,
+    schedule: Schedule | None = None,
+    observer: DayObserver | None = None,
+    on_day: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Simulate `runs` (run indices) for `days` days; returns the final state.
+
+    The observer gets per day: prevalence `(runs, nodes, compartments)`, incidence per transition
+    `(runs, nodes, transitions)`, infected people `(runs, nodes)` and seeded people `(runs, nodes)`.
+    """
+    d = model.disease
+    if not isinstance(seeds, SeedPlan):
+        seeds = plan(
+            seeds, model.network, d.compartment_names, d.first_infected, ages=model.ages.groups
+        )
+    n, a, c = model.shape
+    t = len(d.transitions)
+    r_count = len(runs)
+    gens = [stream(seed, r) for r in runs]
+    x = np.repeat(model.initial_state(stochastic)[None], r_count, axis=0)
+    net = model.network
+    indptr = net.flows.indptr.astype(np.int64)
+    indices = net.flows.indices.astype(np.int64)
+    flows = net.flows.data.astype(float)
+    ones_links, ones_nodes = np.ones(len(flows)), np.ones(n)
+    work = kernels.Workspace(
+        delta=np.zeros((n, a, c), dtype=x.dtype),
+        snap=np.zeros((a, c)),
+        lam=np.zeros((max(len(model.med_w), 1), a)),
+        rates=np.zeros(int(np.diff(model.src_ptr).max(initial=1))),
+        flows=np.zeros(int(np.diff(model.src_ptr).max(initial=1))),
+        prob=np.zeros(len(flows)),
+        cum=np.zeros(len(flows)),
+        net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+        cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
+    )
+    # without a schedule, runs advance many days per compiled call (output buffers bounded)
+    per_day = r_count * n * (c + t + 2) * 8
+    span = 1 if schedule is not None else int(max(1, min(days, BUFFER_BYTES // per_day)))
+    prev = np.zeros((r_count, span, n, c))
+    inc = np.zeros((r_count, span, n, t))
+    infected_now = np.zeros((r_count, span, n))
+    seeded = np.zeros((r_count, span, n))
+    s_idx = d.index(d.susceptible)
+    day = 0
+    while day < days:
+        block = min(span, days - day)
+        mods = schedule(day, x) if schedule is not None else None
+        tmult, lmult = _multipliers(mods, r_count, n, len(flows))
+        passing = _passing(mods, r_count, len(flows), c)
+        for r in range(r_count):
+            if mods is not None and mods.transfers:
+                _transfer(x[r], mods, d, r, stochastic, gens[r])
+            kernels.run_days_passing(
+                x[r],
+                day,
+                block,
+                gens[r],
+                stochastic,
+                work,
+                indptr,
+                indices,
+                flows,
+                ones_links if lmult is None else lmult[r],
+                model.alive,
+                model.infected,
+                model.mobile_draw,
+                model.mobile_mean,
+                model.tr_dst,
+                model.rates,
+                model.tr_med,
+                model.med_w,
+                model.src_ptr,
+                model.src_order,
+                model.watch,
+                model.contacts,
+                ones_nodes if tmult is None else tmult[r],
+                model.substeps,
+                seeds.node,
+                seeds.day,
+                seeds.compartment,
+                seeds.count,
+                seeds.age,
+                s_idx,
+                prev[r],
+                inc[r],
+                infected_now[r],
+                seeded[r],
+                passing if passing.ndim == 2 else passing[r],
+            )
+        for k in range(block):
+            if observer is not None:
+                observer.record(day + k, prev[:, k], inc[:, k], infected_now[:, k], seeded[:, k])
+            if on_day is not None:
+                on_day(day + k)
+        day += block
+    return x
+
+
+def _multipliers(
+    mods: Modifiers | None, runs: int, nodes: int, links: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if mods is None:
+        return None, None
+    out = []
+    for arr, size, name in (
+        (mods.transmission, nodes, "transmission"),
+        (mods.travel, links, "travel"),
+    ):
+        if arr is None:
+            out.append(None)
+            continue
+        v = np.asarray(arr, dtype=float)
+        try:
+            v = np.ascontiguousarray(np.broadcast_to(v, (runs, size)))
+        except ValueError:
+            raise ValueError(
+                f"Modifiers.{name}: expected shape ({size},) or (runs, {size}), got {v.shape}"
+            ) from None
+        if (v < 0).any() or not np.isfinite(v).all():
+            raise ValueError(f"Modifiers.{name}: multipliers must be finite and >= 0")
+        out.append(v)
+    return out[0], out[1]
+
+
+def _passing(mods: Modifiers | None, runs: int, links: int, comps: int) -> np.ndarray:
+    """Today's pass factors `(links, compartments)` or `(runs, links, compartments)`, checked;
+    an empty `(0, compartments)` array when everyone passes."""
+    arr = None if mods is None else mods.travel_by_compartment
+    if arr is None:
+        return np.zeros((0, comps))
+    v = np.asarray(arr, dtype=float)
+    if v.shape not in ((links, comps), (runs, links, comps)):
+        raise ValueError(
+            f"Modifiers.travel_by_compartment: expected shape ({links}, {comps}) or "
+            f"(runs, {links}, {comps}), got {v.shape}"
+        )
+    if not np.isfinite(v).all() or (v < 0).any() or (v > 1).any():
+        raise ValueError("Modifiers.travel_by_compartment: pass factors must be in [0, 1]")
+    return np.ascontiguousarray(v)
+
+
+def _transfer(
+    x: np.ndarray, mods: Modifiers, d: Disease, run: int, stochastic: bool, gen: np.random.Generator
+) -> None:
+    """Apply today's transfers to one run's state `(nodes, ages, compartments)`."""
+    n, ages = x.shape[0], x.shape[1]
+    for tr in mods.transfers:
+        s, t = d.index(tr.source), d.index(tr.target)
+        f = np.asarray(tr.fraction, dtype=float)
+        if f.ndim == 3:  # (runs, nodes, ages)
+            f = f[run]
+        elif f.ndim == 2:  # (runs, nodes)
+            f = f[run][:, None]
+        else:
+            f = np.broadcast_to(f, (n,))[:, None]
+        if f.shape not in ((n, 1), (n, ages)):
+            raise ValueError(
+                f"Transfer.fraction: expected shape (nodes,), (runs, nodes) or "
+                f"(runs, nodes, ages), got {np.shape(tr.fraction)}"
+            )
+        f = np.clip(f, 0.0, 1.0)
+        moved = gen.binomial(x[:, :, s], f) if stochastic else x[:, :, s] * f
+        x[:, :, s] -= moved
+        x[:, :, t] += moved
