@@ -19,6 +19,7 @@ from . import hub as _hub
 from . import risk as _risk
 from . import rt as _rt
 from . import simulate as _simulate
+from . import vaccine as _vaccine
 from . import world as _world
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.command("repatriate")(_assist.repatriate)
 app.command("serve")(_hub.serve)
 app.command("risk")(_risk.risk)
 app.command("compare")(_compare.compare)
+app.command("vaccine-study")(_vaccine.vaccine_study)
 app.add_typer(_hub.app, name="hub")
 
 
