@@ -50,6 +50,9 @@ def _progress(quiet: bool) -> Progress:
 def allocate(
     problem: Path = typer.Argument(..., help="Allocation problem TOML (see examples/assist)."),
     out: Path = typer.Option(..., "--out", help="Folder for the tables and explanation."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write an offline HTML report (bars, tables) to FILE.html."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
 ) -> None:
     """Allocate scarce supplies or vaccines to members week by week (HiGHS), and explain the plan.
@@ -62,6 +65,10 @@ def allocate(
     from epicommons.assist.problem_file import read_problem
     from epicommons.assist.solve import solve
 
+    if report is not None:
+        from epicommons.report.target import check_target
+
+        check_target(report)
     with _progress(quiet) as bar:
         task = bar.add_task("reading the problem", total=3)
         spec = read_problem(problem)
@@ -69,6 +76,19 @@ def allocate(
         plan = solve(spec)
         bar.update(task, description="explaining", advance=1)
         why = explain(plan)
+    page = None
+    if report is not None:
+        from epicommons.report.allocation import allocation_page
+
+        page = allocation_page(
+            why.members,
+            why.comparison,
+            why.shadow_prices,
+            title=f"Allocation: {spec.name}",
+            subtitle=f"{len(spec.members)} members, {spec.shape[1]} weeks, fairness rule "
+            f"{spec.fairness.rule}, objective {spec.objective.replace('_', ' ')}.",
+            units={it.name: f"{it.unit}s" for it in spec.items},
+        )
     written = _write(
         out,
         {
@@ -79,6 +99,10 @@ def allocate(
             "explanation.md": why.text,
         },
     )
+    if page is not None:
+        from epicommons.report.target import write_page
+
+        written.append(write_page(page, report))
     if not quiet:
         console = Console()
         console.print(why.comparison.to_string(index=False))
@@ -88,6 +112,9 @@ def allocate(
 def repatriate(
     plan: Path = typer.Argument(..., help="Repatriation plan TOML (see examples/assist)."),
     out: Path = typer.Option(..., "--out", help="Folder for the schedule and explanation."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write an offline HTML report (charts, tables) to FILE.html."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
 ) -> None:
     """Schedule repatriation flights (MIP, HiGHS): most priority-weighted returns within the limits
@@ -100,6 +127,10 @@ def repatriate(
     from epicommons.assist.repatriation import explain_schedule, schedule
     from epicommons.assist.repatriation_file import read_plan
 
+    if report is not None:
+        from epicommons.report.target import check_target
+
+        check_target(report)
     with _progress(quiet) as bar:
         task = bar.add_task("reading the plan", total=3)
         spec = read_plan(plan)
@@ -107,7 +138,19 @@ def repatriate(
         result = schedule(spec)
         bar.update(task, description="explaining", advance=1)
         tables, text = explain_schedule(result)
+    page = None
+    if report is not None:
+        from epicommons.report.repatriation import repatriation_page
+        from epicommons.world.countries import registry
+
+        page = repatriation_page(
+            tables, subtitle=plan.name, names={c.iso3: c.name for c in registry()}
+        )
     written = _write(out, {**{f"{k}.csv": v for k, v in tables.items()}, "explanation.md": text})
+    if page is not None:
+        from epicommons.report.target import write_page
+
+        written.append(write_page(page, report))
     if not quiet:
         Console().print(text.split("\n## ")[0])
         Console().print(f"wrote {len(written)} files to {out}")

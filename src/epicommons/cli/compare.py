@@ -19,6 +19,9 @@ def compare(
     ),
     out: Path = typer.Option(..., "--out", help="Folder for compare.csv (created if missing)."),
     runs: int | None = typer.Option(None, "--runs", help="Override the scenarios' runs."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write an offline HTML report (effects, maps) to FILE.html."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Compare scenarios run by run (common random numbers) against the first one.
@@ -34,6 +37,10 @@ def compare(
 
     if runs is not None and runs < 2:
         raise InputError(f"expected a whole number >= 2, got {runs}", field="--runs")
+    if report is not None:
+        from epicommons.report.target import check_target
+
+        check_target(report)
     loaded = [load(p) for p in scenarios]  # everything validated before anything runs
     total = sum((runs or s.scenario.runs) * s.scenario.days for s in loaded)
     with Progress(
@@ -47,6 +54,19 @@ def compare(
     ) as bar:
         task = bar.add_task(f"{len(loaded)} scenarios", total=total)
         table = run_compare(loaded, runs=runs, progress=lambda n: bar.advance(task, n))
+    page = None
+    if report is not None:
+        from epicommons.report.compare import compare_page
+        from epicommons.world.countries import registry
+
+        first = loaded[0].scenario
+        page = compare_page(
+            table,
+            baseline=first.name if first.name != "scenario" else loaded[0].path.stem,
+            names={c.iso3: c.name for c in registry()},
+            subtitle=f"{len(loaded)} scenarios, {runs or first.runs} paired runs over "
+            f"{first.days} days from {first.start}.",
+        )
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".compare-", suffix=".csv", dir=out)
     try:
@@ -56,7 +76,13 @@ def compare(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if page is not None:
+        from epicommons.report.target import write_page
+
+        write_page(page, report)
     if not quiet:
         world = table[table["country"] == "WORLD"]
         Console().print(world.to_string(index=False))
         Console().print(f"wrote {out / 'compare.csv'}")
+        if report is not None:
+            Console().print(f"wrote the report to {report}")

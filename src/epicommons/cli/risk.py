@@ -37,6 +37,9 @@ def risk(
     ),
     runs: int = typer.Option(50, "--runs", help="Stochastic runs in the ensemble."),
     seed: int = typer.Option(0, "--seed", help="Random seed (run r uses stream (seed, r))."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write an offline HTML report (maps, top table) to FILE.html."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Which countries import infections from an outbreak at SOURCE, how likely and how soon.
@@ -63,6 +66,10 @@ def risk(
         first = date.fromisoformat(start) if start is not None else date.today()
     except ValueError:
         raise InputError(f"expected a date YYYY-MM-DD, got {start!r}", field="--start") from None
+    if report is not None:
+        from epicommons.report.target import check_target
+
+        check_target(report)
     iso3 = registry().resolve(source, field="--source")
     if level is None and network == "openflights":
         level = "airport"
@@ -94,6 +101,19 @@ def risk(
             progress=lambda n: bar.advance(task, n),
         )
     table = risk_table(ens, iso3, country=True)
+    page = None
+    if report is not None:
+        from epicommons.report.risk import risk_page
+
+        page = risk_page(
+            table,
+            source=iso3,
+            days=days,
+            runs=runs,
+            names={c.iso3: c.name for c in registry()},
+            subtitle=f"{disease} disease, {seed_infections:g} infections seeded on {first}, "
+            f"{network} network, {runs} stochastic runs over {days} days (seed {seed}).",
+        )
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".risk-", suffix=".csv", dir=out)
     try:
@@ -103,6 +123,12 @@ def risk(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if page is not None:
+        from epicommons.report.target import write_page
+
+        write_page(page, report)
     if not quiet:
         Console().print(table.head(15).to_string(index=False))
         Console().print(f"wrote {out / 'risk.csv'} ({len(table)} destinations)")
+        if report is not None:
+            Console().print(f"wrote the report to {report}")

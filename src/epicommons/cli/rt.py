@@ -68,7 +68,10 @@ def rt(
         "error", "--duplicates", help="Duplicated dates: error, sum or last."
     ),
     report: Path | None = typer.Option(
-        None, "--report", help="Write the cleaning report (every change made) to this CSV."
+        None,
+        "--report",
+        help="FILE.html: an offline HTML report (Rt charts, latest Rt table and map, cleaning "
+        "record); FILE.csv: the cleaning report (every change made) as CSV.",
     ),
     n_sim: int = typer.Option(100, "--n-sim", help="Simulations for Wallinga-Teunis intervals."),
     seed: int = typer.Option(0, "--seed", help="Random seed for Wallinga-Teunis simulations."),
@@ -129,6 +132,19 @@ def rt(
         )
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"the plot must be .png or .svg, got {plot.name!r}", field="--plot")
+    html = report is not None and report.suffix.lower() in (".html", ".htm")
+    if report is not None and report.is_dir():
+        raise InputError(f"{report} is a folder; expected a file to write", field="--report")
+    if report is not None and not html and report.suffix.lower() != ".csv":
+        raise InputError(
+            f"expected a file ending in .html (report) or .csv (cleaning record), "
+            f"got {report.name!r}",
+            field="--report",
+        )
+    if html:
+        from epicommons.report.target import check_target
+
+        check_target(report)
     selected = _countries(country) if country else None
     w = read_si_distr(si_distr) if si_distr is not None else None
 
@@ -172,14 +188,39 @@ def rt(
             }:
                 raise InputError(exc.message, field=f"--{exc.field.replace('_', '-')}") from None
             raise
+        page = None
+        if html:
+            progress.update(task, description="drawing the report")
+            page = _report_page(frame, cases, method, input)
         progress.update(task, advance=1, description="writing")
         write_csv_atomically(frame, out)
-        if report is not None:
+        if report is not None and not html:
             write_csv_atomically(cases.report.to_frame(), report)
         progress.update(task, advance=1, description="plotting")
         if plot is not None:
             plot_rt(frame, plot)
+        if page is not None:
+            from epicommons.report.target import write_page
+
+            write_page(page, report)
         progress.update(task, advance=1)
     n_countries = frame["country"].nunique() if "country" in frame else 1
     console.print(f"cleaning: {cases.report.summary()}", soft_wrap=True)
     console.print(f"wrote {len(frame)} windows for {n_countries} series to {out}", soft_wrap=True)
+    if html:
+        console.print(f"wrote the report to {report}", soft_wrap=True)
+
+
+def _report_page(frame, cases, method: str, input: Path):
+    """The HTML report of this run: Rt charts, latest table and map, the cleaning record."""
+    from epicommons.report.rt import rt_page
+    from epicommons.world.countries import registry
+
+    return rt_page(
+        frame,
+        cases=cases.table if cases.has_country else None,
+        cleaning=cases.report.to_frame(),
+        names={c.iso3: c.name for c in registry()},
+        method=method,
+        source=input.name,
+    )

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from . import problems
+from . import pages, problems
 from .api import events, ledger, members, reports, rt, sharing
 from .api.deps import Hub, strict_query
 from .db import Database, open_database, require_current
@@ -38,6 +38,7 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
             responses=PROBLEM_RESPONSES,
             dependencies=[Depends(strict_query)],
         )
+    pages.install(app)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -1,0 +1,108 @@
+"""Make the report screenshots in docs/screenshots/ (report_<command>.png, each < 300 KB).
+
+Runs each command with `--report` on the shipped examples (and the JHU file for `rt`), opens the
+pages in headless Debian chromium with every request outside file: refused, and saves the top of
+each page as a palette PNG.
+
+    .venv/bin/python scripts/report_screenshots.py --data ../shared/data --out docs/screenshots
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from epicommons.cli import main
+from epicommons.model import runner
+from epicommons.model.scenario import load
+from epicommons.report.simulation import simulation_page
+from epicommons.world.countries import registry
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+WIDTH, HEIGHT = 1100, 1900  # CSS pixels captured from the top of each page
+SCALE = 0.72  # the saved image is this much of the capture, to stay under 300 KB
+
+
+def make_reports(data: Path, work: Path) -> dict[str, Path]:
+    """Run every command once with --report; returns command -> page."""
+    confirmed = data / "jhu_csse_covid19" / "time_series_covid19_confirmed_global.csv"
+    policy = EXAMPLES / "policy"
+    runs = {
+        "rt": ["rt", str(confirmed), "--out", str(work / "rt.csv")]
+        + ["--si-mean", "4.7", "--si-sd", "2.9"],
+        "risk": ["risk", "--source", "ITA", "--out", str(work / "risk")]
+        + ["--days", "90", "--runs", "20", "--start", "2027-01-01", "--seed", "1"],
+        "compare": ["compare", str(policy / "baseline.toml"), str(policy / "cut90.toml")]
+        + [str(policy / "border.toml"), "--out", str(work / "compare"), "--runs", "10"],
+        "allocate": ["allocate", str(EXAMPLES / "assist" / "allocation" / "problem.toml")]
+        + ["--out", str(work / "allocate")],
+        "repatriate": ["repatriate", str(EXAMPLES / "assist" / "repatriation" / "plan.toml")]
+        + ["--out", str(work / "repatriate")],
+    }
+    pages = {}
+    for name, args in runs.items():
+        pages[name] = work / f"{name}.html"
+        if main([*args, "--report", str(pages[name]), "--quiet"]) != 0:
+            raise SystemExit(f"epicommons {name} failed")
+    scenario = EXAMPLES / "scenarios" / "seir_builtin.toml"
+    spec, _ = load(scenario)
+    spec = spec.model_copy(update={"runs": 10, "days": 200, "workers": 1})
+    model, seeds = runner.prepare(spec, scenario.parent, source=str(scenario))
+    results = runner.run(spec, model, seeds)
+    names = {c.iso3: c.name for c in registry()}
+    pages["simulate"] = simulation_page(results, names=names, title=spec.name).write(
+        work / "simulate.html"
+    )
+    return pages
+
+
+def screenshot(pages: dict[str, Path], out: Path, chromium: str) -> list[Path]:
+    """Capture the top of every page offline and save it as a small palette PNG."""
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("file:", "data:", "about:"))
+                else route.abort()
+            ),
+        )
+        page = context.new_page()
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            raw = out / f".report_{name}.raw.png"
+            page.screenshot(path=raw, clip={"x": 0, "y": 0, "width": WIDTH, "height": HEIGHT})
+            image = Image.open(raw).convert("RGB")
+            image = image.resize((int(WIDTH * SCALE), int(HEIGHT * SCALE)), Image.LANCZOS)
+            target = out / f"report_{name}.png"
+            image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+            raw.unlink()
+            saved.append(target)
+        browser.close()
+    return saved
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        for path in screenshot(make_reports(args.data, Path(work)), args.out, args.chromium):
+            print(f"{path} {path.stat().st_size / 1024:.0f} KB")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,338 @@
+"""Dashboard routes: sign in and out, a member's reports and Rt, what partners share, the
+coordinator's world map and importation risk, and the assistance ledger.
+
+Every route is left out of the OpenAPI document (the API is described there, not the pages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from epicommons.errors import InputError
+
+from ..access import Principal, readable_members, require_coordinator
+from ..api.deps import hub
+from ..api.ledger import ledger as ledger_rows
+from ..api.sharing import list_grants
+from ..indicators import INDICATORS
+from ..models import Member
+from ..problems import HubProblem
+from .auth import SESSION, PageError, check_csrf, check_token, home, safe_next, viewer
+from .render import render, set_session
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(viewer)]
+
+# Rt settings, as the API's defaults: COVID-19's serial interval (Nishiura et al. 2020), 7-day windows.
+SI_MEAN, SI_SD, WINDOW = 4.7, 2.9, 7
+RT_DAYS = 120  # the coordinator's Rt uses each member's last 120 days
+TABLE_ROWS = 60
+DAILY = [i for i in INDICATORS if i not in ("stock", "need")]
+
+
+def _svg(svg: str) -> Markup:
+    return Markup(svg)  # the report toolkit's SVG, made by matplotlib from our own numbers
+
+
+@router.get("/", response_class=RedirectResponse)
+def root() -> RedirectResponse:
+    """The site's front door leads to the dashboard."""
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request) -> HTMLResponse:
+    """The sign-in form (with a note after signing out)."""
+    note = "You have signed out." if request.query_params.get("signed_out") == "1" else None
+    target = safe_next(request.query_params.get("next"))
+    return render(request, "signin.html", caller=None, title="Sign in", note=note, next=target)
+
+
+@router.post("/signin")
+async def signin(request: Request) -> RedirectResponse:
+    """Check the token as the API would; keep it in the session cookie and go to the home page."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    token = form.get("token")
+    token = token.strip() if isinstance(token, str) else ""
+    caller = await run_in_threadpool(check_token, hub(request), token)
+    response = RedirectResponse(safe_next(form.get("next")) or home(caller), status_code=303)
+    set_session(request, response, token)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request) -> RedirectResponse:
+    """Forget the session cookie."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    response = RedirectResponse("/signin?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/dashboard", response_class=RedirectResponse)
+def dashboard(caller: Viewer) -> RedirectResponse:
+    """The caller's home: its member's reports, or the world map for coordinators."""
+    return RedirectResponse(home(caller), status_code=303)
+
+
+@router.get("/dashboard/members", response_class=HTMLResponse)
+def members(request: Request, caller: Viewer) -> HTMLResponse:
+    """The members whose reports the caller reads, with their latest position."""
+    from . import data  # pandas and matplotlib load on first view
+
+    state = hub(request)
+    with state.db.read() as session:
+        shown = data.readable(session, caller)
+        hidden = data.unreadable(session, caller)
+        frame = data.values(session, readable_members(caller, "reports"), indicator="new_cases")
+    rows = [(m, data.summarise(m, frame[frame["member"] == m.code])) for m in shown]
+    return render(request, "members.html", caller=caller, title="Members", rows=rows, hidden=hidden)
+
+
+@router.get("/dashboard/members/{code}", response_class=HTMLResponse)
+def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
+    """One member's reports: summary, epidemic curve, deaths, stocks and needs, the values."""
+    from . import charts, data  # pandas and matplotlib load on first view
+
+    state = hub(request)
+    with state.db.read() as session:
+        target = data.member_named(session, code, caller)
+        data.require_reports(session, caller, target)
+        frame = data.values(session, Member.id == target.id)
+    grants = None
+    if caller.role == "coordinator" or caller.member_id == target.id:
+        grants = list_grants(caller, state, target)
+    cases, deaths = data.daily(frame, "new_cases"), data.daily(frame, "new_deaths")
+    table, more = data.report_table(frame, DAILY, TABLE_ROWS)
+    return render(
+        request,
+        "member.html",
+        caller=caller,
+        title=f"{target.name} ({target.code}): reports",
+        member=target,
+        own=caller.member_id == target.id,
+        summary=data.summarise(target, frame),
+        curve=_svg(charts.epicurve(cases, "new cases")) if len(cases) else None,
+        deaths=_svg(charts.epicurve(deaths, "new deaths")) if deaths.sum() > 0 else None,
+        table=table,
+        more=more,
+        items=data.items_table(frame),
+        grants=grants,
+    )
+
+
+def _rt(frame) -> tuple[dict | None, str | None]:  # type: ignore[no-untyped-def]
+    """Rt estimates from a member's new_cases rows, or why there are none."""
+    from ..rt import member_rt  # pandas and SciPy load on first use
+
+    rows = [
+        (d, v)
+        for d, v in frame.loc[frame["indicator"] == "new_cases", ["date", "value"]].itertuples(
+            index=False
+        )
+    ]
+    try:
+        return member_rt(rows, si_mean=SI_MEAN, si_sd=SI_SD, window=WINDOW, method="cori"), None
+    except InputError as exc:
+        return None, str(exc)
+
+
+@router.get("/dashboard/members/{code}/rt", response_class=HTMLResponse)
+def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
+    """One member's reproduction number with its credible band."""
+    from . import charts, data  # pandas and matplotlib load on first view
+
+    state = hub(request)
+    with state.db.read() as session:
+        target = data.member_named(session, code, caller)
+        data.require_reports(session, caller, target)
+        frame = data.values(session, Member.id == target.id, indicator="new_cases")
+    result, problem = _rt(frame)
+    estimates = [e for e in (result or {}).get("estimates", []) if e["mean"] is not None]
+    return render(
+        request,
+        "rt.html",
+        caller=caller,
+        title=f"{target.name} ({target.code}): Rt",
+        member=target,
+        problem=problem,
+        chart=_svg(charts.rt_chart(estimates)) if estimates else None,
+        latest=estimates[-1] if estimates else None,
+        recent=list(reversed(estimates[-21:])),
+        filled=(result or {}).get("filled_days", 0),
+        si_mean=SI_MEAN,
+        si_sd=SI_SD,
+        window=WINDOW,
+    )
+
+
+@router.get("/dashboard/shared", response_class=HTMLResponse)
+def shared(request: Request, caller: Viewer) -> HTMLResponse:
+    """What other members share with the caller: their curves, latest values and events."""
+    from . import charts, data  # pandas and matplotlib load on first view
+
+    state = hub(request)
+    with state.db.read() as session:
+        partners = [m for m in data.readable(session, caller) if m.id != caller.member_id]
+        frame = data.values(
+            session,
+            readable_members(caller, "reports") & (Member.id != caller.member_id),
+        )
+        events = data.shared_events(session, caller)
+    blocks = []
+    for m in partners:
+        rows = frame[frame["member"] == m.code]
+        cases = data.daily(rows, "new_cases")
+        table, _ = data.report_table(rows, ["new_cases", "new_deaths", "tests"], 7)
+        blocks.append(
+            {
+                "member": m,
+                "summary": data.summarise(m, rows),
+                "curve": _svg(charts.epicurve(cases, "new cases")) if len(cases) else None,
+                "table": table,
+            }
+        )
+    return render(
+        request,
+        "shared.html",
+        caller=caller,
+        title="Shared with us",
+        blocks=blocks,
+        events=events,
+    )
+
+
+def _coordinator(caller: Principal) -> None:
+    """403 page for anyone but a coordinator (the access layer's rule)."""
+    try:
+        require_coordinator(caller)
+    except HubProblem as exc:
+        raise PageError(403, "This page is for coordinators.", caller=caller) from exc
+
+
+def _latest_cases(request: Request, caller: Principal) -> tuple[list, dict]:
+    """Readable members with their summary and recent new cases (coordinator pages)."""
+    from . import data  # pandas and matplotlib load on first view
+
+    state = hub(request)
+    with state.db.read() as session:
+        shown = data.readable(session, caller)
+        frame = data.values(session, readable_members(caller, "reports"), indicator="new_cases")
+    return shown, {m.code: frame[frame["member"] == m.code] for m in shown}
+
+
+@router.get("/dashboard/coordinator", response_class=HTMLResponse)
+def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
+    """The world map of members' latest incidence per 100,000 and Rt."""
+    from . import charts, data  # pandas and matplotlib load on first view
+
+    _coordinator(caller)
+    shown, frames = _latest_cases(request, caller)
+    rows, incidence, rts = [], {}, {}
+    for m in shown:
+        frame = frames[m.code]
+        summary = data.summarise(m, frame)
+        latest = None
+        if summary.latest is not None:
+            recent = frame[frame["date"] > summary.latest - dt.timedelta(days=RT_DAYS)]
+            result, _ = _rt(recent)
+            good = [e for e in (result or {}).get("estimates", []) if e["mean"] is not None]
+            latest = good[-1] if good else None
+        if m.kind == "country" and summary.incidence is not None:
+            incidence[m.code] = summary.incidence
+        if m.kind == "country" and latest is not None:
+            rts[m.code] = latest["mean"]
+        rows.append((m, summary, latest))
+    return render(
+        request,
+        "coordinator.html",
+        caller=caller,
+        title="World map: incidence and Rt of members",
+        rows=rows,
+        rt_days=RT_DAYS,
+        incidence_map=_svg(
+            charts.world_map(incidence, "new cases in 7 days per 100,000", "YlOrRd", vmin=0.0)
+        ),
+        rt_map=_svg(
+            charts.world_map(rts, "Rt (latest window, mean)", "RdYlGn_r", vmin=0.0, vmax=2.0)
+        ),
+    )
+
+
+@router.get("/dashboard/coordinator/risk", response_class=HTMLResponse)
+def risk(request: Request, caller: Viewer) -> HTMLResponse:
+    """Expected importations over the next days from the members' current prevalence."""
+    from . import charts, data  # pandas and matplotlib load on first view
+    from .risk import HORIZON, importation_table
+
+    _coordinator(caller)
+    shown, frames = _latest_cases(request, caller)
+    cases7 = {}
+    for m in shown:
+        summary = data.summarise(m, frames[m.code])
+        if m.kind == "country" and summary.cases7:
+            cases7[m.code] = summary.cases7
+    table, skipped = importation_table(cases7)
+    members = {m.code for m in shown}
+    return render(
+        request,
+        "risk.html",
+        caller=caller,
+        title="Importation risk",
+        sources=cases7,
+        skipped=skipped,
+        table=table.head(40),
+        total=len(table),
+        members=members,
+        horizon=HORIZON,
+        risk_map=_svg(
+            charts.world_map(
+                dict(zip(table["destination"], table["p_at_least_one"], strict=True)),
+                f"P(at least one importation in {HORIZON} days)",
+                "Reds",
+                vmin=0.0,
+                vmax=1.0,
+            )
+        ),
+    )
+
+
+@router.get("/dashboard/ledger", response_class=HTMLResponse)
+def ledger(request: Request, caller: Viewer) -> HTMLResponse:
+    """Pledges against deliveries over the pledges the caller may read."""
+    from . import charts  # pandas and matplotlib load on first view
+
+    state = hub(request)
+    by_pledge = ledger_rows(caller, state, "by_pledge", None)
+    by_donor = ledger_rows(caller, state, "by_donor", None)
+    by_recipient = ledger_rows(caller, state, "by_recipient", None)
+    chart = None
+    if by_donor:
+        labels = [f"{r['donor']} · {r['item']}" for r in by_donor]
+        chart = _svg(
+            charts.pledged_delivered(
+                labels, [r["pledged"] for r in by_donor], [r["delivered"] for r in by_donor]
+            )
+        )
+    with state.db.read() as session:
+        names = dict(session.execute(select(Member.code, Member.name)).all())
+    return render(
+        request,
+        "ledger.html",
+        caller=caller,
+        title="Pledges and deliveries",
+        by_pledge=by_pledge,
+        by_donor=by_donor,
+        by_recipient=by_recipient,
+        chart=chart,
+        names=names,
+    )

@@ -1,0 +1,161 @@
+"""The `rt` report: Rt with credible bands per country, the latest estimates as a table and map."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .charts import Panel, small_multiples
+from .maps import choropleth
+from .page import Page
+
+MAX_PANELS = 12  # countries drawn per page; the table lists them all
+MAX_POINTS = 400  # windows drawn per panel; longer series are thinned evenly
+MAP_FROM = 5  # countries with estimates from which a world map is worth drawing
+
+
+def latest(rt: pd.DataFrame) -> pd.DataFrame:
+    """Each series' last window with an estimate (empty windows skipped), in input order."""
+    key = "country" if "country" in rt else None
+    known = rt[rt["mean"].notna()]
+    last = known.groupby(key, sort=False).tail(1) if key else known.tail(1)
+    return last.reset_index(drop=True)
+
+
+def rt_page(
+    rt: pd.DataFrame,
+    *,
+    cases: pd.DataFrame | None = None,
+    cleaning: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
+    method: str = "cori",
+    source: str = "",
+) -> Page:
+    """A page from the `rt` table (one row per country and window, as `epicommons rt` writes).
+
+    `cases` (the tidy case table: country, cases) ranks countries by cases in their last 28
+    days, so the panels show where Rt matters most; without it the input order is kept.
+    `cleaning` is the cleaning record, shown as a table.
+    """
+    names = names or {}
+    has_country = "country" in rt
+    x_name = "date_end" if "date_end" in rt and rt["date_end"].notna().any() else "t_end"
+    last = latest(rt)
+    order = list(dict.fromkeys(rt["country"])) if has_country else [""]
+    recent = _recent_cases(cases) if cases is not None and has_country else {}
+    if recent:
+        order.sort(key=lambda c: -recent.get(c, 0.0))
+    shown = order[:MAX_PANELS]
+
+    label = {"cori": "Cori et al. (2013)", "wallinga-teunis": "Wallinga & Teunis (2004)"}
+    page = Page(
+        "Time-varying reproduction number",
+        f"{len(order)} series, {label.get(method, method)} method"
+        + (f"; cases from {source}" if source else "")
+        + ".",
+    )
+    page.sources.append(
+        "Rt: posterior mean with 50% and 95% credible intervals over sliding windows; "
+        "the estimate is placed at the window's last day."
+    )
+
+    if recent:  # a window without cases returns the prior: leave silent countries out
+        silent = [c for c in last["country"] if recent.get(c, 0.0) <= 0]
+        last = last[~last["country"].isin(silent)].reset_index(drop=True)
+    sec = page.section("Rt by country")
+    growing = int((last["q0.025"] > 1).sum())
+    shrinking = int((last["q0.975"] < 1).sum())
+    if last.empty:
+        sec.text("No window has cases enough for an estimate; the CSV holds the blank windows.")
+        return page
+    sec.text(
+        f"In the latest window, {growing} of {len(last)} series are growing (the whole 95% "
+        f"interval above 1), {shrinking} are shrinking (all of it below 1); the rest are "
+        "uncertain."
+        + (
+            f" {len(silent)} series reported no cases in their last 28 days and are left out."
+            if recent and silent
+            else ""
+        )
+    )
+    panels = {}
+    for code in shown:
+        g = rt[rt["country"] == code] if has_country else rt
+        g = g[g["mean"].notna()]
+        if g.empty:
+            continue
+        g = g.iloc[:: max(1, int(np.ceil(len(g) / MAX_POINTS)))]
+        x = pd.to_datetime(g[x_name]) if x_name == "date_end" else g[x_name]
+        panels[_title(code, names)] = Panel(
+            x,
+            g["mean"].to_numpy(float),
+            g["q0.025"].to_numpy(float),
+            g["q0.975"].to_numpy(float),
+            g["q0.25"].to_numpy(float),
+            g["q0.75"].to_numpy(float),
+        )
+    which = (
+        f"the {len(panels)} series with most cases in their last 28 days"
+        if recent and len(order) > MAX_PANELS
+        else f"{len(panels)} series"
+    )
+    sec.figure(
+        small_multiples(panels, ylabel="Rt", hline=1.0, clip_quantile=0.95),
+        f"Rt for {which}: mean, 50% and 95% credible bands; y axes cut at the 95th percentile "
+        "of each upper bound so early, wide intervals do not hide the rest.",
+    )
+
+    table = last.copy()
+    if has_country:
+        table.insert(1, "name", [names.get(c, c) for c in table["country"]])
+    if recent:
+        table["cases_28d"] = table["country"].map(recent)
+        table = table.sort_values("cases_28d", ascending=False, kind="stable")
+    keep = [
+        c
+        for c in ("country", "name", "date_end", "t_end", "mean", "q0.025", "q0.975", "cases_28d")
+        if c in table
+    ]
+    sec.table(table[keep], "Latest Rt per series with its 95% credible interval.", max_rows=40)
+
+    if has_country and len(last) >= MAP_FROM:
+        sec = page.section("Latest Rt on the map")
+        values = dict(zip(last["country"], last["mean"], strict=True))
+        sec.figure(
+            choropleth(
+                values,
+                title="Latest Rt (posterior mean)",
+                label="Rt",
+                cmap="RdYlBu_r",
+                vmin=0.0,
+                vmax=2.0,
+            ),
+            "Blue: shrinking (Rt < 1); red: growing; colours saturate at 0 and 2.",
+        )
+
+    if cleaning is not None and len(cleaning):
+        sec = page.section("Cleaning record")
+        sec.text(f"{len(cleaning)} changes were made to the input before estimating.")
+        sec.table(_readable(cleaning), "Every change made to the counts, first rows.", max_rows=30)
+    return page
+
+
+def _recent_cases(cases: pd.DataFrame, days: int = 28) -> dict[str, float]:
+    """Cases per country over its last `days` rows (days)."""
+    tail = cases.groupby("country", sort=False).tail(days)
+    return tail.groupby("country", sort=False)["cases"].sum().to_dict()
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank cells for missing values and whole numbers without decimals, for the table."""
+    out = frame.astype(object).where(frame.notna(), "")
+    for col in frame.select_dtypes("number"):
+        whole = frame[col].notna() & (frame[col] % 1 == 0)
+        out.loc[whole, col] = frame.loc[whole, col].map(lambda v: f"{v:,.0f}")
+    return out
+
+
+def _title(code: str, names: Mapping[str, str]) -> str:
+    return f"{names.get(code, code)} ({code})" if code and code in names else (code or "Rt")

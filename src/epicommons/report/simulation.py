@@ -1,0 +1,115 @@
+"""The `simulate` report: epidemic curves with bands, maps of arrival and attack rate, a table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from epicommons.model.results import Results
+
+from .charts import Panel, small_multiples
+from .figures import band_chart
+from .maps import choropleth
+from .page import Page
+
+TOP = 12  # countries drawn as small multiples
+ROWS = 30  # countries in the table
+
+
+def simulation_page(
+    results: Results,
+    *,
+    names: Mapping[str, str] | None = None,
+    title: str = "Simulated epidemic",
+    subtitle: str = "",
+) -> Page:
+    """A page from an ensemble's `Results`: new infections per day worldwide and in the countries
+    with most infections (median and 5-95% band over runs), world maps of median arrival day and
+    median attack rate, and the per-country table.
+
+    New infections are entries into the first infected compartment (E in SEIR models).
+    """
+    names = names or {}
+    first = results.infected[0] if results.infected else results.compartments[1]
+    k = results.compartments.index(first)
+    incidence = results.country_incidence[..., k].astype(float)  # (runs, days, countries)
+    days = np.arange(results.days)
+    page = Page(
+        title,
+        subtitle
+        or f"{results.runs} {results.engine} runs over {results.days} days from {results.start}.",
+    )
+
+    sec = page.section("Epidemic curves")
+    world = incidence.sum(axis=2)
+    total = world.sum(axis=1)
+    sec.text(
+        f"Infections over the horizon: median {np.median(total):,.0f} "
+        f"(5-95%: {np.quantile(total, 0.05):,.0f} to {np.quantile(total, 0.95):,.0f})."
+    )
+    sec.figure(
+        band_chart(
+            days,
+            {"worldwide": _band(world)},
+            title="New infections per day, worldwide",
+            xlabel="day",
+            ylabel="infections",
+            log=True,
+        ),
+        "Median and 5-95% range over runs.",
+    )
+    order = np.argsort(-incidence.sum(axis=1).mean(axis=0), kind="stable")[:TOP]
+    panels = {}
+    for g in order:
+        mid, lo, hi = _band(incidence[:, :, g])
+        code = results.countries[g]
+        panels[names.get(code, code)] = Panel(days, mid, lo, hi)
+    sec.figure(
+        small_multiples(panels, ylabel="per day", band_labels=("5-95%", "")),
+        f"New infections per day in the {len(panels)} countries with most infections: "
+        "median and 5-95% band over runs.",
+    )
+
+    table = results.country_table()
+    sec = page.section("Maps")
+    arrival = dict(zip(table["country"], table["arrival_day_median"], strict=True))
+    sec.figure(
+        choropleth(
+            arrival,
+            title="Median arrival day",
+            label="day",
+            cmap="magma",
+            vmin=0.0,
+            vmax=float(results.days),
+        ),
+        "Grey: not reached in at least half of the runs.",
+    )
+    attack = dict(zip(table["country"], table["attack_rate_median"], strict=True))
+    sec.figure(
+        choropleth(attack, title="Median attack rate", label="infections per head", vmin=0.0),
+        "Infections that happened in the country per head of its population.",
+    )
+
+    sec = page.section("Countries")
+    keep = ["country", "population", "runs_reached"]
+    keep += [c for c in table if c.startswith("arrival_day_") and c != "arrival_day_q50"]
+    keep += ["attack_rate_mean", "attack_rate_median"]
+    shown = table.head(ROWS)[keep].copy()
+    shown.insert(1, "name", [names.get(c, c) for c in shown["country"]])
+    shown.columns = [
+        c.replace("arrival_day_", "arrival ").replace("attack_rate_", "attack rate ")
+        for c in shown.columns
+    ]
+    sec.table(
+        shown.rename(columns={"runs_reached": "runs reached"}),
+        "Countries by median arrival day (day after the start; blank: not reached in enough "
+        "runs); attack rate: infections per head.",
+    )
+    return page
+
+
+def _band(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median and 5-95% quantiles over runs (axis 0)."""
+    lo, mid, hi = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
+    return mid, lo, hi
