@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
@@ -12,22 +11,18 @@ from epicommons.report import band_chart, bar_chart, choropleth
 
 from .data import seven_day_mean
 
-# Short date ticks ("Sep", "15", ..., "2026-Nov") instead of overlapping full dates.
-CONCISE_DATES = {"date.converter": "concise"}
-
 
 def epicurve(series: pd.Series, what: str, title: str = "") -> str:
     """Daily counts with their trailing 7-day mean."""
-    with matplotlib.rc_context(CONCISE_DATES):
-        return band_chart(
-            series.index.to_numpy(),
-            {
-                f"daily {what}": (series.to_numpy(), None, None),
-                "7-day mean": (seven_day_mean(series), None, None),
-            },
-            title=title,
-            ylabel=what,
-        )
+    return band_chart(
+        series.index.to_numpy(),
+        {
+            f"daily {what}": (series.to_numpy(), None, None),
+            "7-day mean": (seven_day_mean(series), None, None),
+        },
+        title=title,
+        ylabel=what,
+    )
 
 
 def rt_chart(estimates: Sequence[Mapping], title: str = "") -> str:
@@ -37,20 +32,13 @@ def rt_chart(estimates: Sequence[Mapping], title: str = "") -> str:
         return np.array([np.nan if e[key] is None else e[key] for e in estimates], float)
 
     days = np.array([e["date_end"] for e in estimates], dtype="datetime64[D]")
-    with matplotlib.rc_context(CONCISE_DATES):
-        return band_chart(
-            days,
-            {
-                "Rt, mean and 95% credible interval": (
-                    column("mean"),
-                    column("q025"),
-                    column("q975"),
-                )
-            },
-            title=title,
-            ylabel="Rt",
-            hline=1.0,
-        )
+    return band_chart(
+        days,
+        {"Rt, mean and 95% credible interval": (column("mean"), column("q025"), column("q975"))},
+        title=title,
+        ylabel="Rt",
+        hline=1.0,
+    )
 
 
 def world_map(values: Mapping[str, float], label: str, cmap: str, **limits: float) -> str:
