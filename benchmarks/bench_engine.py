@@ -10,7 +10,7 @@
 Times are CPU seconds of the simulating process(es) (`time.process_time`, robust to other users of
 a shared machine) and wall-clock seconds. Writes docs/performance/engine.md.
 
-Usage: .venv/bin/python benchmarks/bench_engine.py [--quick] [--parts abc]
+Usage: .venv/bin/python benchmarks/bench_engine.py [--quick] [--parts abcp]
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def busiest_country(net: Network) -> str:
 def part_a(runs: int) -> dict:
     net = load_network("builtin")
     model = model_for(net)
-    seeds = [Seed(busiest_country(net), 20)]
+    seeds = [Seed(node=busiest_country(net), count=20)]
     simulate(model, seeds, 5, 1, 0)  # compile / load the numba cache
     res, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs, 1))
     reached = float((res.arrival_day >= 0).mean())
@@ -115,7 +115,7 @@ def part_a(runs: int) -> dict:
 def part_b(runs_single: int, runs_ensemble: int) -> dict:
     net = load_network("openflights", SHARED / "openflights", "airport")
     model = model_for(net)
-    seeds = [Seed(busiest_country(net), 20)]
+    seeds = [Seed(node=busiest_country(net), count=20)]
     simulate(model, seeds, 5, 1, 0)
     _, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs_single, 1))
     with PeakMemory() as mem:
@@ -268,7 +268,12 @@ def load_average() -> str:
 
 
 def report(
-    a: dict | None, b: dict | None, c: dict | None, command: str, load: tuple[str, str]
+    a: dict | None,
+    b: dict | None,
+    c: dict | None,
+    profile: dict[str, list[float]] | None,
+    command: str,
+    load: tuple[str, str],
 ) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
@@ -334,32 +339,111 @@ def report(
         "(travellers a→b per day / population of a) times a's age contacts, the rest "
         "staying home: the only coupling epydemix offers. Peak memory sums the resident memory of the parent and both worker processes (pages shared after `fork` are counted in each).",
     ]
+    lines += ["", "### Where the time goes", ""]
+    if profile:
+        lines += [
+            "CPU seconds per run of each part of the day (`--parts p`: the compiled kernels "
+            "timed separately on the states of one run every 15 days, medians of 7 repeats, "
+            "integrated over 365 days; the deterministic transitions on the same states give "
+            "the bookkeeping without random draws):",
+            "",
+            "| network | travel: rates and bookkeeping | travel: uninfected pools | "
+            "travel: infected travellers | transitions: bookkeeping | transitions: draws |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, row in profile.items():
+            lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
+        lines.append("")
     lines += [
-        "",
-        "### Where the time goes",
-        "",
         "Per simulated day and node where infection is present the engine draws one "
         "binomial per age group and compartment left (15 for SEIR with 5 age groups) plus "
         "one for the infected travellers, and exchanges the uninfected pools over every "
-        "link (expected flows, rounded exactly). Profiling the airport network at day 100 "
-        "(2,400 of 3,214 nodes infected): "
-        "transitions ≈ 3.1 ms, travel ≈ 1.6 ms per run-day (CPU, loaded machine), i.e. "
-        "~1.3 µs per infected node-day for transitions, of which ~0.35 µs is "
-        "bookkeeping and the rest ~15 binomial draws at 30–100 ns each. A custom sampler "
-        "(exact inversion for means < 25, NumPy's BTPE up to variance 1,000, then the normal "
-        "approximation), inlined helpers and compiled multi-day loops brought the one-population case from "
-        "10 ms to ~1 ms per run; the network cases are bound by the number of exact draws. "
-        "Reaching the 0.05 / 0.2 s targets would need approximate draws at much smaller "
-        "counts (e.g. tau-leaping with normal draws above variance ~25) or sharing draws "
-        "across age groups; both change the stochastic model, so they were not done.",
+        "link (expected flows, rounded exactly). On the airport network most of the 3,214 "
+        "nodes carry infections for most of the year, so the random draws of the transitions "
+        "dominate, then the infected travellers; no single part is large on the built-in "
+        "network. A custom sampler (exact inversion for means < 25, NumPy's BTPE up to "
+        "variance 1,000, then the normal approximation), inlined helpers and compiled "
+        "multi-day loops brought the one-population case from 10 ms to ~1 ms per run.",
+        "",
+        "Tried in this round and not kept, because the benchmark showed no gain (within "
+        "±5 %, loaded machine) while adding code: Hörmann's exact BTRS sampler instead of "
+        "BTPE for means 10 to variance 1,000 (60–80 ns per draw vs 90–160 ns for NumPy's, "
+        "but most draws are in the inversion range); exact pooling of the draws over age "
+        "groups (one binomial per node and compartment, ages by a draw without replacement; "
+        "thinning for infection) when few events are expected; walking the links traveller "
+        "by traveller when a cell has fewer travellers than its node has links. The "
+        "targets (a) 0.05 and (b) 0.2 s per run are missed by 2× and 5×: with exact draws "
+        "the floor is ~1 µs per busy node-day. Reaching them needs approximate draws at "
+        "much smaller counts (e.g. normal draws above variance ~25, tau-leaping) — a change "
+        "of the stochastic model, not done.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def breakdown(net: Network, step: int = 15, repeats: int = 7) -> list[float]:
+    """CPU seconds per run of the day's parts, from the compiled kernels timed one by one on the
+    states of one run every `step` days (see the table's caption)."""
+    from epicommons.model import kernels, run_chunk
+    from epicommons.model.engine import stream
+
+    model = model_for(net)
+    seeds = [Seed(node=busiest_country(net), count=20)]
+    n, a, c = model.shape
+    f = net.flows
+    indptr, indices = f.indptr.astype(np.int64), f.indices.astype(np.int64)
+    flows, ones, none = f.data.astype(float), np.ones(f.nnz), np.zeros(0, np.int64)
+    work = kernels.Workspace(
+        delta=np.zeros((n, a, c), dtype=np.int64),
+        snap=np.zeros((a, c)),
+        lam=np.zeros((len(model.med_w), a)),
+        rates=np.zeros(len(model.tr_dst)),
+        flows=np.zeros(len(model.tr_dst)),
+        prob=np.zeros(f.nnz),
+        cum=np.zeros(f.nnz),
+        net=np.zeros((n, a * len(model.mobile_mean))),
+        cells=np.zeros(a * len(model.mobile_draw), dtype=np.int64),
+    )
+    inc = np.zeros((n, len(model.tr_dst)))
+    gen = stream(1, 0)
+
+    def med(fn, x0, dtype):
+        times = []
+        for _ in range(repeats):
+            x = x0.astype(dtype)
+            t = time.process_time()
+            fn(x)
+            times.append(time.process_time() - t)
+        return float(np.median(times))
+
+    def move(draw, mean):
+        return lambda x: kernels.travel(
+            x, work.delta, indptr, indices, flows, ones, model.alive, draw, mean, True, gen,
+            work.prob, work.cum, work.net, work.cells, np.zeros((0, c)),
+        )  # fmt: skip
+
+    def step_disease(stochastic):
+        return lambda x: kernels.transitions(
+            x, inc, model.tr_dst, model.rates, model.tr_med, model.med_w, model.src_ptr,
+            model.src_order, model.alive, model.watch, model.contacts, np.ones(n),
+            model.substeps, stochastic, gen, work.snap, work.lam, work.rates, work.flows,
+        )  # fmt: skip
+
+    total = np.zeros(5)
+    for day in range(0, DAYS, step):
+        x0 = run_chunk(model, seeds, max(day, 1), [0], 1)[0]
+        base = med(move(none, none), x0, np.int64)
+        pools = med(move(none, model.mobile_mean), x0, np.int64)
+        full = med(move(model.mobile_draw, model.mobile_mean), x0, np.int64)
+        det = med(step_disease(False), x0, float)
+        sto = med(step_disease(True), x0, np.int64)
+        total += np.array([base, pools - base, full - pools, det, sto - det]) * step
+    return [float(v) for v in np.maximum(total, 0.0)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer runs (smoke test)")
-    ap.add_argument("--parts", default="abc")
+    ap.add_argument("--parts", default="abcp", help="a, b, c: cases; p: time breakdown")
     ap.add_argument("--out", default=str(ROOT / "docs" / "performance" / "engine.md"))
     args = ap.parse_args()
     q = args.quick
@@ -386,9 +470,19 @@ def main() -> None:
     command = (
         "PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_engine.py"
         + (" --quick" if q else "")
-        + ("" if args.parts == "abc" else f" --parts {args.parts}")
+        + ("" if args.parts == "abcp" else f" --parts {args.parts}")
     )
-    text = report(a, b, c, command, (load_start, load_average()))
+    profile = (
+        {
+            "built-in (a)": breakdown(load_network("builtin")),
+            "airports (b)": breakdown(
+                load_network("openflights", SHARED / "openflights", "airport")
+            ),
+        }
+        if "p" in args.parts
+        else None
+    )
+    text = report(a, b, c, profile, command, (load_start, load_average()))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
     print(text)

@@ -333,10 +333,22 @@ def test_stochastic_seir_matches_epydemix_reference():
     assert abs(peak.mean() - ref["peak_day_mean"]) < 4 * se_peak + 0.5
 
 
-@pytest.mark.parametrize(("n", "p"), [(5, 0.1), (40, 0.7), (300, 0.5), (10**6, 2e-5), (10**7, 0.3)])
+@pytest.mark.parametrize(
+    ("n", "p"),
+    [
+        (5, 0.1),
+        (40, 0.7),
+        (300, 0.5),
+        (10**6, 2e-5),
+        (10**7, 0.3),
+        (100, 0.2),  # mean 20: inversion near its upper end
+        (2000, 0.4),  # variance 480: NumPy's BTPE
+        (20000, 0.025),  # mean 500, small p
+    ],
+)
 def test_binomial_sampler_against_scipy(n, p):
-    """Exact regimes pass a chi-square test; the normal regime (variance > 1000) has the right
-    mean and variance."""
+    """Exact regimes (inversion, BTPE) pass a chi-square test; the normal regime (variance >
+    1000) has the right mean and variance."""
     from numba import njit
     from scipy import stats
 

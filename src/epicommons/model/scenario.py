@@ -20,7 +20,7 @@ contacts = "builtin"            # or a CSV path
 R0 = 2.0
 
 [[seeds]]
-country = "ITA"                 # or `node = "FCO"`, or `where` (either; refused if ambiguous)
+country = "ITA"                 # or `node = "FCO"`, or `where` (either, nodes first)
 count = 10
 
 [outputs]

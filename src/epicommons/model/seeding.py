@@ -3,12 +3,15 @@
 A seed on day 0 is an initial infection; later seeds are importations from outside the network.
 Seeded people are taken from the susceptible compartment, so the number of people is unchanged.
 Where: `node=` a node id, `country=` an ISO3 country (its most populous node), or `where=` either
-one; `where` is refused when it names a node and a different country's node (at airport level
-"ISL" is Istanbul airport and Iceland), so it never silently picks one.
+one, node ids first (as in earlier versions). At airport level 70 OpenFlights IATA codes are
+also ISO3 codes of other countries ("ISL" is Istanbul Atatürk and Iceland, "FRA" Frankfurt and
+France): `where` then takes the node and warns (`AmbiguousPlace`); name it with `node=` or
+`country=` to be explicit.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +21,10 @@ from epicommons.errors import InputError
 from epicommons.world.network import Network
 
 WHERE = ("where", "node", "country")
+
+
+class AmbiguousPlace(UserWarning):
+    """A seed's `where` names both a node and a different country; the node was taken."""
 
 
 @dataclass(frozen=True, init=False)
@@ -89,7 +96,8 @@ def resolve_node(
     network: Network, where: str, field: str | None = None, kind: str = "where"
 ) -> int:
     """Position of a node id (`kind="node"`), of a country's most populous node
-    (`kind="country"`), or of either (`kind="where"`: an error if both exist and differ)."""
+    (`kind="country"`), or of either (`kind="where"`: the node first, with a warning when the
+    name is also a different country)."""
     if kind not in WHERE:
         raise ValueError(f"kind must be one of {', '.join(WHERE)}, got {kind!r}")
     as_node = network.index(where) if where in network._positions else None
@@ -111,11 +119,12 @@ def resolve_node(
             field=field,
         )
     if as_node is not None and as_country is not None and as_node != as_country:
-        raise InputError(
-            f"{where!r} is ambiguous: node {where} (in {network.country[as_node]}) and country "
-            f"{where.upper()} (largest node {network.nodes[as_country]}); name it with `node` "
-            "or `country` instead of `where`",
-            field=field,
+        warnings.warn(
+            f"{field or 'seed'}: {where!r} is both node {where} (in {network.country[as_node]}) "
+            f"and country {where.upper()} (largest node {network.nodes[as_country]}); seeding "
+            "the node. Use `node` or `country` instead of `where` to say which.",
+            AmbiguousPlace,
+            stacklevel=3,
         )
     return as_node if as_node is not None else as_country
 
