@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 POLICY = REPO / "examples" / "policy"
 ALLOCATION = REPO / "examples" / "assist" / "allocation" / "problem.toml"
 REPATRIATION = REPO / "examples" / "assist" / "repatriation" / "plan.toml"
+SCENARIO = REPO / "examples" / "scenarios" / "seir_builtin.toml"
 RT_COUNTRIES = ["ITA", "JPN", "DEU", "BRA", "ZAF", "IND"]  # >= 5: the page adds a world map
 
 
@@ -97,15 +98,16 @@ def pages(tmp_path_factory, shared_data) -> dict[str, Path]:
     assert main([*alloc, "--report", str(root / "allocate.html"), "-q"]) == 0
     repat = ["repatriate", str(REPATRIATION), "--out", str(root / "repat")]
     assert main([*repat, "--report", str(root / "repatriate.html"), "-q"]) == 0
-    return {
-        name: root / f"{name}.html" for name in ("rt", "risk", "compare", "allocate", "repatriate")
-    } | {"_root": root}
+    sim = ["simulate", str(SCENARIO), "--out", str(root / "sim"), "--runs", "3", "-q"]
+    assert main([*sim, "--report", str(root / "simulate.html")]) == 0
+    return {name: root / f"{name}.html" for name in FIGURES} | {"_root": root}
 
 
 # figures each page must hold: rt (panels + map), risk (2 maps + scatter),
 # compare (2 interval charts + 2 maps for one scenario), allocate (4 items + shadow prices),
-# repatriate (returned by country + quarantine occupancy)
-FIGURES = {"rt": 2, "risk": 3, "compare": 4, "allocate": 5, "repatriate": 2}
+# repatriate (returned by country + quarantine occupancy), simulate (world curve, country curves,
+# 2 maps)
+FIGURES = {"rt": 2, "risk": 3, "compare": 4, "allocate": 5, "repatriate": 2, "simulate": 4}
 
 
 @pytest.mark.slow
@@ -193,10 +195,12 @@ def _commands(tmp_path: Path, shared_data: Path) -> dict[str, list[str]]:
                     "--out", str(out), "--runs", "2", "-q", "--report"],
         "allocate": ["allocate", str(ALLOCATION), "--out", str(out), "-q", "--report"],
         "repatriate": ["repatriate", str(REPATRIATION), "--out", str(out), "-q", "--report"],
+        "simulate": ["simulate", str(SCENARIO), "--out", str(out), "--runs", "2", "-q",
+                     "--report"],
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("command", ["rt", "risk", "compare", "allocate", "repatriate"])
+@pytest.mark.parametrize("command", list(FIGURES))
 @pytest.mark.parametrize("where", ["folder", "under_a_file", "proc"])
 def test_bad_report_path_is_refused_before_any_work(tmp_path, shared_data, capsys, command, where):
     blocker = tmp_path / "not_a_folder.txt"
@@ -213,7 +217,7 @@ def test_bad_report_path_is_refused_before_any_work(tmp_path, shared_data, capsy
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder.txt"]
 
 
-@pytest.mark.parametrize("command", ["risk", "compare", "allocate", "repatriate"])
+@pytest.mark.parametrize("command", ["risk", "compare", "allocate", "repatriate", "simulate"])
 def test_report_must_be_html(tmp_path, shared_data, capsys, command):
     assert main([*_commands(tmp_path, shared_data)[command], str(tmp_path / "r.pdf")]) == 2
     assert ".html" in capsys.readouterr().err

@@ -500,7 +500,7 @@ def run_study(
         where = np.asarray(network.country) == country
         mitigation_day[where] = setting.day(when)
         factor[where] = 1.0 - reduction
-    seeds = [Seed(setting.seed_country, setting.seed_count, compartment="E1")]
+    seeds = [Seed(country=setting.seed_country, count=setting.seed_count, compartment="E1")]
     d_idx = [disease.index(f"D{g}") for g in range(len(RISK_EDGES))]
     # the engine kills at the world's IFR per group; each country's own IFR rescales its dead
     rescale = demo.ifr / demo.world_ifr[None]

@@ -93,7 +93,7 @@ def risk(
         task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs * days)
         ens = run_ensemble(
             model,
-            [Seed(where, seed_infections)],
+            [Seed(node=where, count=seed_infections)],
             days,
             runs,
             seed,

@@ -18,6 +18,9 @@ def simulate(
     runs: int | None = typer.Option(None, "--runs", help="Override the scenario's runs."),
     seed: int | None = typer.Option(None, "--seed", help="Override the scenario's random seed."),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write an offline HTML report (curves, maps) to FILE.html."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Simulate a scenario (network, disease, seeds, optional `[[interventions]]` and `groups`)
@@ -42,6 +45,10 @@ def simulate(
             overrides[name] = value
     spec = spec.model_copy(update=overrides)
     output.check_out(out)
+    if report is not None:
+        from epicommons.report.target import check_target
+
+        check_target(report)
     model, seeds = runner.prepare(spec, scenario.resolve().parent, source=str(scenario))
     schedule = None
     if loaded.interventions:
@@ -77,6 +84,13 @@ def simulate(
             progress=lambda n: bar.advance(task, n),
         )
     written = output.write(results, out, text)
+    if report is not None:
+        from epicommons.report.simulation import simulation_page
+        from epicommons.report.target import write_page
+        from epicommons.world.countries import registry
+
+        names = {c.iso3: c.name for c in registry()}
+        written.append(write_page(simulation_page(results, names=names, title=spec.name), report))
     if quiet:
         return
     table = Table(

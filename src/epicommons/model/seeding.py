@@ -32,8 +32,9 @@ class Seed:
     """`count` people into `compartment` (default: the disease's first infected) at one place,
     in age group `age` (index) or spread over ages in proportion to the susceptibles.
 
-    The place is exactly one of `where` (node id or country, refused if ambiguous), `node` (a
-    node id) or `country` (an ISO3 code: the country's most populous node).
+    The place is exactly one of `where` (a node id first, else a country; `AmbiguousPlace` is
+    warned when it names a node and a different country), `node` (a node id) or `country` (an
+    ISO3 code: the country's most populous node).
     """
 
     where: str | None

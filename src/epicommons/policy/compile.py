@@ -72,8 +72,6 @@ class PolicySchedule:
     links: int
     nodes: int
     compartments: int
-    origin: np.ndarray  # origin node of each link
-    mobile_infected: np.ndarray  # compartments that travel and are infected
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def active(self, day: int) -> tuple[Piece, ...]:
@@ -155,16 +153,7 @@ def compile_interventions(
             where = f"{key}.{exc.field}" if exc.field else key
             raise InputError(exc.message, source=source, field=where) from None
     _check_contradictions(pieces, items, source)
-    mobile = disease.mask("mobile") & disease.mask("infected") & disease.mask("alive")
-    origin = np.repeat(np.arange(network.size), np.diff(network.flows.indptr))
-    return PolicySchedule(
-        tuple(pieces),
-        network.n_links,
-        network.size,
-        len(disease.compartments),
-        origin,
-        np.flatnonzero(mobile),
-    )
+    return PolicySchedule(tuple(pieces), network.n_links, network.size, len(disease.compartments))
 
 
 def _days(item: Intervention, start: date, days: int) -> tuple[int, int]:
