@@ -13,12 +13,14 @@ import typer
 from epicommons.errors import EpicommonsError
 
 from . import assist as _assist
+from . import calibrate as _calibrate
 from . import compare as _compare
 from . import demo as _demo
 from . import hub as _hub
 from . import risk as _risk
 from . import rt as _rt
 from . import simulate as _simulate
+from . import sweep as _sweep
 from . import vaccine as _vaccine
 from . import world as _world
 
@@ -40,6 +42,8 @@ app.command("repatriate")(_assist.repatriate)
 app.command("serve")(_hub.serve)
 app.command("risk")(_risk.risk)
 app.command("compare")(_compare.compare)
+app.command("calibrate")(_calibrate.calibrate)
+app.command("sweep")(_sweep.sweep)
 app.command("vaccine-study")(_vaccine.vaccine_study)
 app.add_typer(_hub.app, name="hub")
 

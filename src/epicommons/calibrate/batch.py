@@ -1,0 +1,167 @@
+"""Batched runs of the engine where every run has its own parameter values.
+
+Calibration evaluates thousands of parameter sets ("particles"); each is one run of the engine
+with its own transmission multiplier per node (piecewise constant between change points) and its
+own seeding (day and size per node). The engine's `run_chunk` shares seeds across runs and calls
+the schedule once per run and day; this adapter instead calls the engine's compiled day loop
+(`model.kernels.run_days`) once per run and piece, passing that run's multipliers and seeds.
+Run r draws from `model.stream(seed, r)`, so results do not depend on how runs are chunked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from epicommons.model import kernels
+from epicommons.model.engine import Model, stream
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Per-run engine inputs for `runs` runs.
+
+    bounds: day boundaries of the pieces `(pieces + 1,)`, from 0 to the number of days.
+    transmission: multiplier per run, piece and node `(runs, pieces, nodes)`.
+    seed_node: node of each seed `(seeds,)`; seed_day and seed_count `(runs, seeds)` (a
+    fractional day splits the seed over the two neighbouring days, so fits see a smooth response).
+    """
+
+    bounds: np.ndarray
+    transmission: np.ndarray
+    seed_node: np.ndarray
+    seed_day: np.ndarray
+    seed_count: np.ndarray
+
+    @property
+    def runs(self) -> int:
+        return int(self.transmission.shape[0])
+
+
+def country_matrix(model: Model, countries: Sequence[str]) -> np.ndarray:
+    """`(nodes, countries)` 0/1 matrix adding nodes up into the given countries."""
+    code = {c: k for k, c in enumerate(countries)}
+    m = np.zeros((model.network.size, len(countries)))
+    for i, c in enumerate(model.network.country):
+        if c in code:
+            m[i, code[c]] = 1.0
+    return m
+
+
+def entries_matrix(model: Model, compartments: Sequence[str]) -> np.ndarray:
+    """`(transitions, k)` 0/1 matrix: people entering each named compartment."""
+    m = np.zeros((len(model.tr_dst), len(compartments)))
+    for k, name in enumerate(compartments):
+        m[model.tr_dst == model.disease.index(name), k] = 1.0
+    return m
+
+
+def run_batch(
+    model: Model,
+    batch: Batch,
+    run_ids: Sequence[int] | np.ndarray,
+    seed: int,
+    *,
+    countries: Sequence[str],
+    compartments: Sequence[str],
+    stochastic: bool = False,
+) -> np.ndarray:
+    """Daily people entering `compartments`, per country: `(runs, days, countries, k)`."""
+    d = model.disease
+    n, a, c = model.shape
+    t = len(d.transitions)
+    days = int(batch.bounds[-1])
+    to_country = country_matrix(model, countries)
+    entries = entries_matrix(model, compartments)
+    net = model.network
+    indptr = net.flows.indptr.astype(np.int64)
+    indices = net.flows.indices.astype(np.int64)
+    flows = net.flows.data.astype(float)
+    ones_links = np.ones(len(flows))
+    widest = int(np.diff(model.src_ptr).max(initial=1))
+    work = kernels.Workspace(
+        delta=np.zeros((n, a, c), dtype=np.int64 if stochastic else float),
+        snap=np.zeros((a, c)),
+        lam=np.zeros((max(len(model.med_w), 1), a)),
+        rates=np.zeros(widest),
+        flows=np.zeros(widest),
+        prob=np.zeros(len(flows)),
+        cum=np.zeros(len(flows)),
+        net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+        cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
+    )
+    prev = np.zeros((days, n, c))
+    inc = np.zeros((days, n, t))
+    infected_now = np.zeros((days, n))
+    seeded = np.zeros((days, n))
+    s_idx = d.index(d.susceptible)
+    first = d.index(d.first_infected)
+    x0 = model.initial_state(stochastic)
+    out = np.zeros((len(run_ids), days, len(countries), len(compartments)))
+    bounds = np.asarray(batch.bounds, dtype=np.int64)
+    for r, run in enumerate(run_ids):
+        gen = stream(seed, int(run))
+        x = x0.copy()
+        s_node, s_day, s_count = _split_seeds(
+            batch.seed_node, batch.seed_day[r], batch.seed_count[r]
+        )
+        s_comp = np.full(len(s_node), first, dtype=np.int64)
+        s_age = np.full(len(s_node), -1, dtype=np.int64)
+        for p in range(len(bounds) - 1):
+            lo, hi = int(bounds[p]), int(bounds[p + 1])
+            if hi <= lo:
+                continue
+            kernels.run_days(
+                x,
+                lo,
+                hi - lo,
+                gen,
+                stochastic,
+                work,
+                indptr,
+                indices,
+                flows,
+                ones_links,
+                model.alive,
+                model.infected,
+                model.mobile_draw,
+                model.mobile_mean,
+                model.tr_dst,
+                model.rates,
+                model.tr_med,
+                model.med_w,
+                model.src_ptr,
+                model.src_order,
+                model.watch,
+                model.contacts,
+                np.ascontiguousarray(batch.transmission[r, p], dtype=float),
+                model.substeps,
+                s_node,
+                s_day,
+                s_comp,
+                s_count,
+                s_age,
+                s_idx,
+                prev[lo:hi],
+                inc[lo:hi],
+                infected_now[lo:hi],
+                seeded[lo:hi],
+            )
+        out[r] = np.einsum("dnt,tk,nc->dck", inc, entries, to_country, optimize=True)
+    return out
+
+
+def _split_seeds(
+    node: np.ndarray, day: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeds on fractional days as two seeds on whole days (weights 1 - frac and frac)."""
+    day = np.maximum(np.asarray(day, dtype=float), 0.0)
+    lo = np.floor(day)
+    frac = day - lo
+    nodes = np.concatenate([node, node]).astype(np.int64)
+    days = np.concatenate([lo, lo + 1]).astype(np.int64)
+    counts = np.concatenate([count * (1 - frac), count * frac]).astype(float)
+    keep = counts > 0
+    return nodes[keep], days[keep], counts[keep]

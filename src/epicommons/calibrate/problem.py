@@ -1,0 +1,301 @@
+"""A calibration problem: the model, the observed series and the map from parameters to runs.
+
+Parameters are a vector per particle, one column per fitted (kind, country) in `names`; fixed
+kinds take their `[calibration.fixed]` values. Day 0 of every run is the scenario's `start`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from epicommons.errors import InputError
+from epicommons.model.engine import Model, build_model
+from epicommons.model.reproduction import reproduction_number
+from epicommons.model.runner import load_network
+from epicommons.model.scenario import Scenario
+from epicommons.model.seeding import resolve_node
+from epicommons.surveillance import CaseData
+from epicommons.world.network import Network, balance
+
+from .batch import Batch, run_batch
+from .priors import Prior
+from .spec import CalibrationSpec
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One fitted column: its kind, the country it belongs to (-1: all) and change point."""
+
+    name: str
+    kind: str
+    country: int
+    prior: Prior
+    change: int = -1
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Everything needed to turn parameter vectors into expected observations."""
+
+    model: Model
+    countries: tuple[str, ...]
+    observe: tuple[str, ...]
+    compartments: tuple[str, ...]
+    start: date
+    days: int
+    fit_days: np.ndarray  # day indices (from start) used in the fit
+    observed: np.ndarray  # (days, countries, observables), NaN where not reported
+    parameters: tuple[Parameter, ...]
+    fixed: dict[str, float]
+    base_r0: float
+    bounds: np.ndarray  # piece boundaries (days) for change points
+    seed_nodes: np.ndarray
+    engine: str
+    seed: int
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    @property
+    def dims(self) -> int:
+        return len(self.parameters)
+
+    def with_days(self, days: int) -> Problem:
+        """The same problem simulated over another number of days (e.g. with a forecast)."""
+        bounds = np.minimum(self.bounds.copy(), days)
+        bounds[-1] = days
+        pad = max(days - self.observed.shape[0], 0)
+        observed = np.concatenate(
+            [self.observed, np.full((pad, *self.observed.shape[1:]), np.nan)]
+        )[:days]
+        return Problem(**{**self.__dict__, "days": days, "bounds": bounds, "observed": observed})
+
+    # -- parameters -> values per run --------------------------------------------------------
+    def values(self, theta: np.ndarray, kind: str, change: int = -1) -> np.ndarray:
+        """`(runs, countries)` value of a kind (for a change point) from parameter vectors."""
+        theta = np.atleast_2d(theta)
+        out = np.full((theta.shape[0], len(self.countries)), self.fixed[kind], dtype=float)
+        for j, p in enumerate(self.parameters):
+            if p.kind != kind or p.change != change:
+                continue
+            if p.country < 0:
+                out[:] = theta[:, j : j + 1]
+            else:
+                out[:, p.country] = theta[:, j]
+        return out
+
+    def batch(self, theta: np.ndarray) -> Batch:
+        """Engine inputs per run: transmission multipliers per piece and node, and seeds."""
+        theta = np.atleast_2d(theta)
+        runs = theta.shape[0]
+        node_country = self._node_country()
+        pieces = len(self.bounds) - 1
+        factor = np.ones((runs, pieces, len(self.countries)))
+        factor[:, :] = (self.values(theta, "R0") / self.base_r0)[:, None, :]
+        for k in range(1, pieces):
+            factor[:, k:] *= self.values(theta, "change", k - 1)[:, None, :]
+        tmult = factor[:, :, node_country]
+        return Batch(
+            bounds=self.bounds,
+            transmission=tmult,
+            seed_node=self.seed_nodes,
+            seed_day=self.values(theta, "seed_day"),
+            seed_count=self.values(theta, "seed_size"),
+        )
+
+    def expected(self, theta: np.ndarray, run_ids: np.ndarray, stochastic: bool) -> np.ndarray:
+        """Expected reported counts `(runs, days, countries, observables)`."""
+        theta = np.atleast_2d(theta)
+        entries = run_batch(
+            self.model,
+            self.batch(theta),
+            run_ids,
+            self.seed,
+            countries=self.countries,
+            compartments=self.compartments,
+            stochastic=stochastic,
+        )
+        if "cases" in self.observe:
+            k = self.observe.index("cases")
+            entries[..., k] *= self.values(theta, "reporting")[:, None, :]
+        return entries
+
+    def dispersion(self, theta: np.ndarray) -> np.ndarray:
+        """Negative-binomial size per run `(runs,)`."""
+        return self.values(theta, "dispersion")[:, 0]
+
+    def _node_country(self) -> np.ndarray:
+        code = {c: k for k, c in enumerate(self.countries)}
+        return np.array([code[c] for c in self.model.network.country], dtype=np.int64)
+
+    # -- priors ------------------------------------------------------------------------------
+    def sample_prior(self, gen: np.random.Generator, n: int) -> np.ndarray:
+        return np.column_stack([p.prior.sample(gen, n) for p in self.parameters])
+
+    def log_prior(self, theta: np.ndarray) -> np.ndarray:
+        theta = np.atleast_2d(theta)
+        return sum(p.prior.logpdf(theta[:, j]) for j, p in enumerate(self.parameters))
+
+
+def restrict(network: Network, countries: list[str]) -> Network:
+    """The network's nodes in these countries, with the travel among them (balanced)."""
+    keep = np.array([i for i, c in enumerate(network.country) if c in set(countries)])
+    missing = sorted(set(countries) - {network.country[i] for i in keep})
+    if missing:
+        raise InputError(
+            f"country {missing[0]!r} is not in the network ({network.source})",
+            field="calibration.countries",
+        )
+    flows = sp.csr_array(network.flows)[keep][:, keep]
+    return Network(
+        tuple(network.nodes[i] for i in keep),
+        tuple(network.country[i] for i in keep),
+        network.population[keep],
+        balance(flows),
+        network.level,
+        f"{network.source}, restricted to {len(countries)} countries",
+        network.notes,
+        None if network.coords is None else network.coords[keep],
+    )
+
+
+def build_problem(
+    scenario: Scenario,
+    spec: CalibrationSpec,
+    data: CaseData,
+    base: Path = Path("."),
+    source: str | None = None,
+    network: Network | None = None,
+) -> Problem:
+    """Check the scenario, spec and data against each other and build the problem."""
+    from epicommons.model.population import age_structure
+
+    net = restrict(network or load_network(scenario, base), list(spec.countries))
+    disease = scenario.build_disease(source)
+    d_spec = scenario.disease
+    contacts = d_spec.contacts
+    if contacts != "builtin":
+        p = Path(contacts).expanduser()
+        contacts = p if p.is_absolute() else base / p
+    ages = age_structure(
+        net,
+        tuple(d_spec.age_groups) if d_spec.age_groups else None,
+        contacts,
+        d_spec.population_year,
+    )
+    model = build_model(disease, net, ages, scenario.substeps)
+    base_r0 = model.parameters.get("R0") or reproduction_number(
+        disease,
+        model.rates,
+        disease.weights(model.parameters),
+        ages.mean_contacts(),
+        ages.population.sum(axis=0),
+        1.0 / scenario.substeps,
+    )
+    compartments = []
+    for obs in spec.observe:
+        name = spec.deaths_compartment if obs == "deaths" else _cases_compartment(spec, model)
+        if name not in disease.compartment_names:
+            field = "deaths_compartment" if obs == "deaths" else "cases_compartment"
+            raise InputError(
+                f"the disease has no compartment {name!r} "
+                f"(has {', '.join(disease.compartment_names)})",
+                source=source,
+                field=f"calibration.{field}",
+            )
+        compartments.append(name)
+    fixed = spec.fixed.model_dump()
+    fixed["R0"] = fixed["R0"] if fixed["R0"] is not None else float(base_r0)
+    params: list[Parameter] = []
+    n_changes = len(spec.change_points)
+    for kind, fit in spec.fit.items():
+        changes = range(n_changes) if kind == "change" else [-1]
+        for k in changes:
+            label = kind if k < 0 else f"change{k + 1}"
+            if fit.per_country:
+                for c, iso in enumerate(spec.countries):
+                    params.append(Parameter(f"{label}[{iso}]", kind, c, fit.to_prior(), k))
+            else:
+                params.append(Parameter(label, kind, -1, fit.to_prior(), k))
+    fit_end = (spec.fit_end - scenario.start).days
+    days = fit_end + 1 + spec.forecast_days
+    bounds = np.array(
+        [0, *[(d - scenario.start).days for d in spec.change_points], days], dtype=np.int64
+    )
+    if bounds[-2] >= fit_end:
+        raise InputError(
+            "the last change point is after fit_end",
+            source=source,
+            field="calibration.change_points",
+        )
+    observed = observed_array(data, spec.countries, list(spec.observe), scenario.start, days)
+    fit_days = np.arange((spec.fit_start - scenario.start).days, fit_end + 1)
+    seen = np.isfinite(observed[fit_days]).any(axis=(0, 2))
+    if not seen.all():
+        who = spec.countries[int(np.flatnonzero(~seen)[0])]
+        raise InputError(
+            f"no {'/'.join(spec.observe)} data for {who} between {spec.fit_start} and {spec.fit_end}",
+            source=data.source,
+            field="country",
+        )
+    seed_nodes = np.array(
+        [
+            resolve_node(net, iso, field="calibration.countries", kind="country")
+            for iso in spec.countries
+        ],
+        dtype=np.int64,
+    )
+    return Problem(
+        model=model,
+        countries=tuple(spec.countries),
+        observe=tuple(spec.observe),
+        compartments=tuple(compartments),
+        start=scenario.start,
+        days=days,
+        fit_days=fit_days,
+        observed=observed,
+        parameters=tuple(params),
+        fixed=fixed,
+        base_r0=float(base_r0),
+        bounds=bounds,
+        seed_nodes=seed_nodes,
+        engine=spec.engine,
+        seed=scenario.seed if spec.seed is None else spec.seed,
+    )
+
+
+def _cases_compartment(spec: CalibrationSpec, model: Model) -> str:
+    """Entries into this compartment are cases: the one given, else the first infectious one."""
+    if spec.cases_compartment:
+        return spec.cases_compartment
+    d = model.disease
+    infectious = model.med_w.sum(axis=0) > 0
+    names = [c for i, c in enumerate(d.compartment_names) if infectious[i]]
+    return names[0] if names else d.first_infected
+
+
+def observed_array(
+    data: CaseData, countries: list[str], observe: list[str], start: date, days: int
+) -> np.ndarray:
+    """`(days, countries, observables)` from the case table; NaN where there is no report."""
+    table = data.table
+    if not data.has_dates:
+        raise InputError("calibration needs dated case data", source=data.source, field="date")
+    out = np.full((days, len(countries), len(observe)), np.nan)
+    offset = (pd.to_datetime(table["date"]) - pd.Timestamp(start)).dt.days.to_numpy()
+    code = {c: k for k, c in enumerate(countries)}
+    where = np.array([code.get(c, -1) for c in table["country"]])
+    ok = (where >= 0) & (offset >= 0) & (offset < days)
+    for k, obs in enumerate(observe):
+        if obs == "deaths" and table["deaths"].isna().all():
+            raise InputError("the data have no deaths", source=data.source, field="deaths")
+        values = table[obs].to_numpy(float)
+        out[offset[ok], where[ok], k] = values[ok]
+    return out

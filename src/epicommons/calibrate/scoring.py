@@ -1,0 +1,58 @@
+"""Proper scores of probabilistic forecasts: interval score, weighted interval score, CRPS.
+
+WIS follows Bracher et al. (2021, PLoS Comput. Biol. 17:e1008618): for K central intervals at
+levels 1 - alpha_k and the median m,
+WIS = (|y - m| / 2 + sum_k alpha_k / 2 * IS_alpha_k) / (K + 1/2), with
+IS_alpha = (u - l) + 2/alpha (l - y) 1[y < l] + 2/alpha (y - u) 1[y > u].
+CRPS of an ensemble x_1..x_n (Gneiting & Raftery 2007, the "energy" form):
+CRPS = mean|x_i - y| - 1/(2 n^2) sum_ij |x_i - x_j|.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# the quantile levels of the US COVID-19 Forecast Hub: the median and 11 central intervals
+ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+QUANTILES = tuple(sorted({0.5, *(a / 2 for a in ALPHAS), *(1 - a / 2 for a in ALPHAS)}))
+
+
+def interval_score(lower: np.ndarray, upper: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    """Interval score of the central (1 - alpha) interval [lower, upper] for observation y."""
+    lower, upper, y = (np.asarray(v, dtype=float) for v in (lower, upper, y))
+    return (
+        (upper - lower)
+        + 2.0 / alpha * np.maximum(lower - y, 0.0)
+        + 2.0 / alpha * np.maximum(y - upper, 0.0)
+    )
+
+
+def weighted_interval_score(
+    quantiles: dict[float, np.ndarray], y: np.ndarray, alphas: tuple[float, ...] = ALPHAS
+) -> np.ndarray:
+    """WIS from predictive quantiles keyed by level (needs 0.5 and alpha/2, 1 - alpha/2)."""
+    y = np.asarray(y, dtype=float)
+    total = 0.5 * np.abs(y - np.asarray(quantiles[0.5], dtype=float))
+    for a in alphas:
+        lo, hi = quantiles[_level(a / 2, quantiles)], quantiles[_level(1 - a / 2, quantiles)]
+        total = total + a / 2.0 * interval_score(lo, hi, y, a)
+    return total / (len(alphas) + 0.5)
+
+
+def crps_ensemble(samples: np.ndarray, y: np.ndarray, axis: int = 0) -> np.ndarray:
+    """CRPS of an ensemble along `axis` for observations y (broadcast over the other axes)."""
+    x = np.moveaxis(np.asarray(samples, dtype=float), axis, 0)
+    y = np.asarray(y, dtype=float)
+    n = x.shape[0]
+    first = np.abs(x - y[None]).mean(axis=0)
+    xs = np.sort(x, axis=0)
+    i = np.arange(1, n + 1, dtype=float).reshape((n,) + (1,) * (x.ndim - 1))
+    pairs = 2.0 * ((2.0 * i - n - 1.0) * xs).sum(axis=0)  # sum_ij |x_i - x_j|
+    return first - pairs / (2.0 * n * n)
+
+
+def _level(q: float, quantiles: dict[float, np.ndarray]) -> float:
+    for k in quantiles:
+        if abs(k - q) < 1e-9:
+            return k
+    raise KeyError(f"quantile level {q} missing")

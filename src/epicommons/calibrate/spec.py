@@ -1,0 +1,198 @@
+"""The `[calibration]` table of a scenario file: what is fitted, its priors, and the sampler.
+
+```toml
+[calibration]
+countries = ["ITA", "ESP"]        # fitted countries; the network is restricted to their nodes
+fit_start = 2020-02-20            # first and last day of data used in the fit
+fit_end = 2020-03-25
+observe = ["cases"]               # "cases" and/or "deaths"
+change_points = [2020-03-10]      # transmission changes by a fitted factor from these dates
+forecast_days = 28
+particles = 2000                  # sampler = "apmc" (default) or "mcmc" (many parameters)
+
+[calibration.fit.R0]              # one prior per kind; per_country = one parameter per country
+prior = "uniform"
+low = 1.0
+high = 5.0
+per_country = true
+
+[calibration.fixed]               # values of the kinds that are not fitted
+seed_size = 20
+```
+
+Kinds: `R0` (basic reproduction number), `change` (factor on transmission from each change point
+on), `seed_day` (days after `start`), `seed_size` (people infected then), `reporting` (fraction
+of cases reported), `dispersion` (negative-binomial size of the reporting noise).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from epicommons.errors import InputError
+from epicommons.model.scenario import Scenario
+
+from .priors import Prior
+
+KINDS = ("R0", "change", "seed_day", "seed_size", "reporting", "dispersion")
+Kind = Literal["R0", "change", "seed_day", "seed_size", "reporting", "dispersion"]
+DEFAULTS = {"change": 1.0, "seed_day": 0.0, "seed_size": 10.0, "reporting": 1.0, "dispersion": 20.0}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FitSpec(_Strict):
+    """One fitted kind: its prior and whether each country has its own value."""
+
+    prior: Literal["uniform", "loguniform", "normal"] = "uniform"
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: Annotated[float, Field(gt=0)] | None = None
+    per_country: bool = False
+
+    @model_validator(mode="after")
+    def _complete(self) -> FitSpec:
+        if self.prior == "normal":
+            if self.mean is None or self.sd is None:
+                raise ValueError("a normal prior needs `mean` and `sd`")
+        elif self.low is None or self.high is None:
+            raise ValueError(f"a {self.prior} prior needs `low` and `high`")
+        lo = -float("inf") if self.low is None else self.low
+        hi = float("inf") if self.high is None else self.high
+        if not lo < hi:
+            raise ValueError(f"expected low < high, got {self.low} and {self.high}")
+        if self.prior == "loguniform" and lo <= 0:
+            raise ValueError("a loguniform prior needs low > 0")
+        return self
+
+    def to_prior(self) -> Prior:
+        lo = -float("inf") if self.low is None else self.low
+        hi = float("inf") if self.high is None else self.high
+        return Prior(self.prior, lo, hi, self.mean or 0.0, self.sd or 1.0)
+
+
+class FixedSpec(_Strict):
+    """Values of kinds that are not fitted (R0 defaults to the scenario's disease)."""
+
+    R0: Annotated[float, Field(gt=0)] | None = None
+    change: Annotated[float, Field(ge=0)] = DEFAULTS["change"]
+    seed_day: Annotated[float, Field(ge=0)] = DEFAULTS["seed_day"]
+    seed_size: Annotated[float, Field(gt=0)] = DEFAULTS["seed_size"]
+    reporting: Annotated[float, Field(gt=0, le=1)] = DEFAULTS["reporting"]
+    dispersion: Annotated[float, Field(gt=0)] = DEFAULTS["dispersion"]
+
+
+class CalibrationSpec(_Strict):
+    countries: Annotated[list[str], Field(min_length=1)]
+    fit_start: date
+    fit_end: date
+    observe: Annotated[list[Literal["cases", "deaths"]], Field(min_length=1)] = ["cases"]
+    cases_compartment: str | None = None
+    deaths_compartment: str = "D"
+    change_points: list[date] = Field(default_factory=list)
+    forecast_days: Annotated[int, Field(ge=0, le=365)] = 28
+    engine: Literal["deterministic", "stochastic"] = "deterministic"
+    seed: Annotated[int, Field(ge=0)] | None = None
+    sampler: Literal["apmc", "mcmc"] = "apmc"
+    particles: Annotated[int, Field(ge=20)] = 1000
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    min_acceptance: Annotated[float, Field(gt=0, lt=1)] = 0.02
+    max_generations: Annotated[int, Field(ge=1, le=100)] = 30
+    forecast_runs: Annotated[int, Field(ge=10)] = 500
+    starts: Annotated[int, Field(ge=1, le=50)] = 4
+    fit: dict[Kind, FitSpec]
+    fixed: FixedSpec = Field(default_factory=FixedSpec)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CalibrationSpec:
+        if self.fit_end < self.fit_start:
+            raise ValueError("fit_end is before fit_start")
+        if not self.fit:
+            raise ValueError("nothing to fit: add at least one [calibration.fit.<kind>] table")
+        if len(set(self.countries)) != len(self.countries):
+            raise ValueError("countries are repeated")
+        if sorted(self.change_points) != self.change_points or len(set(self.change_points)) != len(
+            self.change_points
+        ):
+            raise ValueError("change_points must be increasing dates")
+        if "change" in self.fit and not self.change_points:
+            raise ValueError("fitting `change` needs change_points")
+        return self
+
+
+class CalibrationFile(_Strict):
+    """A scenario file with its `[calibration]` table."""
+
+    calibration: CalibrationSpec
+
+
+def parse(text: str, source: str | Path | None = None) -> tuple[Scenario, CalibrationSpec]:
+    """Validate a scenario with a `[calibration]` table; errors name the file and key path."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", source=source) from None
+    if "calibration" not in data:
+        raise InputError("no [calibration] table", source=source, field="calibration")
+    calibration = {"calibration": data.pop("calibration")}
+    scenario = _validate(Scenario, data, source)
+    spec = _validate(CalibrationFile, calibration, source).calibration
+    for i, d in enumerate(spec.change_points):
+        if d <= scenario.start:
+            raise InputError(
+                f"change point {d} is not after the scenario's start {scenario.start}",
+                source=source,
+                field=f"calibration.change_points[{i}]",
+            )
+    if spec.fit_start < scenario.start:
+        raise InputError(
+            f"fit_start {spec.fit_start} is before the scenario's start {scenario.start}",
+            source=source,
+            field="calibration.fit_start",
+        )
+    return scenario, spec
+
+
+def load(path: str | Path) -> tuple[Scenario, CalibrationSpec, str]:
+    """Read and validate a calibration scenario file; returns scenario, spec and text."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read scenario: {exc.strerror}", source=path) from None
+    scenario, spec = parse(text, source=path)
+    return scenario, spec, text
+
+
+def _validate(model: type[BaseModel], data: dict, source: str | Path | None):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = key_path(err["loc"])
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        raise InputError(f"{msg}{more}", source=source, field=path or None) from None
+
+
+def key_path(loc: tuple[int | str, ...]) -> str:
+    """`("a", 0, "b")` -> `a[0].b`."""
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

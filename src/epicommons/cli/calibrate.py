@@ -1,0 +1,119 @@
+"""`epicommons calibrate`: fit a scenario's `[calibration]` parameters to reported cases/deaths,
+then write the posterior, fit plots and a forecast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from epicommons.errors import InputError
+
+
+def calibrate(
+    scenario: Path = typer.Argument(..., help="Scenario TOML with a calibration table."),
+    data: Path = typer.Option(..., "--data", help="Case data: JHU wide, OWID or tidy CSV."),
+    out: Path = typer.Option(..., "--out", help="Folder for the outputs (created or replaced)."),
+    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Calibrate (likelihood point estimate, then ABC-SMC) and forecast from the posterior.
+
+    Example:  epicommons calibrate examples/calibration/europe_2020.toml
+    --data time_series_covid19_confirmed_global.csv --out results/europe --workers 2
+    """
+    import numpy as np
+
+    from epicommons.calibrate import abc_smc, abc_smc_mcmc, fit_likelihood, forecast, open_backend
+    from epicommons.calibrate import output as calibration_output
+    from epicommons.calibrate.likelihood import laplace_covariance
+    from epicommons.calibrate.problem import build_problem
+    from epicommons.calibrate.spec import load
+    from epicommons.surveillance import read_cases
+
+    if workers is not None and scheduler is not None:
+        raise InputError("give either --workers or --scheduler, not both", field="--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError(f"expected tcp://HOST:PORT, got {scheduler!r}", field="--scheduler")
+    spec_scenario, spec, text = load(scenario)
+    cases = read_cases(data)
+    problem = build_problem(
+        spec_scenario, spec, cases, base=scenario.resolve().parent, source=str(scenario)
+    )
+    calibration_output.check_out(out)
+    console = Console(stderr=True)
+    with (
+        open_backend(workers, scheduler) as backend,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("likelihood fit", total=None, info=backend.name)
+        point = fit_likelihood(problem, starts=spec.starts, seed=problem.seed, backend=backend)
+        laplace_sd = np.sqrt(
+            np.maximum(np.diag(laplace_covariance(problem, point, backend=backend)), 0.0)
+        )
+        bar.update(task, description="ABC-SMC", total=spec.max_generations, completed=0)
+
+        def step(g) -> None:
+            bar.update(
+                task,
+                completed=g.index + 1,
+                info=f"generation {g.index}: eps {g.epsilon:.3g}, accepted {g.acceptance:.0%}",
+            )
+
+        sampler = abc_smc if spec.sampler == "apmc" else abc_smc_mcmc
+        post = sampler(
+            problem,
+            particles=spec.particles,
+            alpha=spec.alpha,
+            min_acceptance=spec.min_acceptance,
+            max_generations=spec.max_generations,
+            seed=problem.seed,
+            backend=backend,
+            progress=step,
+        )
+        bar.update(task, description="forecast", info=f"{spec.forecast_runs} runs")
+        fc = forecast(
+            problem,
+            post.particles,
+            post.weights,
+            runs=spec.forecast_runs,
+            seed=problem.seed,
+            backend=backend,
+        )
+    meta = {
+        "scenario": str(scenario),
+        "data": str(data),
+        "countries": list(problem.countries),
+        "backend": backend.name,
+        "generations": len(post.generations),
+        "epsilon": post.epsilon,
+        "seed": problem.seed,
+    }
+    meta["laplace_sd"] = dict(zip(point.names, laplace_sd.tolist(), strict=True))
+    written = calibration_output.write(out, post, point, fc, meta, text)
+    if quiet:
+        return
+    table = Table(title=f"posterior ({len(post.particles)} particles, eps {post.epsilon:.3g})")
+    for col in ("parameter", "MLE", "q0.05", "median", "q0.95"):
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    q = post.quantiles([0.05, 0.5, 0.95])
+    for j, name in enumerate(post.names):
+        table.add_row(name, f"{point.values[j]:.3g}", *(f"{q[i, j]:.3g}" for i in range(3)))
+    Console().print(table)
+    Console().print(f"wrote {len(written)} files to {out}")

@@ -1,0 +1,88 @@
+"""`epicommons sweep`: run a scenario for every combination of a grid of parameter values."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from epicommons.errors import InputError
+
+
+def sweep(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+    grid: Path = typer.Option(..., "--grid", help="TOML with a [grid] of key path = [values]."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output Parquet file (one row per variant and country)."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Sweep a scenario over a grid; every variant uses the scenario's seed (paired runs).
+
+    Example:  epicommons sweep examples/calibration/sweep_scenario.toml
+    --grid examples/calibration/grid.toml --out results/sweep.parquet --workers 2
+    """
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from epicommons.calibrate import open_backend
+    from epicommons.calibrate import sweep as sweeps
+
+    if workers is not None and scheduler is not None:
+        raise InputError("give either --workers or --scheduler, not both", field="--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
+    try:
+        data = tomllib.loads(scenario.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read scenario: {exc.strerror}", source=scenario) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", source=scenario) from None
+    data.pop("calibration", None)
+    points = sweeps.variants(data, sweeps.read_grid(grid), grid)
+    base = scenario.resolve().parent
+    if out.exists() and out.is_dir():
+        raise InputError("is a folder; expected a .parquet file path", source=out)
+    with (
+        open_backend(workers, scheduler) as backend,
+        Progress(
+            TextColumn("[bold]sweep"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(backend.name),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=quiet,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("sweep", total=len(points))
+        network = sweeps.shared_network(points, base)
+        shared = backend.share((base, network))
+        tables = backend.map(
+            sweeps.run_variant, shared, points, on_done=lambda _i: bar.advance(task)
+        )
+    frame = pd.concat(tables, ignore_index=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if not quiet:
+        Console().print(
+            f"{len(points)} variants x {points[0].scenario.runs} runs on {backend.name}; "
+            f"wrote {len(frame)} rows to {out}"
+        )

@@ -1,0 +1,132 @@
+"""Calibration on reports the engine generated with known parameters: the likelihood point
+estimate and the ABC-SMC posterior must land near the truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from epicommons.calibrate import abc_smc, build_problem, fit_likelihood, forecast
+from epicommons.calibrate.observation import nb_logpmf
+from epicommons.calibrate.spec import parse
+from epicommons.calibrate.synthetic import blank_data, synthetic_data
+
+SCENARIO = """
+name = "two countries"
+start = 2020-02-01
+days = 60
+seed = 3
+engine = "deterministic"
+[network]
+source = "builtin"
+[disease]
+preset = "SEIR"
+[disease.parameters]
+R0 = 2.0
+sigma = 0.4
+gamma = 0.333
+[[seeds]]
+where = "ITA"
+count = 1
+[calibration]
+countries = ["ITA", "ESP"]
+fit_start = 2020-02-10
+fit_end = 2020-03-20
+change_points = [2020-03-05]
+forecast_days = 14
+[calibration.fit.R0]
+low = 1.0
+high = 4.0
+per_country = true
+[calibration.fit.change]
+low = 0.2
+high = 1.5
+[calibration.fixed]
+seed_size = 50
+seed_day = 2
+reporting = 0.5
+dispersion = 50
+"""
+TRUTH = np.array([2.6, 2.2, 0.5])
+
+
+@pytest.fixture(scope="module")
+def problem():
+    scenario, spec = parse(SCENARIO)
+    blank = build_problem(scenario, spec, blank_data(spec.countries, scenario.start, 70))
+    data = synthetic_data(blank, TRUTH, run=7)
+    return build_problem(scenario, spec, data)
+
+
+def test_negative_binomial_matches_scipy():
+    from scipy import stats
+
+    y, mu, k = np.array([0, 3, 17, 250]), np.array([0.5, 4.0, 20.0, 180.0]), 7.5
+    expected = stats.nbinom.logpmf(y, k, k / (k + mu))  # scipy's (n, p) parametrisation
+    np.testing.assert_allclose(nb_logpmf(y, mu, k), expected, rtol=1e-10)
+
+
+def test_parameters_are_laid_out_by_country(problem):
+    assert problem.names == ["R0[ITA]", "R0[ESP]", "change1"]
+    b = problem.batch(TRUTH[None])
+    # ESP's multiplier after the change point is R0_ESP / R0_base * change
+    esp = problem.countries.index("ESP")
+    node = problem.model.network.country.index("ESP")
+    assert b.transmission[0, 1, node] == pytest.approx(2.2 / problem.base_r0 * 0.5)
+    assert b.transmission[0, 0, node] == pytest.approx(2.2 / problem.base_r0)
+    assert esp == 1
+
+
+def test_likelihood_point_estimate_recovers_truth(problem):
+    est = fit_likelihood(problem, starts=2, seed=1)
+    np.testing.assert_allclose(est.values, TRUTH, rtol=0.1)
+    # the optimum is at least as likely as the truth
+    from epicommons.calibrate.tasks import log_likelihoods
+
+    assert est.log_likelihood >= log_likelihoods(problem, TRUTH[None])[0] - 1e-6
+
+
+def test_abc_posterior_lands_near_truth(problem):
+    post = abc_smc(problem, particles=600, max_generations=25, seed=2)
+    q = post.quantiles([0.05, 0.95])
+    assert np.all(q[0] <= TRUTH) and np.all(q[1] >= TRUTH)
+    width = np.array([3.0, 3.0, 1.3])  # prior ranges
+    assert np.all(np.abs(post.mean() - TRUTH) < 0.1 * width)
+    assert np.all(q[1] - q[0] < 0.15 * width)  # far narrower than the prior
+    eps = [g.epsilon for g in post.generations]
+    assert all(a >= b for a, b in zip(eps, eps[1:], strict=False))  # tolerance never grows
+    assert post.weights.sum() == pytest.approx(1.0)
+
+
+def test_forecast_intervals_hold_out_data(problem):
+    fc = forecast(problem, TRUTH[None], None, runs=200, seed=4)
+    scores = fc.scores()
+    assert len(scores) == 14 * 2  # 14 forecast days, 2 countries, cases
+    table = fc.table()
+    # held-out reports come from the same process: most fall inside the 90 % interval
+    held = table[table["horizon"] > 0]
+    inside = (held["observed"] >= held["q0.05"]) & (held["observed"] <= held["q0.95"])
+    assert inside.mean() >= 0.7
+    assert (scores["wis"] >= 0).all() and (scores["crps"] >= 0).all()
+
+
+def test_mcmc_sampler_lands_near_truth(problem):
+    from epicommons.calibrate import abc_smc_mcmc
+
+    post = abc_smc_mcmc(problem, particles=200, max_generations=8, seed=3)
+    q = post.quantiles([0.05, 0.95])
+    width = np.array([3.0, 3.0, 1.3])
+    assert np.all(q[0] <= TRUTH) and np.all(q[1] >= TRUTH)
+    assert np.all(q[1] - q[0] < 0.6 * width)
+    eps = [g.epsilon for g in post.generations[1:]]
+    assert all(a >= b for a, b in zip(eps, eps[1:], strict=False))
+
+
+def test_laplace_covariance_is_positive_and_covers(problem):
+    from epicommons.calibrate.likelihood import laplace_covariance
+
+    est = fit_likelihood(problem, starts=1, seed=1)
+    cov = laplace_covariance(problem, est)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
+    sd = np.sqrt(np.diag(cov))
+    assert np.all(np.abs(est.values - TRUTH) < 4 * sd)

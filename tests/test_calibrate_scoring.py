@@ -1,0 +1,61 @@
+"""Interval score, WIS and CRPS against values computed by hand and an analytic CRPS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from epicommons.calibrate.scoring import crps_ensemble, interval_score, weighted_interval_score
+
+
+def test_interval_score_by_hand():
+    # width 3, y above the interval by 2: 3 + 2/0.2 * 2 = 23
+    assert interval_score(2.0, 5.0, 7.0, 0.2) == pytest.approx(23.0)
+    # y below by 1 at alpha 0.5: 3 + 4 * 1 = 7; inside: just the width
+    assert interval_score(2.0, 5.0, 1.0, 0.5) == pytest.approx(7.0)
+    assert interval_score(2.0, 5.0, 3.0, 0.5) == pytest.approx(3.0)
+
+
+def test_wis_by_hand():
+    # median 4, 50 % interval [2, 6], y = 7:
+    # (0.5 * |7 - 4| + 0.25 * (4 + 4 * 1)) / 1.5 = (1.5 + 2) / 1.5
+    q = {0.25: np.array(2.0), 0.5: np.array(4.0), 0.75: np.array(6.0)}
+    assert weighted_interval_score(q, 7.0, alphas=(0.5,)) == pytest.approx(3.5 / 1.5)
+    # two intervals (alpha 0.2 and 0.5), y = 0: median 3, [1, 5] and [2, 4]
+    q = {0.1: 1.0, 0.25: 2.0, 0.5: 3.0, 0.75: 4.0, 0.9: 5.0}
+    is02 = 4 + 10 * 1  # width 4, 1 below at 2/0.2
+    is05 = 2 + 4 * 2  # width 2, 2 below at 2/0.5
+    expected = (0.5 * 3 + 0.1 * is02 + 0.25 * is05) / 2.5
+    assert weighted_interval_score(q, 0.0, alphas=(0.2, 0.5)) == pytest.approx(expected)
+
+
+def test_crps_by_hand():
+    # samples 1, 2, 3 and y = 2: mean |x - y| = 2/3; sum |xi - xj| = 8; 2/3 - 8 / 18 = 2/9
+    assert crps_ensemble(np.array([1.0, 2.0, 3.0]), 2.0) == pytest.approx(2 / 9)
+    # one member: the absolute error
+    assert crps_ensemble(np.array([4.0]), 1.5) == pytest.approx(2.5)
+
+
+def test_crps_of_large_normal_ensemble_matches_the_closed_form():
+    from scipy import stats
+
+    gen = np.random.default_rng(0)
+    x = gen.normal(0.0, 2.0, size=200_000)
+    for y in (0.0, 1.0, -3.5):
+        z = y / 2.0
+        exact = 2.0 * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi))
+        assert crps_ensemble(x, y) == pytest.approx(exact, rel=1e-2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=30),
+    st.floats(-1e3, 1e3),
+)
+def test_crps_equals_the_pairwise_definition(xs, y):
+    x = np.array(xs)
+    direct = np.abs(x - y).mean() - np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2)
+    assert crps_ensemble(x, y) == pytest.approx(direct, abs=1e-8, rel=1e-9)
+    assert crps_ensemble(x, y) >= -1e-9

@@ -1,0 +1,118 @@
+"""The [calibration] table: errors name the key path; the CLI exits 2 on bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from epicommons.calibrate.spec import parse
+from epicommons.cli import main
+from epicommons.errors import InputError
+
+BASE = """
+start = 2020-02-01
+days = 60
+[disease]
+preset = "SEIR"
+[[seeds]]
+where = "ITA"
+count = 1
+[calibration]
+countries = ["ITA", "ESP"]
+fit_start = 2020-02-10
+fit_end = 2020-03-20
+change_points = [2020-03-05]
+[calibration.fit.R0]
+low = 1.0
+high = 4.0
+per_country = true
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("[calibration.fit.R0]", "[calibration.fit.beta]", "calibration.fit.beta"),
+        ("low = 1.0\n", "", "calibration.fit.R0"),
+        ("high = 4.0", "high = 4.0\nmean = 'x'", "calibration.fit.R0.mean"),
+        ("fit_end = 2020-03-20", "fit_end = 2020-03-20\nparticle = 3", "calibration.particle"),
+        (
+            "change_points = [2020-03-05]",
+            "change_points = [2020-01-05]",
+            "calibration.change_points[0]",
+        ),
+        ("fit_start = 2020-02-10", "fit_start = 2020-01-10", "calibration.fit_start"),
+        (
+            "per_country = true",
+            "per_country = true\n[calibration.fixed]\nreporting = 2",
+            "calibration.fixed.reporting",
+        ),
+        ("count = 1", "count = -1", "seeds[0].count"),
+    ],
+)
+def test_errors_name_the_key_path(old, new, field):
+    assert old in BASE
+    with pytest.raises(InputError) as info:
+        parse(BASE.replace(old, new), "s.toml")
+    assert info.value.field == field
+    assert "s.toml" in str(info.value)
+
+
+def test_missing_calibration_table():
+    with pytest.raises(InputError, match="no \\[calibration\\] table"):
+        parse(BASE.split("[calibration]")[0])
+
+
+def test_valid_file_parses():
+    scenario, spec = parse(BASE)
+    assert spec.countries == ["ITA", "ESP"] and spec.fit["R0"].per_country
+
+
+def test_cli_exit_2_on_bad_scenario(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BASE.replace("low = 1.0\n", ""))
+    data = tmp_path / "cases.csv"
+    data.write_text("country,date,cases\nITA,2020-02-10,1\n")
+    code = main(["calibrate", str(bad), "--data", str(data), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error:") and "calibration.fit.R0" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_exit_2_on_country_missing_from_data(tmp_path, capsys):
+    good = tmp_path / "good.toml"
+    good.write_text(BASE)
+    data = tmp_path / "cases.csv"
+    data.write_text("country,date,cases\nITA,2020-02-10,1\nITA,2020-02-11,2\n")
+    code = main(["calibrate", str(good), "--data", str(data), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "ESP" in err and "Traceback" not in err
+
+
+def test_cli_exit_2_on_workers_and_scheduler(tmp_path, capsys):
+    good = tmp_path / "good.toml"
+    good.write_text(BASE)
+    code = main(
+        [
+            "calibrate",
+            str(good),
+            "--data",
+            str(good),
+            "--out",
+            str(tmp_path / "o"),
+            "--workers",
+            "2",
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+        ]
+    )
+    assert code == 2 and "either" in capsys.readouterr().err
+
+
+def test_sweep_exit_2_on_bad_grid_key(tmp_path, capsys):
+    scen = tmp_path / "s.toml"
+    scen.write_text(BASE)
+    grid = tmp_path / "g.toml"
+    grid.write_text('[grid]\n"seeds[3].count" = [1, 2]\n')
+    code = main(["sweep", str(scen), "--grid", str(grid), "--out", str(tmp_path / "x.parquet")])
+    err = capsys.readouterr().err
+    assert code == 2 and "grid.seeds[3].count" in err
