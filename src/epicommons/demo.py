@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from epicommons._files import write_csv
 from epicommons.assist.explain import Explanation, explain
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
 from epicommons.assist.solve import Allocation, solve
@@ -194,9 +195,9 @@ def run(
     plan = solve(allocation_problem(base, risk, settings))
     explanation = explain(plan)
 
-    risk.to_csv(out / "risk.csv", index=False, float_format="%.6g")
-    effects.to_csv(out / "effects.csv", index=False, float_format="%.6g")
-    explanation.members.to_csv(out / "allocation.csv", index=False, float_format="%.6g")
+    write_csv(risk, out / "risk.csv")
+    write_csv(effects, out / "effects.csv")
+    write_csv(explanation.members, out / "allocation.csv")
     report = _page(settings, base, risk, effects, plan, explanation).write(out / "report.html")
     return DemoResult(risk, effects, explanation, report, base)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from epicommons._files import write_csv
 from epicommons.errors import InputError
 
 
@@ -67,15 +66,7 @@ def compare(
             subtitle=f"{len(loaded)} scenarios, {runs or first.runs} paired runs over "
             f"{first.days} days from {first.start}.",
         )
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".compare-", suffix=".csv", dir=out)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False, float_format="%.6g")
-        os.replace(tmp, out / "compare.csv")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_csv(table, out / "compare.csv")
     if page is not None:
         from epicommons.report.target import write_page
 

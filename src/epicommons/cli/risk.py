@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from epicommons._files import write_csv
 from epicommons.errors import InputError
 
 
@@ -114,15 +113,7 @@ def risk(
             subtitle=f"{disease} disease, {seed_infections:g} infections seeded on {first}, "
             f"{network} network, {runs} stochastic runs over {days} days (seed {seed}).",
         )
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".risk-", suffix=".csv", dir=out)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False, float_format="%.6g")
-        os.replace(tmp, out / "risk.csv")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_csv(table, out / "risk.csv")
     if page is not None:
         from epicommons.report.target import write_page
 
