@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
 from .models import AuditEntry
+
+if TYPE_CHECKING:
+    from .access import Principal
 
 
 def state_hash(state: Any) -> str | None:
@@ -51,4 +54,29 @@ def record(
             before_hash=state_hash(before),
             after_hash=state_hash(after),
         )
+    )
+
+
+def record_by(
+    session: Session,
+    caller: Principal,
+    *,
+    action: str,
+    entity: str,
+    entity_key: str,
+    before: Any,
+    after: Any,
+    member_id: int | None = None,
+) -> None:
+    """Audit row for a write made through the API by `caller` (its actor and token)."""
+    record(
+        session,
+        actor=caller.actor,
+        token_id=caller.token_id,
+        member_id=member_id,
+        action=action,
+        entity=entity,
+        entity_key=entity_key,
+        before=before,
+        after=after,
     )

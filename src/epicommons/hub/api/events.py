@@ -60,10 +60,9 @@ def notify(caller: Caller, state: HubDep, member: OwnMember, body: EventIn) -> d
         )
         session.add(event)
         session.flush()
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             member_id=member.id,
             action="create",
             entity="event",
@@ -125,10 +124,9 @@ def change_status(caller: Caller, state: HubDep, event_id: EventId, body: Status
             raise HubProblem(422, "notified_at precedes assessment/detection")
         event.status, event.assessed_at, event.notified_at = body.status, assessed, notified
         event.updated_at = utcnow()
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             member_id=event.member_id,
             action="status",
             entity="event",

@@ -76,10 +76,9 @@ def pledge(caller: Caller, state: HubDep, member: OwnMember, body: PledgeIn) -> 
         session.add(row)
         session.flush()
         out = _pledges(session, Pledge.id == row.id)[0]
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             member_id=member.id,
             action="create",
             entity="pledge",
@@ -145,10 +144,9 @@ def deliver(caller: Caller, state: HubDep, pledge_id: PledgeId, body: DeliveryIn
             "quantity": row.quantity,
             "date": row.date,
         }
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             member_id=p.donor_id,
             action="create",
             entity="delivery",

@@ -40,10 +40,9 @@ def create_group(caller: CoordinatorDep, state: HubDep, body: GroupIn) -> dict:
         session.flush()
         session.add_all(GroupMembership(group_id=group.id, member_id=ids[c]) for c in codes)
         out = {"code": group.code, "name": group.name, "members": codes}
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             action="create",
             entity="group",
             entity_key=group.code,
@@ -122,10 +121,9 @@ def grant(caller: Caller, state: HubDep, member: OwnMember, body: GrantIn) -> di
         session.add(row)
         session.flush()
         out = _grants(session, member.id, row.id)[0]
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             member_id=member.id,
             action="create",
             entity="grant",
@@ -153,10 +151,9 @@ def revoke_grant(caller: Caller, state: HubDep, member: OwnMember, grant_id: Gra
         if not found:
             raise HubProblem(404, f"no grant {grant_id} of {member.code}")
         session.execute(delete(SharingGrant).where(SharingGrant.id == grant_id))
-        audit.record(
+        audit.record_by(
             session,
-            actor=caller.actor,
-            token_id=caller.token_id,
+            caller,
             member_id=member.id,
             action="delete",
             entity="grant",
