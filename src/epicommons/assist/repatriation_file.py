@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from epicommons.errors import InputError
@@ -110,18 +111,7 @@ def read_plan(path: str | Path) -> RepatriationPlan:
                 line=tb.line_of(fl, k),
                 field="origin",
             )
-    day = (
-        tb.numbers(
-            fl,
-            "day",
-            files["flights"],
-            integer=True,
-            minimum=None,
-            check=lambda v: (v >= 1) & (v <= days),
-            expected=f"a day from 1 to {days}",
-        ).astype(np.int64)
-        - 1
-    )
+    day = _position(fl, "day", files["flights"], days)
     seats = tb.numbers(fl, "seats", files["flights"], integer=True)
     cost = tb.numbers(fl, "cost", files["flights"], default=0.0)
 
@@ -138,18 +128,7 @@ def read_plan(path: str | Path) -> RepatriationPlan:
     keep = np.array([c in country_pos for c in pv_codes], dtype=bool)
     rows = np.array([country_pos.get(c, -1) for c in pv_codes], dtype=np.int64)
     if "day" in pv.columns and (pv["day"] != "").any():
-        pday = (
-            tb.numbers(
-                pv,
-                "day",
-                files["prevalence"],
-                integer=True,
-                minimum=None,
-                check=lambda v: (v >= 1) & (v <= days),
-                expected=f"a day from 1 to {days}",
-            ).astype(np.int64)
-            - 1
-        )
+        pday = _position(pv, "day", files["prevalence"], days)
         prevalence[rows[keep], pday[keep]] = share[keep]
     else:
         prevalence[rows[keep]] = share[keep][:, None]
@@ -164,18 +143,7 @@ def read_plan(path: str | Path) -> RepatriationPlan:
 
     qu = tb.read_csv(files["quarantine"], ["week", "places"])
     weeks = (days - 1) // 7 + 1
-    wk = (
-        tb.numbers(
-            qu,
-            "week",
-            files["quarantine"],
-            integer=True,
-            minimum=None,
-            check=lambda v: (v >= 1) & (v <= weeks),
-            expected=f"a week from 1 to {weeks}",
-        ).astype(np.int64)
-        - 1
-    )
+    wk = _position(qu, "week", files["quarantine"], weeks)
     places_w = tb.numbers(qu, "places", files["quarantine"], integer=True)
     tb.duplicates(qu, ["week"], files["quarantine"])
     have = np.zeros(weeks, dtype=bool)
@@ -214,3 +182,17 @@ def read_plan(path: str | Path) -> RepatriationPlan:
         source=str(path),
         name=spec.plan.name,
     )
+
+
+def _position(table: pd.DataFrame, column: str, source: str, count: int) -> np.ndarray:
+    """0-based positions from a 1-based day or week column; each must lie in 1..count."""
+    one_based = tb.numbers(
+        table,
+        column,
+        source,
+        integer=True,
+        minimum=None,
+        check=lambda v: (v >= 1) & (v <= count),
+        expected=f"a {column} from 1 to {count}",
+    )
+    return one_based.astype(np.int64) - 1
