@@ -81,18 +81,22 @@ def rt(
 
     OUT.csv columns: country, t_start, t_end, date_start, date_end, mean, std, q0.025, q0.05,
     q0.25, q0.5, q0.75, q0.95, q0.975 (country and dates only when the input has them; empty
-    windows left blank). For JHU files, the deaths file beside the confirmed file is read too.
+    windows left blank). Only cases are read (a JHU deaths file beside the input is not).
 
     Example:  epicommons rt time_series_covid19_confirmed_global.csv --out rt.csv --country ITA --si-mean 4.7 --si-sd 2.9
     """
-    # Imported here: every `epicommons` command loads this module, and pandas/SciPy would add
-    # ~0.4 s to the start-up of commands that do not need them.
-    from epicommons.surveillance import CleaningRules, estimate_rt, read_cases, read_si_distr
-    from epicommons.surveillance.cleaning import DUPLICATE_RULES, GAP_RULES, NEGATIVE_RULES
-    from epicommons.surveillance.estimate import METHODS
+    # Imported here: every `epicommons` command loads this module. The path from a JHU file to
+    # OUT.csv imports neither pandas nor matplotlib (0.25 s and more of start-up).
+    from epicommons.surveillance.cleaning import (
+        DUPLICATE_RULES,
+        GAP_RULES,
+        NEGATIVE_RULES,
+        CleaningRules,
+    )
+    from epicommons.surveillance.estimate import METHODS, estimate_rt_columns, rt_frame
     from epicommons.surveillance.output import write_csv_atomically
-    from epicommons.surveillance.plot import plot_rt
-    from epicommons.surveillance.readers import FORMATS
+    from epicommons.surveillance.readers import FORMATS, read_cases
+    from epicommons.surveillance.serial_interval import read_si_distr
 
     if format is not None and format not in FORMATS:
         raise InputError(
@@ -157,10 +161,15 @@ def rt(
         disable=quiet or not console.is_terminal,
     ) as progress:
         task = progress.add_task("reading cases", total=4)
-        cases = read_cases(input, format, rules=CleaningRules(negatives, gaps, duplicates))  # type: ignore[arg-type]
+        cases = read_cases(
+            input,
+            format,  # type: ignore[arg-type]
+            rules=CleaningRules(negatives, gaps, duplicates),  # type: ignore[arg-type]
+            with_deaths=False,
+        )
         progress.update(task, advance=1, description="estimating Rt")
         try:
-            frame = estimate_rt(
+            columns = estimate_rt_columns(
                 cases,
                 si_mean=si_mean,
                 si_sd=si_sd,
@@ -191,22 +200,25 @@ def rt(
         page = None
         if html:
             progress.update(task, description="drawing the report")
-            page = _report_page(frame, cases, method, input)
+            page = _report_page(rt_frame(columns), cases, method, input)
         progress.update(task, advance=1, description="writing")
-        write_csv_atomically(frame, out)
+        write_csv_atomically(columns, out)
         if report is not None and not html:
             write_csv_atomically(cases.report.to_frame(), report)
         progress.update(task, advance=1, description="plotting")
         if plot is not None:
-            plot_rt(frame, plot)
+            from epicommons.surveillance.plot import plot_rt
+
+            plot_rt(rt_frame(columns), plot)
         if page is not None:
             from epicommons.report.target import write_page
 
             write_page(page, report)
         progress.update(task, advance=1)
-    n_countries = frame["country"].nunique() if "country" in frame else 1
+    n_countries = len(set(columns["country"].tolist())) if "country" in columns else 1
+    n_windows = len(columns["t_start"])
     console.print(f"cleaning: {cases.report.summary()}", soft_wrap=True)
-    console.print(f"wrote {len(frame)} windows for {n_countries} series to {out}", soft_wrap=True)
+    console.print(f"wrote {n_windows} windows for {n_countries} series to {out}", soft_wrap=True)
     if html:
         console.print(f"wrote the report to {report}", soft_wrap=True)
 

@@ -1,27 +1,50 @@
 """Surveillance analytics: read case reports (JHU, OWID, tidy CSV) with a cleaning report,
-estimate Rt exactly as EpiEstim 2.2.4 does (Cori; Wallinga–Teunis), growth and doubling time."""
+estimate Rt exactly as EpiEstim 2.2.4 does (Cori; Wallinga–Teunis), growth and doubling time.
 
-from .cases import CASE_COLUMNS, CaseData, Series
-from .cleaning import CleaningReport, CleaningRules
-from .cori import QUANTILES, RtEstimate, Windows, cori_posterior, overall_infectivity
-from .estimate import estimate_rt, output_columns
-from .growth import (
-    doubling_time,
-    growth_from_incidence,
-    growth_from_rt,
-    growth_rate_from_r,
-    loglinear_growth,
-)
-from .readers import read_cases, read_jhu, read_owid, read_tidy
-from .serial_interval import check_si_distr, discr_si, read_si_distr
-from .wallinga_teunis import wallinga_teunis
+Names are imported from their modules on first use (PEP 562), so that `epicommons rt` on a JHU
+file loads neither pandas nor the growth and long-format code it does not run.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+_EXPORTS = {
+    "CASE_COLUMNS": "cases",
+    "CaseData": "cases",
+    "Series": "cases",
+    "CleaningReport": "cleaning",
+    "CleaningRules": "cleaning",
+    "QUANTILES": "cori",
+    "RtEstimate": "cori",
+    "Windows": "cori",
+    "cori_posterior": "cori",
+    "overall_infectivity": "cori",
+    "estimate_rt": "estimate",
+    "estimate_rt_columns": "estimate",
+    "output_columns": "estimate",
+    "doubling_time": "growth",
+    "growth_from_incidence": "growth",
+    "growth_from_rt": "growth",
+    "growth_rate_from_r": "growth",
+    "loglinear_growth": "growth",
+    "read_cases": "readers",
+    "read_jhu": "jhu",
+    "read_owid": "long_formats",
+    "read_tidy": "long_formats",
+    "check_si_distr": "serial_interval",
+    "discr_si": "serial_interval",
+    "read_si_distr": "serial_interval",
+    "wallinga_teunis": "wallinga_teunis",
+}
 
 __all__ = [
     "CASE_COLUMNS",
-    "QUANTILES",
     "CaseData",
     "CleaningReport",
     "CleaningRules",
+    "QUANTILES",
     "RtEstimate",
     "Series",
     "Windows",
@@ -30,6 +53,7 @@ __all__ = [
     "discr_si",
     "doubling_time",
     "estimate_rt",
+    "estimate_rt_columns",
     "growth_from_incidence",
     "growth_from_rt",
     "growth_rate_from_r",
@@ -43,3 +67,34 @@ __all__ = [
     "read_tidy",
     "wallinga_teunis",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:
+    from .cases import CASE_COLUMNS, CaseData, Series
+    from .cleaning import CleaningReport, CleaningRules
+    from .cori import QUANTILES, RtEstimate, Windows, cori_posterior, overall_infectivity
+    from .estimate import estimate_rt, estimate_rt_columns, output_columns
+    from .growth import (
+        doubling_time,
+        growth_from_incidence,
+        growth_from_rt,
+        growth_rate_from_r,
+        loglinear_growth,
+    )
+    from .jhu import read_jhu
+    from .long_formats import read_owid, read_tidy
+    from .readers import read_cases
+    from .serial_interval import check_si_distr, discr_si, read_si_distr
+    from .wallinga_teunis import wallinga_teunis

@@ -15,12 +15,14 @@ Rules (defaults first):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from epicommons.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NegativeRule = Literal["auto", "zero", "backfill", "error"]
 GapRule = Literal["zero", "error"]
@@ -83,6 +85,8 @@ class CleaningReport:
 
     def to_frame(self) -> pd.DataFrame:
         """The changes as a table (REPORT_COLUMNS), in input order."""
+        import pandas as pd
+
         return pd.DataFrame(self.entries, columns=REPORT_COLUMNS)
 
     def counts(self) -> dict[tuple[str, str], int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from epicommons.errors import InputError
 
@@ -65,14 +64,19 @@ class Windows:
                 field="t_start",
             )
 
-    def indicator(self, n_days: int) -> sparse.csr_matrix:
-        """(windows × days) 0/1 matrix: window sums are exact sums of their terms (no cumsum)."""
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Sums of `values` (..., days) over each window, (..., windows): term by term in day
+        order, so they are exact sums of their terms (no cumulative-sum differences)."""
         widths = self.t_end - self.t_start + 1
-        rows = np.repeat(np.arange(self.t_start.size), widths)
-        offsets = np.arange(widths.sum()) - np.repeat(np.cumsum(widths) - widths, widths)
-        cols = np.repeat(self.t_start - 1, widths) + offsets
-        data = np.ones(rows.size)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(self.t_start.size, n_days))
+        first = self.t_start - 1
+        out = np.zeros((*values.shape[:-1], first.size))
+        for offset in range(int(widths.max())):
+            live = widths > offset
+            if live.all():
+                out += values[..., first + offset]
+            else:
+                out[..., live] += values[..., first[live] + offset]
+        return out
 
 
 @dataclass(frozen=True)
@@ -144,9 +148,8 @@ def cori_posterior(
     w = pad_si(np.asarray(si_distr, dtype=float), n_days)
     final_mean_si = float(np.sum(w * np.arange(w.size)))
     lam = overall_infectivity(local + imported, w)
-    indicator = windows.indicator(n_days)
-    local_sum = (indicator @ local.T).T
-    lam_sum = (indicator @ lam.T).T
+    local_sum = windows.sum(local)
+    lam_sum = windows.sum(lam)
     empty = windows.t_end <= final_mean_si
     shape = a_prior + local_sum
     scale = 1.0 / (1.0 / b_prior + lam_sum)

@@ -1,8 +1,7 @@
-"""Parsing helpers shared by the case readers: CSV access and cell checks naming line and field."""
+"""Parsing helpers of the long-format readers: CSV access and cell checks naming line and field."""
 
 from __future__ import annotations
 
-import csv
 from os import PathLike
 
 import numpy as np
@@ -11,16 +10,6 @@ import pandas as pd
 from epicommons.errors import InputError
 
 ISO_DATE_FORMAT = "%Y-%m-%d"
-
-
-def header(path: str | PathLike[str]) -> list[str]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            return [c.strip() for c in next(csv.reader(handle), [])]
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("the file is not UTF-8 text", source=str(path)) from exc
 
 
 def read_csv(path: str | PathLike[str], **kwargs: object) -> pd.DataFrame:

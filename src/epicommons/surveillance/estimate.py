@@ -3,15 +3,16 @@
 Output columns (in order): `country` (when the input names countries), `t_start`, `t_end`,
 `date_start`, `date_end` (when it has dates), `mean`, `std`, `q0.025` ... `q0.975`; t_start and
 t_end are 1-based day indices as in EpiEstim; empty windows have NaN numbers.
+`estimate_rt_columns` gives the same table as NumPy columns, without importing pandas.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from epicommons.errors import InputError
 
@@ -19,6 +20,9 @@ from .cases import CaseData, Series, make_table
 from .cori import QUANTILES, RtEstimate, Windows, cori_posterior
 from .serial_interval import check_si_distr, discr_si
 from .wallinga_teunis import wallinga_teunis
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Method = Literal["cori", "wallinga-teunis"]
 METHODS: tuple[str, ...] = ("cori", "wallinga-teunis")
@@ -40,7 +44,8 @@ def as_case_data(data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray) -
     """Accept a CaseData, a case table (CASE_COLUMNS subset), or one incidence vector."""
     if isinstance(data, CaseData):
         return data
-    if isinstance(data, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a DataFrame can only exist once pandas is imported
+    if pandas is not None and isinstance(data, pandas.DataFrame):
         has_local = {"local", "imported"} <= set(data.columns) and data["local"].notna().all()
         if not has_local and "cases" not in data.columns:
             raise InputError("the case table needs a 'cases' column or 'local' and 'imported'")
@@ -52,10 +57,10 @@ def as_case_data(data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray) -
         table = make_table(
             country=np.asarray(country, dtype=object),
             day=np.asarray(day),
-            cases=cases,
-            date=data["date"] if has_dates else None,
-            local=data["local"] if has_local else None,
-            imported=data["imported"] if has_local else None,
+            cases=cases.to_numpy(float),
+            date=pandas.to_datetime(data["date"]).to_numpy() if has_dates else None,
+            local=data["local"].to_numpy(float) if has_local else None,
+            imported=data["imported"].to_numpy(float) if has_local else None,
         )
         return CaseData(
             table, has_country="country" in data, has_dates=bool(has_dates), has_local=has_local
@@ -111,6 +116,53 @@ def estimate_rt(
     1    4.18
     Name: mean, dtype: float64
     """
+    columns = estimate_rt_columns(
+        data,
+        si_mean=si_mean,
+        si_sd=si_sd,
+        si_distr=si_distr,
+        window=window,
+        t_start=t_start,
+        t_end=t_end,
+        prior_mean=prior_mean,
+        prior_sd=prior_sd,
+        method=method,
+        countries=countries,
+        n_sim=n_sim,
+        seed=seed,
+    )
+    return rt_frame(columns)
+
+
+def rt_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The DataFrame of `estimate_rt_columns`' output (dates as datetime64[ns])."""
+    import pandas as pd
+
+    data = {
+        name: values.astype("datetime64[ns]") if name.startswith("date_") else values
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def estimate_rt_columns(
+    data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray,
+    *,
+    si_mean: float | None = None,
+    si_sd: float | None = None,
+    si_distr: Sequence[float] | np.ndarray | None = None,
+    window: int = 7,
+    t_start: Sequence[int] | None = None,
+    t_end: Sequence[int] | None = None,
+    prior_mean: float = 5.0,
+    prior_sd: float = 5.0,
+    method: Method = "cori",
+    countries: Sequence[str] | None = None,
+    n_sim: int = 100,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """`estimate_rt`'s table as NumPy columns in output order (dates as datetime64[D]); the
+    arguments are `estimate_rt`'s."""
     if method not in METHODS:
         raise InputError(
             f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="method"
@@ -180,33 +232,31 @@ def estimate_rt(
         else:
             for i in members:
                 results[i] = wallinga_teunis(series[i].total, w, windows, n_sim=n_sim, seed=seed)
-    return _frame(series, results, cases.has_country, cases.has_dates)
+    return _columns(series, results, cases.has_country, cases.has_dates)
 
 
-def _frame(
+def _columns(
     series: list[Series], results: list[RtEstimate | None], has_country: bool, has_dates: bool
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     done = [r for r in results if r is not None]
     columns: dict[str, np.ndarray] = {}
     if has_country:
-        columns["country"] = np.concatenate(
-            [
-                np.full(r.windows.t_start.size, s.country, dtype=object)
-                for s, r in zip(series, done, strict=True)
-            ]
+        columns["country"] = np.repeat(
+            np.array([s.country for s in series], dtype=object),
+            [r.windows.t_start.size for r in done],
         )
     columns["t_start"] = np.concatenate([r.windows.t_start for r in done])
     columns["t_end"] = np.concatenate([r.windows.t_end for r in done])
     if has_dates:
         columns["date_start"] = np.concatenate(
-            [s.dates.to_numpy()[r.windows.t_start - 1] for s, r in zip(series, done, strict=True)]
+            [s.dates[r.windows.t_start - 1] for s, r in zip(series, done, strict=True)]
         )
         columns["date_end"] = np.concatenate(
-            [s.dates.to_numpy()[r.windows.t_end - 1] for s, r in zip(series, done, strict=True)]
+            [s.dates[r.windows.t_end - 1] for s, r in zip(series, done, strict=True)]
         )
     columns["mean"] = np.concatenate([r.mean[0] for r in done])
     columns["std"] = np.concatenate([r.std[0] for r in done])
     quantiles = np.concatenate([r.quantiles[0] for r in done])
     for j, column in enumerate(QUANTILE_COLUMNS):
         columns[column] = quantiles[:, j]
-    return pd.DataFrame(columns, columns=output_columns(has_country, has_dates))
+    return {name: columns[name] for name in output_columns(has_country, has_dates)}

@@ -7,18 +7,17 @@ Games rows are skipped and reported; daily counts are first differences of the c
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from epicommons.errors import InputError, NotACountryError
 from epicommons.world.countries import registry
 
 from .cases import CaseData, make_table
 from .cleaning import CleaningReport, CleaningRules, daily_from_cumulative, fix_negatives
-from .csvio import numbers
 
 JHU_ID_COLUMNS = ["Province/State", "Country/Region", "Lat", "Long"]
 JHU_DATE_FORMAT = "%m/%d/%y"
@@ -51,8 +50,9 @@ def _read_wide_rows(path: str | PathLike[str]) -> tuple[list[str], list[list[str
 
 def _read_jhu_cumulative(
     path: str | PathLike[str], report: CleaningReport | None
-) -> tuple[list[str], pd.DatetimeIndex, np.ndarray, dict[str, int]]:
-    """Sum a JHU wide file's rows per ISO3: (countries, dates, cumulative (n, T), first line)."""
+) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, int]]:
+    """Sum a JHU wide file's rows per ISO3: (countries, dates as datetime64[D], cumulative (n, T),
+    first line of each country)."""
     source = str(path)
     header, rows = _read_wide_rows(path)
     if header[:4] != JHU_ID_COLUMNS:
@@ -67,13 +67,8 @@ def _read_jhu_cumulative(
         raise InputError(
             "no date columns after Province/State, Country/Region, Lat, Long", source=source, line=1
         )
-    dates = pd.to_datetime(pd.Series(date_columns), format=JHU_DATE_FORMAT, errors="coerce")
-    if dates.isna().any():
-        bad = date_columns[int(np.flatnonzero(dates.isna())[0])]
-        raise InputError(
-            f"expected a date M/D/YY as column name, got {bad!r}", source=source, line=1, field=bad
-        )
-    steps = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(int)
+    dates = _column_dates(date_columns, source)
+    steps = np.diff(dates).astype(int)
     if np.any(steps != 1):
         i = int(np.flatnonzero(steps != 1)[0])
         what = "duplicated" if steps[i] == 0 else "not the day after the previous column"
@@ -92,10 +87,7 @@ def _read_jhu_cumulative(
     try:  # NumPy's C parser on the numeric part; on failure, find the bad cell
         values = np.loadtxt([",".join(row[4:]) for row in rows], delimiter=",", ndmin=2)
     except ValueError:
-        values = np.empty((len(rows), len(date_columns)))
-        for j, column in enumerate(date_columns):
-            cells = pd.Series([row[4 + j] for row in rows], dtype=str)
-            values[:, j] = numbers(cells, source=source, field=column, lines=lines)
+        _raise_first_bad_cell(rows, date_columns, source)
     bad = ~np.isfinite(values)
     if bad.any():
         i, j = (int(v[0]) for v in np.nonzero(bad))
@@ -134,7 +126,45 @@ def _read_jhu_cumulative(
     first_line = {
         iso: int(lines[i]) for i, iso in reversed(list(enumerate(iso_of_row))) if iso is not None
     }
-    return order, pd.DatetimeIndex(dates), cumulative, first_line
+    return order, dates, cumulative, first_line
+
+
+def _column_dates(date_columns: list[str], source: str) -> np.ndarray:
+    """The date of each column name (M/D/YY) as datetime64[D]."""
+    parsed = []
+    for name in date_columns:
+        try:
+            parsed.append(datetime.strptime(name, JHU_DATE_FORMAT).date())
+        except ValueError:
+            raise InputError(
+                f"expected a date M/D/YY as column name, got {name!r}",
+                source=source,
+                line=1,
+                field=name,
+            ) from None
+    return np.array(parsed, dtype="datetime64[D]")
+
+
+def _raise_first_bad_cell(rows: list[list[str]], date_columns: list[str], source: str) -> None:
+    """Name the first cell that is not a number (NumPy's parser only says that one is not)."""
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row[4:]):
+            try:
+                float(cell)
+            except ValueError:
+                raise InputError(
+                    f"expected a cumulative count, got {cell.strip()!r}",
+                    source=source,
+                    line=i + 2,
+                    field=date_columns[j],
+                ) from None
+    raise InputError("not a readable table of counts", source=source)
+
+
+def _column_name(day: np.datetime64) -> str:
+    """A date as JHU names its column (M/D/YY)."""
+    value = day.item()
+    return f"{value.month}/{value.day}/{value:%y}"
 
 
 def _report_negatives(
@@ -142,7 +172,7 @@ def _report_negatives(
     original: np.ndarray,
     fixed: np.ndarray,
     countries: list[str],
-    dates: pd.DatetimeIndex,
+    dates: np.ndarray,
     field: str,
     rule: str,
     issue: str,
@@ -151,7 +181,7 @@ def _report_negatives(
     for i, t in changed:
         report.add(
             country=countries[i],
-            date=dates[t].date().isoformat(),
+            date=str(dates[t]),
             day=int(t) + 1,
             field=field,
             issue=issue if original[i, t] < 0 else "deficit backfilled",
@@ -164,7 +194,7 @@ def _report_negatives(
 def _negatives_from_cumulative(
     daily: np.ndarray,
     countries: list[str],
-    dates: pd.DatetimeIndex,
+    dates: np.ndarray,
     field: str,
     rules: CleaningRules,
     report: CleaningReport,
@@ -179,10 +209,10 @@ def _negatives_from_cumulative(
         i, t = (int(v[0]) for v in np.nonzero(negative))
         raise InputError(
             f"{countries[i]}: the cumulative count falls by {-daily[i, t]:g} on "
-            f"{dates[t].date()} (choose another rule for negative increments to accept it)",
+            f"{dates[t]} (choose another rule for negative increments to accept it)",
             source=source,
             line=first_line[countries[i]],
-            field=dates[t].strftime("%-m/%-d/%y"),
+            field=_column_name(dates[t]),
         )
     fixed = fix_negatives(daily, rule)
     _report_negatives(report, daily, fixed, countries, dates, field, rule, "negative increment")
@@ -194,11 +224,13 @@ def read_jhu(
     *,
     deaths_path: str | PathLike[str] | None = None,
     rules: CleaningRules | None = None,
+    with_deaths: bool = True,
 ) -> CaseData:
     """Read JHU CSSE global time series: provinces summed per ISO3, cumulative → daily.
 
     Ships and Olympic Games rows are skipped and listed in the report; the deaths file beside
-    the confirmed file (same name, 'deaths' for 'confirmed') is read when present.
+    the confirmed file (same name, 'deaths' for 'confirmed') is read when present, unless
+    `with_deaths` is false (deaths are then NaN and the report covers cases only).
     """
     rules = rules or CleaningRules()
     source = str(confirmed)
@@ -215,10 +247,11 @@ def read_jhu(
         first_line,
     )
     deaths = np.full_like(cases, np.nan)
-    deaths_path = deaths_path if deaths_path is not None else jhu_deaths_beside(confirmed)
+    if deaths_path is None and with_deaths:
+        deaths_path = jhu_deaths_beside(confirmed)
     if deaths_path is not None:
         d_countries, d_dates, d_cumulative, d_first = _read_jhu_cumulative(deaths_path, None)
-        if not d_dates.equals(dates):
+        if not np.array_equal(d_dates, dates):
             raise InputError(
                 "the deaths file does not cover the same dates as the confirmed file",
                 source=str(deaths_path),
@@ -243,7 +276,7 @@ def read_jhu(
         country=np.repeat(np.array(countries, dtype=object), n_days),
         day=np.tile(np.arange(1, n_days + 1), n),
         cases=cases.ravel(),
-        date=np.tile(dates.to_numpy(), n),
+        date=np.tile(dates, n),
         deaths=deaths.ravel(),
     )
     return CaseData(table, report, source, has_country=True, has_dates=True, has_local=False)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from os import PathLike
 
 import numpy as np
-import pandas as pd
-from scipy import special
 
 from epicommons.errors import InputError
+
+from .incomplete_gamma import gammainc
 
 SUM_TOLERANCE = 0.01  # EpiEstim's check_si_distr: |sum(w) - 1| > 0.01 is an error
 
@@ -32,7 +32,7 @@ def discr_si(k: np.ndarray, mean: float, sd: float) -> np.ndarray:
     b = sd**2 / (mean - 1.0)
 
     def cdf(shape: float, x: np.ndarray) -> np.ndarray:  # R's pgamma(x, shape, scale = b)
-        return special.gammainc(shape, np.maximum(x, 0.0) / b)
+        return gammainc(shape, np.maximum(x, 0.0) / b)
 
     res = k * cdf(a, k) + (k - 2) * cdf(a, k - 2) - 2 * (k - 1) * cdf(a, k - 1)
     res = res + a * b * (2 * cdf(a + 1, k - 1) - cdf(a + 1, k - 2) - cdf(a + 1, k))
@@ -74,6 +74,8 @@ def check_si_distr(w: np.ndarray, *, source: str | None = None) -> np.ndarray:
 
 def read_si_distr(path: str | PathLike[str]) -> np.ndarray:
     """Read a serial interval CSV with columns `k,w` (k = 0, 1, 2, ... consecutive, from 0)."""
+    import pandas as pd  # here: the parametric path of `epicommons rt` must not pay its import
+
     source = str(path)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)

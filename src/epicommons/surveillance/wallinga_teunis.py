@@ -58,16 +58,15 @@ def wallinga_teunis(
     p = (
         kernel * total[None, :] * np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)[:, None]
     )  # [t, s]: probability that a case on day t was infected by one on day s
-    indicator = windows.indicator(n_days)
-    cases_in = indicator @ total
+    cases_in = windows.sum(total)
     mean = np.full(windows.t_start.size, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean[kept] = (indicator @ (r_case * total))[kept] / cases_in[kept]
+        mean[kept] = windows.sum(r_case * total)[kept] / cases_in[kept]
     std = np.full_like(mean, np.nan)
     quantiles = np.full((mean.size, len(probs)), np.nan)
     if n_sim > 0:
         sims = _simulate(total.astype(np.int64), p, lam > 0, n_sim, seed)  # (n_sim, T)
-        r_sim = (indicator @ sims.T).T / np.where(cases_in > 0, cases_in, np.nan)
+        r_sim = windows.sum(sims) / np.where(cases_in > 0, cases_in, np.nan)
         std[kept] = np.std(r_sim[:, kept], axis=0, ddof=1) if n_sim > 1 else np.nan
         quantiles[kept] = np.quantile(r_sim[:, kept], probs, axis=0).T
     return RtEstimate(windows, mean[None], std[None], quantiles[None], probs)
