@@ -383,26 +383,16 @@ def report(
 def breakdown(net: Network, step: int = 15, repeats: int = 7) -> list[float]:
     """CPU seconds per run of the day's parts, from the compiled kernels timed one by one on the
     states of one run every `step` days (see the table's caption)."""
-    from epicommons.model import kernels, run_chunk
+    from epicommons.model import Stepper, kernels, run_chunk
     from epicommons.model.engine import stream
 
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
     n, a, c = model.shape
-    f = net.flows
-    indptr, indices = f.indptr.astype(np.int64), f.indices.astype(np.int64)
-    flows, ones, none = f.data.astype(float), np.ones(f.nnz), np.zeros(0, np.int64)
-    work = kernels.Workspace(
-        delta=np.zeros((n, a, c), dtype=np.int64),
-        snap=np.zeros((a, c)),
-        lam=np.zeros((len(model.med_w), a)),
-        rates=np.zeros(len(model.tr_dst)),
-        flows=np.zeros(len(model.tr_dst)),
-        prob=np.zeros(f.nnz),
-        cum=np.zeros(f.nnz),
-        net=np.zeros((n, a * len(model.mobile_mean))),
-        cells=np.zeros(a * len(model.mobile_draw), dtype=np.int64),
-    )
+    stepper = Stepper(model, stochastic=True)
+    work = stepper.work
+    indptr, indices, flows = stepper.indptr, stepper.indices, stepper.flows
+    ones, none = np.ones(flows.size), np.zeros(0, np.int64)
     inc = np.zeros((n, len(model.tr_dst)))
     gen = stream(1, 0)
 

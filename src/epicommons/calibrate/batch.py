@@ -3,8 +3,8 @@
 Calibration evaluates thousands of parameter sets ("particles"); each is one run of the engine
 with its own transmission multiplier per node (piecewise constant between change points) and its
 own seeding (day and size per node). The engine's `run_chunk` shares seeds across runs and calls
-the schedule once per run and day; this adapter instead calls the engine's compiled day loop
-(`model.kernels.run_days`) once per run and piece, passing that run's multipliers and seeds.
+the schedule once per run and day; this adapter instead advances each run with the engine's
+`Stepper` once per piece, passing that run's multipliers and seeds.
 Run r draws from `model.stream(seed, r)`, so results do not depend on how runs are chunked.
 """
 
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from epicommons.model import kernels
+from epicommons.model import DayBuffers, Stepper
 from epicommons.model.engine import Model, stream
+from epicommons.model.seeding import SeedPlan
 
 
 @dataclass(frozen=True)
@@ -70,33 +71,11 @@ def run_batch(
 ) -> np.ndarray:
     """Daily people entering `compartments`, per country: `(runs, days, countries, k)`."""
     d = model.disease
-    n, a, c = model.shape
-    t = len(d.transitions)
     days = int(batch.bounds[-1])
     to_country = country_matrix(model, countries)
     entries = entries_matrix(model, compartments)
-    net = model.network
-    indptr = net.flows.indptr.astype(np.int64)
-    indices = net.flows.indices.astype(np.int64)
-    flows = net.flows.data.astype(float)
-    ones_links = np.ones(len(flows))
-    widest = int(np.diff(model.src_ptr).max(initial=1))
-    work = kernels.Workspace(
-        delta=np.zeros((n, a, c), dtype=np.int64 if stochastic else float),
-        snap=np.zeros((a, c)),
-        lam=np.zeros((max(len(model.med_w), 1), a)),
-        rates=np.zeros(widest),
-        flows=np.zeros(widest),
-        prob=np.zeros(len(flows)),
-        cum=np.zeros(len(flows)),
-        net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
-        cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
-    )
-    prev = np.zeros((days, n, c))
-    inc = np.zeros((days, n, t))
-    infected_now = np.zeros((days, n))
-    seeded = np.zeros((days, n))
-    s_idx = d.index(d.susceptible)
+    stepper = Stepper(model, stochastic)
+    buffers = DayBuffers.zeros(1, days, model).run(0)
     first = d.index(d.first_infected)
     x0 = model.initial_state(stochastic)
     out = np.zeros((len(run_ids), days, len(countries), len(compartments)))
@@ -104,52 +83,28 @@ def run_batch(
     for r, run in enumerate(run_ids):
         gen = stream(seed, int(run))
         x = x0.copy()
-        s_node, s_day, s_count = _split_seeds(
-            batch.seed_node, batch.seed_day[r], batch.seed_count[r]
+        node, day, count = _split_seeds(batch.seed_node, batch.seed_day[r], batch.seed_count[r])
+        seeds = SeedPlan(
+            node=node,
+            day=day,
+            compartment=np.full(len(node), first, dtype=np.int64),
+            count=count,
+            age=np.full(len(node), -1, dtype=np.int64),
         )
-        s_comp = np.full(len(s_node), first, dtype=np.int64)
-        s_age = np.full(len(s_node), -1, dtype=np.int64)
         for p in range(len(bounds) - 1):
             lo, hi = int(bounds[p]), int(bounds[p + 1])
             if hi <= lo:
                 continue
-            kernels.run_days(
+            stepper.advance(
                 x,
+                gen,
                 lo,
                 hi - lo,
-                gen,
-                stochastic,
-                work,
-                indptr,
-                indices,
-                flows,
-                ones_links,
-                model.alive,
-                model.infected,
-                model.mobile_draw,
-                model.mobile_mean,
-                model.tr_dst,
-                model.rates,
-                model.tr_med,
-                model.med_w,
-                model.src_ptr,
-                model.src_order,
-                model.watch,
-                model.contacts,
-                np.ascontiguousarray(batch.transmission[r, p], dtype=float),
-                model.substeps,
-                s_node,
-                s_day,
-                s_comp,
-                s_count,
-                s_age,
-                s_idx,
-                prev[lo:hi],
-                inc[lo:hi],
-                infected_now[lo:hi],
-                seeded[lo:hi],
+                seeds,
+                buffers.days(lo, hi),
+                transmission=np.ascontiguousarray(batch.transmission[r, p], dtype=float),
             )
-        out[r] = np.einsum("dnt,tk,nc->dck", inc, entries, to_country, optimize=True)
+        out[r] = np.einsum("dnt,tk,nc->dck", buffers.incidence, entries, to_country, optimize=True)
     return out
 
 

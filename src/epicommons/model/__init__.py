@@ -1,7 +1,7 @@
 """model: diseases, the global spread engine, ensembles, scenario files and results."""
 
 from .disease import Compartment, Disease, Transition
-from .engine import Model, build_model, run_chunk, stream
+from .engine import DayBuffers, Model, Stepper, build_model, run_chunk, stream
 from .ensemble import simulate
 from .mixing import AgeStructure
 from .modifiers import Modifiers, Schedule, Transfer, Window, WindowSchedule
@@ -13,6 +13,7 @@ from .seeding import Seed
 __all__ = [
     "AgeStructure",
     "Compartment",
+    "DayBuffers",
     "Disease",
     "Model",
     "Modifiers",
@@ -20,6 +21,7 @@ __all__ = [
     "Results",
     "Schedule",
     "Seed",
+    "Stepper",
     "Transfer",
     "Transition",
     "Window",

@@ -127,6 +127,136 @@ def stream(seed: int, run: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, run])))
 
 
+@dataclass(frozen=True)
+class DayBuffers:
+    """Daily outputs of runs: prevalence `(runs, days, nodes, compartments)`, incidence per
+    transition `(runs, days, nodes, transitions)`, infected and seeded people `(runs, days, nodes)`.
+    """
+
+    prevalence: np.ndarray
+    incidence: np.ndarray
+    infected_now: np.ndarray
+    seeded: np.ndarray
+
+    @classmethod
+    def zeros(cls, runs: int, days: int, model: Model) -> DayBuffers:
+        n, _, c = model.shape
+        t = len(model.disease.transitions)
+        return cls(
+            np.zeros((runs, days, n, c)),
+            np.zeros((runs, days, n, t)),
+            np.zeros((runs, days, n)),
+            np.zeros((runs, days, n)),
+        )
+
+    def run(self, r: int) -> DayBuffers:
+        """The buffers of run r alone: `(days, ...)` views."""
+        return DayBuffers(
+            self.prevalence[r], self.incidence[r], self.infected_now[r], self.seeded[r]
+        )
+
+    def days(self, lo: int, hi: int) -> DayBuffers:
+        """Days lo .. hi - 1 of one run's buffers (from `run`): views."""
+        return DayBuffers(
+            self.prevalence[lo:hi],
+            self.incidence[lo:hi],
+            self.infected_now[lo:hi],
+            self.seeded[lo:hi],
+        )
+
+
+class Stepper:
+    """Advances one run's state by whole days with the compiled kernels.
+
+    The engine's per-run entry point: `run_chunk` uses it, and so does code that gives each run
+    its own inputs (calibration: transmission per run and period, seeds per run). The scratch
+    arrays are allocated once and reused by every call.
+    """
+
+    def __init__(self, model: Model, stochastic: bool) -> None:
+        n, a, c = model.shape
+        net = model.network
+        self.model = model
+        self.stochastic = stochastic
+        self.indptr = net.flows.indptr.astype(np.int64)
+        self.indices = net.flows.indices.astype(np.int64)
+        self.flows = net.flows.data.astype(float)
+        self._ones_links, self._ones_nodes = np.ones(self.flows.size), np.ones(n)
+        self._everyone_passes = np.zeros((0, c))
+        widest = int(np.diff(model.src_ptr).max(initial=1))
+        self.work = kernels.Workspace(
+            delta=np.zeros((n, a, c), dtype=np.int64 if stochastic else float),
+            snap=np.zeros((a, c)),
+            lam=np.zeros((max(len(model.med_w), 1), a)),
+            rates=np.zeros(widest),
+            flows=np.zeros(widest),
+            prob=np.zeros(self.flows.size),
+            cum=np.zeros(self.flows.size),
+            net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+            cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
+        )
+        d = model.disease
+        self._susceptible = d.index(d.susceptible)
+
+    def advance(
+        self,
+        x: np.ndarray,
+        gen: np.random.Generator,
+        day0: int,
+        days: int,
+        seeds: SeedPlan,
+        out: DayBuffers,
+        *,
+        transmission: np.ndarray | None = None,
+        travel: np.ndarray | None = None,
+        passing: np.ndarray | None = None,
+    ) -> None:
+        """Days day0 .. day0 + days - 1 of one run, in place on `x` `(nodes, ages,
+        compartments)`; `out` holds at least `days` days (one run's `DayBuffers`).
+
+        transmission: multiplier per node `(nodes,)`; travel: multiplier per link `(links,)`;
+        passing: pass factors `(links, compartments)`; None means 1 everywhere.
+        """
+        m = self.model
+        kernels.run_days(
+            x,
+            day0,
+            days,
+            gen,
+            self.stochastic,
+            self.work,
+            self.indptr,
+            self.indices,
+            self.flows,
+            self._ones_links if travel is None else travel,
+            m.alive,
+            m.infected,
+            m.mobile_draw,
+            m.mobile_mean,
+            m.tr_dst,
+            m.rates,
+            m.tr_med,
+            m.med_w,
+            m.src_ptr,
+            m.src_order,
+            m.watch,
+            m.contacts,
+            self._ones_nodes if transmission is None else transmission,
+            m.substeps,
+            seeds.node,
+            seeds.day,
+            seeds.compartment,
+            seeds.count,
+            seeds.age,
+            self._susceptible,
+            out.prevalence,
+            out.incidence,
+            out.infected_now,
+            out.seeded,
+            self._everyone_passes if passing is None else passing,
+        )
+
+
 class DayObserver(Protocol):
     """Receives each simulated day of a chunk of runs (see `results.Recorder`)."""
 
@@ -162,84 +292,45 @@ def run_chunk(
         seeds = plan(
             seeds, model.network, d.compartment_names, d.first_infected, ages=model.ages.groups
         )
-    n, a, c = model.shape
-    t = len(d.transitions)
+    n, c, t = model.shape[0], model.shape[2], len(d.transitions)
     r_count = len(runs)
     gens = [stream(seed, r) for r in runs]
     x = np.repeat(model.initial_state(stochastic)[None], r_count, axis=0)
-    net = model.network
-    indptr = net.flows.indptr.astype(np.int64)
-    indices = net.flows.indices.astype(np.int64)
-    flows = net.flows.data.astype(float)
-    ones_links, ones_nodes = np.ones(len(flows)), np.ones(n)
-    work = kernels.Workspace(
-        delta=np.zeros((n, a, c), dtype=x.dtype),
-        snap=np.zeros((a, c)),
-        lam=np.zeros((max(len(model.med_w), 1), a)),
-        rates=np.zeros(int(np.diff(model.src_ptr).max(initial=1))),
-        flows=np.zeros(int(np.diff(model.src_ptr).max(initial=1))),
-        prob=np.zeros(len(flows)),
-        cum=np.zeros(len(flows)),
-        net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
-        cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
-    )
+    stepper = Stepper(model, stochastic)
+    links = stepper.flows.size
     # without a schedule, runs advance many days per compiled call (output buffers bounded)
     per_day = r_count * n * (c + t + 2) * 8
     span = 1 if schedule is not None else int(max(1, min(days, BUFFER_BYTES // per_day)))
-    prev = np.zeros((r_count, span, n, c))
-    inc = np.zeros((r_count, span, n, t))
-    infected_now = np.zeros((r_count, span, n))
-    seeded = np.zeros((r_count, span, n))
-    s_idx = d.index(d.susceptible)
+    out = DayBuffers.zeros(r_count, span, model)
     day = 0
     while day < days:
         block = min(span, days - day)
         mods = schedule(day, x) if schedule is not None else None
-        tmult, lmult = _multipliers(mods, r_count, n, len(flows))
-        passing = _passing(mods, r_count, len(flows), c)
+        tmult, lmult = _multipliers(mods, r_count, n, links)
+        passing = _passing(mods, r_count, links, c)
         for r in range(r_count):
             if mods is not None and mods.transfers:
                 _transfer(x[r], mods, d, r, stochastic, gens[r])
-            kernels.run_days_passing(
+            stepper.advance(
                 x[r],
+                gens[r],
                 day,
                 block,
-                gens[r],
-                stochastic,
-                work,
-                indptr,
-                indices,
-                flows,
-                ones_links if lmult is None else lmult[r],
-                model.alive,
-                model.infected,
-                model.mobile_draw,
-                model.mobile_mean,
-                model.tr_dst,
-                model.rates,
-                model.tr_med,
-                model.med_w,
-                model.src_ptr,
-                model.src_order,
-                model.watch,
-                model.contacts,
-                ones_nodes if tmult is None else tmult[r],
-                model.substeps,
-                seeds.node,
-                seeds.day,
-                seeds.compartment,
-                seeds.count,
-                seeds.age,
-                s_idx,
-                prev[r],
-                inc[r],
-                infected_now[r],
-                seeded[r],
-                passing if passing.ndim == 2 else passing[r],
+                seeds,
+                out.run(r),
+                transmission=None if tmult is None else tmult[r],
+                travel=None if lmult is None else lmult[r],
+                passing=passing if passing.ndim == 2 else passing[r],
             )
         for k in range(block):
             if observer is not None:
-                observer.record(day + k, prev[:, k], inc[:, k], infected_now[:, k], seeded[:, k])
+                observer.record(
+                    day + k,
+                    out.prevalence[:, k],
+                    out.incidence[:, k],
+                    out.infected_now[:, k],
+                    out.seeded[:, k],
+                )
             if on_day is not None:
                 on_day(day + k)
         day += block

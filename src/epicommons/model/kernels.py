@@ -532,7 +532,7 @@ def seed_people(x, node, s, target, count, age, stochastic, gen):
 
 
 @njit(cache=True)
-def run_days_passing(
+def run_days(
     x,
     day0,
     ndays,
@@ -569,8 +569,10 @@ def run_days_passing(
     seeded,
     passing,
 ):
-    """As `run_days`, with pass factors per link and compartment `(links, compartments)` for
-    travel (an empty `(0, compartments)` array: everyone passes)."""
+    """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries.
+
+    `passing` holds pass factors per link and compartment `(links, compartments)` for travel (an
+    empty `(0, compartments)` array: everyone passes)."""
     for k in range(ndays):
         day = day0 + k
         travel(
@@ -627,80 +629,3 @@ def run_days_passing(
             work.flows,
         )
         summarise(x, infected, prev[k], infected_now[k])
-
-
-@njit(cache=True)
-def run_days(
-    x,
-    day0,
-    ndays,
-    gen,
-    stochastic,
-    work,
-    indptr,
-    indices,
-    flows,
-    lmult,
-    alive,
-    infected,
-    mobile_draw,
-    mobile_mean,
-    tr_dst,
-    tr_rate,
-    tr_med,
-    med_w,
-    src_ptr,
-    src_order,
-    watch,
-    contacts,
-    tmult,
-    substeps,
-    seed_node,
-    seed_day,
-    seed_comp,
-    seed_count,
-    seed_age,
-    s_idx,
-    prev,
-    inc,
-    infected_now,
-    seeded,
-):
-    """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries."""
-    run_days_passing(
-        x,
-        day0,
-        ndays,
-        gen,
-        stochastic,
-        work,
-        indptr,
-        indices,
-        flows,
-        lmult,
-        alive,
-        infected,
-        mobile_draw,
-        mobile_mean,
-        tr_dst,
-        tr_rate,
-        tr_med,
-        med_w,
-        src_ptr,
-        src_order,
-        watch,
-        contacts,
-        tmult,
-        substeps,
-        seed_node,
-        seed_day,
-        seed_comp,
-        seed_count,
-        seed_age,
-        s_idx,
-        prev,
-        inc,
-        infected_now,
-        seeded,
-        np.zeros((0, x.shape[2])),
-    )
