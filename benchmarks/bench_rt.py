@@ -299,8 +299,7 @@ def main() -> None:
     lines += [
         "",
         "Cori: over mean, sd and the 7 quantiles, every window; the same windows are empty. The "
-        "fixtures store 10 significant digits, so ~5e-10 is their own rounding (before rounding,"
-        " the largest error was 5e-13). "
+        "fixtures store 10 significant digits, so ~5e-10 is their own rounding. "
         "Wallinga-Teunis: over the means (exact); its sd and interval are simulated on both "
         "sides and agree within Monte Carlo error (checked by tests/test_surveillance_reference.py).",
         "",
