@@ -68,6 +68,8 @@ def test_calibrate_writes_posterior_plots_and_forecast(tmp_path):
     summary = json.loads((out / "calibration.json").read_text())
     mle = summary["point_estimate"]["values"]
     assert abs(mle["R0[ITA]"] - 2.4) < 0.15 and abs(mle["R0[AUT]"] - 1.7) < 0.3
+    # the posterior is regression-adjusted by default: one more batch of `particles` runs
+    assert summary["regression_adjustment"]["simulations"] == 200
     fc = pd.read_parquet(out / "forecast.parquet")
     assert fc["horizon"].max() == 10 and set(fc["country"]) == {"ITA", "AUT"}
     assert (fc["q0.05"] <= fc["q0.5"]).all() and (fc["q0.5"] <= fc["q0.95"]).all()
@@ -78,3 +80,8 @@ def test_calibrate_writes_posterior_plots_and_forecast(tmp_path):
     (foreign / "keep.txt").write_text("x")
     assert main(["calibrate", str(scen), "--data", str(csv), "--out", str(foreign), "-q"]) == 2
     assert (foreign / "keep.txt").exists()
+    # `regression_adjustment = false` in the TOML reaches the sampler
+    raw = tmp_path / "raw.toml"
+    raw.write_text(SCENARIO.replace("starts = 1\n", "starts = 1\nregression_adjustment = false\n"))
+    assert main(["calibrate", str(raw), "--data", str(csv), "--out", str(out), "--quiet"]) == 0
+    assert json.loads((out / "calibration.json").read_text())["regression_adjustment"] is None

@@ -47,6 +47,16 @@ per_country = true
             "calibration.fixed.reporting",
         ),
         ("count = 1", "count = -1", "seeds[0].count"),
+        (
+            "fit_end = 2020-03-20",
+            'fit_end = 2020-03-20\nregression_adjustment = "no"',
+            "calibration.regression_adjustment",
+        ),
+        (
+            "fit_end = 2020-03-20",
+            "fit_end = 2020-03-20\nregression_adjustment = 0",
+            "calibration.regression_adjustment",
+        ),
     ],
 )
 def test_errors_name_the_key_path(old, new, field):
@@ -65,6 +75,11 @@ def test_missing_calibration_table():
 def test_valid_file_parses():
     scenario, spec = parse(BASE)
     assert spec.countries == ["ITA", "ESP"] and spec.fit["R0"].per_country
+    assert spec.regression_adjustment is True  # the default
+    off = BASE.replace(
+        "fit_end = 2020-03-20", "fit_end = 2020-03-20\nregression_adjustment = false"
+    )
+    assert parse(off)[1].regression_adjustment is False
 
 
 def test_cli_exit_2_on_bad_scenario(tmp_path, capsys):

@@ -1,7 +1,7 @@
 """Fitted transmission vs Cori Rt on real JHU data, early 2020 (docs/validation/calibration.md).
 
 Usage: .venv/bin/python scripts/validation/calibrate_vs_rt.py --data JHU_CONFIRMED_CSV
-       [--countries ITA ESP DEU FRA GBR AUT] [--particles 2000]
+       [--countries ITA ESP DEU FRA GBR AUT] [--particles 2000] [--no-adjustment]
 
 Each country is fitted on its own (ABC-SMC, scenario examples/calibration/europe_2020.toml with
 `countries` set to that one country and weekly change points: R0, a change factor per week,
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 
 from epicommons.calibrate import abc_smc, build_problem
 from epicommons.calibrate.spec import parse
-from epicommons.surveillance import CaseData, estimate_rt, read_cases
+from epicommons.surveillance import estimate_rt, read_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "calibration" / "europe_2020.toml"
@@ -46,6 +47,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--countries", nargs="+", default=["ITA", "ESP", "DEU", "FRA", "GBR", "AUT"])
     ap.add_argument("--particles", type=int, default=2000)
+    ap.add_argument("--no-adjustment", action="store_true", help="raw ABC, no regression")
     ap.add_argument(
         "--change-points",
         nargs="*",
@@ -63,7 +65,12 @@ def main() -> None:
         one = re.sub(r"change_points = \[.*?\]", f"change_points = [{points}]", one)
         scenario, spec = parse(one)
         problem = build_problem(scenario, spec, cases, base=SCENARIO.parent)
-        post = abc_smc(problem, particles=args.particles, seed=1)
+        post = abc_smc(
+            problem,
+            particles=args.particles,
+            seed=1,
+            regression_adjustment=not args.no_adjustment,
+        )
         theta, w = post.particles, post.weights
         # R per piece (runs, pieces): R0 times the change factors so far
         r_piece = [problem.values(theta, "R0")[:, 0]]
@@ -71,9 +78,9 @@ def main() -> None:
             r_piece.append(r_piece[-1] * problem.values(theta, "change", k)[:, 0])
         r_piece = np.column_stack(r_piece)
         sub = cases.select([iso])
-        table = sub.table[sub.table["date"] <= pd.Timestamp(spec.fit_end)].reset_index(drop=True)
-        sub = CaseData(table, sub.report, sub.source)
-        first = pd.Timestamp(table["date"].min())
+        fitted = sub.columns["date"] <= np.datetime64(spec.fit_end)
+        sub = replace(sub, columns={k: v[fitted] for k, v in sub.columns.items()})
+        first = pd.Timestamp(sub.columns["date"].min())
         t_start, t_end = windows(spec, first)
         rt = estimate_rt(sub, si_mean=SI_MEAN, si_sd=SI_SD, t_start=t_start, t_end=t_end)
         offset = (first - pd.Timestamp(scenario.start)).days
@@ -98,7 +105,11 @@ def main() -> None:
                     "model_q0.95": q[2],
                 }
             )
-        print(f"{iso}: {len(post.generations)} generations, eps {post.epsilon:.3f}", flush=True)
+        adj = post.adjustment
+        note = "" if adj is None else f", adjusted {adj.applied} (ESS {adj.effective_size:.0f})"
+        print(
+            f"{iso}: {len(post.generations)} generations, eps {post.epsilon:.3f}{note}", flush=True
+        )
     out = pd.DataFrame(rows)
     out["rel_diff"] = out["model_median"] / out["cori_mean"] - 1
     out["overlap"] = (out["model_q0.95"] >= out["cori_q0.025"]) & (

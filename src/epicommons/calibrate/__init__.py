@@ -3,7 +3,7 @@ ABC-SMC), forecast from the posterior with scored prediction intervals, and run 
 ensembles and scenario sweeps in-process or on a Dask cluster. Imports model, surveillance, world.
 """
 
-from .abc import Generation, Posterior, abc_smc, abc_smc_mcmc
+from .abc import Adjustment, Generation, Posterior, abc_smc, abc_smc_mcmc
 from .backend import DaskBackend, InProcess, open_backend
 from .batch import Batch, run_batch
 from .forecast import Forecast, forecast
@@ -15,6 +15,7 @@ from .spec import CalibrationSpec, load, parse
 
 __all__ = [
     "QUANTILES",
+    "Adjustment",
     "Batch",
     "CalibrationSpec",
     "DaskBackend",

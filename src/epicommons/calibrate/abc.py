@@ -11,6 +11,16 @@ outside the prior, however many parameters press against their bounds; the toler
 run stops when fewer than `min_acceptance` of a generation's new particles beat the previous
 tolerance (or after `max_generations`).
 
+By default the posterior is then regression-adjusted (`adjust.py`): one more batch of N
+particles, drawn from a kernel mixture around the final population, is simulated, and its
+particles are moved by a local-linear regression on projected weekly summaries of their
+simulated reports (Beaumont, Zhang & Balding 2002; Fearnhead & Prangle 2012). The final ABC
+population itself is a poor base for the regression: its importance weights are uneven (in the
+coverage study its effective size averaged 55 of 300 particles) and adjusting it gave 85 %
+coverage for 90 % intervals, 36 % for 50 % ones; the fresh batch has one proposal for all its
+particles. With fewer than MIN_EFFECTIVE effective particles per regression coefficient the
+regression is not trusted and the unadjusted posterior is returned (`adjustment.applied` false).
+
 All random choices are made here from `SeedSequence([seed, 0xABC, generation])`; particle j of
 generation g is run index g * N + j of the engine, whatever backend evaluates it.
 """
@@ -18,14 +28,17 @@ generation g is run index g * N + j of the engine, whatever backend evaluates it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.special import logsumexp
 
+from .adjust import kernel_weights, project, projection, regression_adjust
 from .backend import Backend, InProcess, chunked
 from .problem import Problem
-from .tasks import abc_distances
+from .tasks import abc_distances, observed_summaries
+
+MIN_EFFECTIVE = 10  # effective particles per regression coefficient needed to adjust
 
 
 @dataclass(frozen=True)
@@ -39,14 +52,28 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """The regression adjustment: runs of its batch, the kernel's bandwidth (Mahalanobis
+    distance of the projected statistics), the effective sample size of its weights, and
+    whether it was applied (not when that size is too small for the regression)."""
+
+    simulations: int
+    bandwidth: float
+    effective_size: float
+    applied: bool = True
+
+
+@dataclass(frozen=True)
 class Posterior:
-    """Weighted particles `(n, P)` with their distances, and the history of generations."""
+    """Weighted particles `(n, P)` with their distances, the history of generations and, when
+    the particles are regression-adjusted, what the adjustment did."""
 
     names: list[str]
     particles: np.ndarray
     weights: np.ndarray
     distances: np.ndarray
     generations: list[Generation] = field(default_factory=list)
+    adjustment: Adjustment | None = None
 
     @property
     def epsilon(self) -> float:
@@ -85,6 +112,7 @@ def abc_smc(
     max_generations: int = 30,
     seed: int = 0,
     kernel_scale: float | None = None,
+    regression_adjustment: bool = True,
     backend: Backend | None = None,
     progress: Progress | None = None,
 ) -> Posterior:
@@ -94,19 +122,21 @@ def abc_smc(
     n = particles
     keep_n = max(int(alpha * n), 2)
 
-    def evaluate(theta: np.ndarray, first_run: int) -> np.ndarray:
+    def evaluate(theta: np.ndarray, first_run: int) -> tuple[np.ndarray, np.ndarray]:
         runs = np.arange(first_run, first_run + len(theta), dtype=np.int64)
         chunks = [(theta[a:b], runs[a:b]) for a, b in chunked(len(theta))]
-        return np.concatenate(backend.map(abc_distances, shared, chunks))
+        out = np.concatenate(backend.map(abc_distances, shared, chunks))
+        return out[:, 0], out[:, 1:]
 
     coords = _Coordinates(problem)
     scale = kernel_scale if kernel_scale is not None else 2.0
     gen = _generator(seed, 0)
     theta = problem.sample_prior(gen, n)
-    dist = evaluate(theta, 0)
+    dist, stats = evaluate(theta, 0)
+    pilot = (coords.to_z(theta), stats)
     order = np.argsort(dist, kind="stable")[:keep_n]
     eps = float(dist[order[-1]])
-    z, dist, logw = coords.to_z(theta[order]), dist[order], np.zeros(keep_n)
+    z, dist, logw, stats = pilot[0][order], dist[order], np.zeros(keep_n), stats[order]
     history = [Generation(0, eps, 1.0, n)]
     if progress is not None:
         progress(history[-1])
@@ -115,22 +145,26 @@ def abc_smc(
         weights = _normalised(logw)
         cov = scale * _weighted_cov(z, weights)
         new = _propose(gen, z, weights, cov, n - keep_n)
-        new_dist = evaluate(coords.from_z(new), g * n)
+        new_dist, new_stats = evaluate(coords.from_z(new), g * n)
         # importance weight prior / proposal, in the same units as the kept particles' weights
         new_logw = coords.log_prior(new) - _log_kernel_mixture(new, z, weights, cov)
         acceptance = float(np.mean(new_dist < eps))
-        all_z = np.vstack([z, new])
+        pilot = (np.vstack([z, new]), np.vstack([stats, new_stats]))
         all_dist = np.concatenate([dist, new_dist])
         all_logw = np.concatenate([logw, new_logw])
         order = np.argsort(all_dist, kind="stable")[:keep_n]
         eps = float(all_dist[order[-1]])
-        z, dist, logw = all_z[order], all_dist[order], all_logw[order]
+        z, dist, logw, stats = pilot[0][order], all_dist[order], all_logw[order], pilot[1][order]
         history.append(Generation(g, eps, acceptance, n - keep_n))
         if progress is not None:
             progress(history[-1])
         if acceptance < min_acceptance:
             break
-    return Posterior(problem.names, coords.from_z(z), _normalised(logw), dist, history)
+    post = Posterior(problem.names, coords.from_z(z), _normalised(logw), dist, history)
+    if not regression_adjustment:
+        return post
+    first_run, gen = len(history) * n, _generator(seed, len(history))
+    return _adjusted(problem, coords, z, post, pilot, gen, lambda t: evaluate(t, first_run), n)
 
 
 def abc_smc_mcmc(
@@ -141,6 +175,7 @@ def abc_smc_mcmc(
     min_acceptance: float = 0.01,
     max_generations: int = 30,
     seed: int = 0,
+    regression_adjustment: bool = True,
     backend: Backend | None = None,
     progress: Progress | None = None,
 ) -> Posterior:
@@ -154,7 +189,9 @@ def abc_smc_mcmc(
     N(0, 2.38^2 / P * cov) in unconstrained coordinates (Roberts & Rosenthal 2001); R is set
     from the last acceptance rate p so that a copy moves at least once with probability 0.99
     (R = log 0.01 / log(1 - p)). Each Metropolis step is one batch of alpha N runs; particles
-    end equally weighted. Stops when p < `min_acceptance` or after `max_generations`.
+    end equally weighted. Stops when p < `min_acceptance` or after `max_generations`; then the
+    final population is regression-adjusted like `abc_smc`'s (unless `regression_adjustment`
+    is false).
     """
     backend = backend or InProcess()
     shared = backend.share(problem)
@@ -163,16 +200,17 @@ def abc_smc_mcmc(
     drop = max(int(alpha * n), 1)
     runs_done = 0
 
-    def evaluate(theta: np.ndarray) -> np.ndarray:
+    def evaluate(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nonlocal runs_done
         runs = np.arange(runs_done, runs_done + len(theta), dtype=np.int64)
         runs_done += len(theta)
         chunks = [(theta[a:b], runs[a:b]) for a, b in chunked(len(theta))]
-        return np.concatenate(backend.map(abc_distances, shared, chunks))
+        out = np.concatenate(backend.map(abc_distances, shared, chunks))
+        return out[:, 0], out[:, 1:]
 
     gen = _generator(seed, 0)
     theta = problem.sample_prior(gen, n)
-    dist = evaluate(theta)
+    dist, stats = evaluate(theta)
     z = coords.to_z(theta)
     history = [Generation(0, float(np.max(dist)), 1.0, n)]
     if progress is not None:
@@ -183,9 +221,9 @@ def abc_smc_mcmc(
         order = np.argsort(dist, kind="stable")
         keep = order[: n - drop]
         eps = float(dist[keep[-1]])
-        z, dist = z[keep], dist[keep]
+        z, dist, stats = z[keep], dist[keep], stats[keep]
         pick = gen.choice(len(z), size=drop)
-        mz, md = z[pick].copy(), dist[pick].copy()
+        mz, md, ms = z[pick].copy(), dist[pick].copy(), stats[pick].copy()
         chol = np.linalg.cholesky(step * _weighted_cov(z, np.ones(len(z))))
         repeats = int(np.clip(np.ceil(np.log(0.01) / np.log1p(-min(p_acc, 0.99))), 1, 50))
         accepted = sims = 0
@@ -193,19 +231,70 @@ def abc_smc_mcmc(
             cand = mz + gen.standard_normal(mz.shape) @ chol.T
             log_ratio = coords.log_prior(cand) - coords.log_prior(mz)
             u = gen.random(len(mz))
-            d = evaluate(coords.from_z(cand))
+            d, s = evaluate(coords.from_z(cand))
             ok = (np.log(u) < log_ratio) & (d <= eps)
-            mz[ok], md[ok] = cand[ok], d[ok]
+            mz[ok], md[ok], ms[ok] = cand[ok], d[ok], s[ok]
             accepted += int(ok.sum())
             sims += len(mz)
         p_acc = accepted / sims
         z, dist = np.vstack([z, mz]), np.concatenate([dist, md])
+        stats = np.vstack([stats, ms])
         history.append(Generation(g, eps, p_acc, sims))
         if progress is not None:
             progress(history[-1])
         if p_acc < min_acceptance:
             break
-    return Posterior(problem.names, coords.from_z(z), np.full(n, 1.0 / n), dist, history)
+    post = Posterior(problem.names, coords.from_z(z), np.full(n, 1.0 / n), dist, history)
+    if not regression_adjustment:
+        return post
+    gen = _generator(seed, len(history))
+    return _adjusted(problem, coords, z, post, (z, stats), gen, evaluate, n)
+
+
+def _adjusted(
+    problem: Problem,
+    coords: _Coordinates,
+    z: np.ndarray,
+    post: Posterior,
+    pilot: tuple[np.ndarray, np.ndarray],
+    gen: np.random.Generator,
+    evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    m: int,
+) -> Posterior:
+    """The regression-adjusted posterior (module `adjust`) from the final population z of the
+    unadjusted posterior `post`.
+
+    The raw statistics are projected by a linear fit of the parameters on them over the pilot
+    (the final generation's particles, equally weighted: a summary needs no weights). m
+    particles are drawn from the equally weighted kernel mixture around z (kernel covariance
+    twice the population's), simulated, weighted prior / mixture and by the Epanechnikov
+    kernel, and adjusted; particles outside the kernel are dropped. When the weights' effective
+    sample size is below MIN_EFFECTIVE per regression coefficient the regression cannot be
+    trusted: `post` is returned, unadjusted, with the adjustment marked not applied.
+    """
+    coef = projection(*pilot)
+    uniform = np.full(len(z), 1.0 / len(z))
+    cov = 2.0 * _weighted_cov(z, uniform)
+    new = _propose(gen, z, uniform, cov, m)
+    dist, stats = evaluate(coords.from_z(new))
+    logw = coords.log_prior(new) - _log_kernel_mixture(new, z, uniform, cov)
+    x = project(coef, stats) - project(coef, observed_summaries(problem))
+    w, h = kernel_weights(x, _normalised(logw))
+    effective = float(1.0 / np.sum(w**2))
+    applied = effective >= MIN_EFFECTIVE * (problem.dims + 1)
+    info = Adjustment(m, h, effective, applied)
+    if not applied:
+        return replace(post, adjustment=info)
+    adjusted = regression_adjust(new, x, w)
+    inside = w > 0
+    return Posterior(
+        problem.names,
+        coords.from_z(adjusted[inside]),
+        w[inside] / w[inside].sum(),
+        dist[inside],
+        post.generations,
+        info,
+    )
 
 
 def _normalised(logw: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The observation model: reported counts are negative-binomial around the expected counts.
 
 NB(mean mu, size k) has variance mu + mu^2 / k (k -> infinity: Poisson). The ABC distance compares
-log1p counts, so countries of different size weigh alike.
+log1p counts, so countries of different size weigh alike; the summary statistics of the regression
+adjustment are weekly means of the same log1p counts.
 """
 
 from __future__ import annotations
@@ -48,3 +49,29 @@ def distance(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
     diff = np.log1p(simulated) - np.log1p(np.where(seen, observed, 0.0))[None]
     sq = np.where(seen[None], diff**2, 0.0).reshape(len(simulated), -1).sum(axis=1)
     return np.sqrt(sq / max(int(seen.sum()), 1))
+
+
+WEEK = 7  # days per bin of the summary statistics
+
+
+def summary_bins(days: int, width: int = WEEK) -> np.ndarray:
+    """Bin index of each of `days` consecutive days: blocks of `width` days, a short last block
+    (fewer than width / 2 days) merged into the one before."""
+    n = max(int(np.ceil(days / width)), 1)
+    if n > 1 and days - (n - 1) * width < width / 2:
+        n -= 1
+    return np.minimum(np.arange(days) // width, n - 1)
+
+
+def summaries(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Weekly means of log1p counts over the days the data report, per run: `(runs, S)` with
+    one column per week, country and observable that has at least one report (ordered by
+    week, then country, then observable). `observed` is `(days, ...)` with NaN where missing."""
+    seen = np.isfinite(observed)
+    bins = summary_bins(len(observed))
+    x = np.where(seen[None], np.log1p(simulated), 0.0)
+    starts = np.flatnonzero(np.r_[True, np.diff(bins) > 0])
+    sums = np.add.reduceat(x, starts, axis=1)
+    counts = np.add.reduceat(seen.astype(float), starts, axis=0)
+    keep = counts > 0
+    return (sums[:, keep] / counts[keep]).reshape(len(simulated), -1)

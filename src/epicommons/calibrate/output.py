@@ -1,8 +1,9 @@
 """Write a calibration's outputs into a folder atomically (temporary sibling, then rename).
 
-posterior.parquet (particles, weights, distances), generations.csv, point_estimate.json,
-forecast.parquet (predictive quantiles per date/country), scores.parquet (when held-out reports
-exist after fit_end), fit.png/svg, posterior.png, metadata.json and the scenario text.
+posterior.parquet (particles, weights, distances), generations.csv, forecast.parquet
+(predictive quantiles per date/country), scores.parquet (when held-out reports exist after
+fit_end), fit.png/svg, posterior.png, calibration.json (point estimate, posterior quantiles,
+regression adjustment, scores, metadata) and the scenario text.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def write(
             posterior_table(post).to_parquet(tmp / "posterior.parquet", index=False)
             pd.DataFrame([g.__dict__ for g in post.generations]).to_csv(
                 tmp / "generations.csv", index=False
+            )
+            summary["regression_adjustment"] = (
+                None if post.adjustment is None else dict(post.adjustment.__dict__)
             )
             q = post.quantiles([0.05, 0.5, 0.95])
             summary["posterior"] = {

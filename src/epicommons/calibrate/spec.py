@@ -9,6 +9,7 @@ observe = ["cases"]               # "cases" and/or "deaths"
 change_points = [2020-03-10]      # transmission changes by a fitted factor from these dates
 forecast_days = 28
 particles = 2000                  # sampler = "apmc" (default) or "mcmc" (many parameters)
+regression_adjustment = true      # regression-adjust the ABC posterior (default; see adjust.py)
 
 [calibration.fit.R0]              # one prior per kind; per_country = one parameter per country
 prior = "uniform"
@@ -32,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from epicommons.errors import InputError
 from epicommons.model.scenario import Scenario
@@ -106,6 +107,7 @@ class CalibrationSpec(_Strict):
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.3
     min_acceptance: Annotated[float, Field(gt=0, lt=1)] = 0.02
     max_generations: Annotated[int, Field(ge=1, le=100)] = 30
+    regression_adjustment: StrictBool = True
     forecast_runs: Annotated[int, Field(ge=10)] = 500
     starts: Annotated[int, Field(ge=1, le=50)] = 4
     fit: dict[Kind, FitSpec]

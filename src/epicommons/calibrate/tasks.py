@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .observation import distance, log_likelihood, nb_sample
+from .observation import distance, log_likelihood, nb_sample, summaries
 from .problem import Problem
 
 
@@ -28,11 +28,19 @@ def simulate_reports(problem: Problem, theta: np.ndarray, runs: np.ndarray) -> n
 
 
 def abc_distances(problem: Problem, chunk: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """ABC distance of each parameter vector's simulated reports to the data (fit window)."""
+    """Per parameter vector `(runs, 1 + S)`: the ABC distance of its simulated reports to the
+    data (fit window) in column 0, then the summary statistics of those reports."""
     theta, runs = chunk
     sim = simulate_reports(problem, theta, runs)
     days = problem.fit_days
-    return distance(sim[:, days], problem.observed[days])
+    observed = problem.observed[days]
+    return np.column_stack([distance(sim[:, days], observed), summaries(sim[:, days], observed)])
+
+
+def observed_summaries(problem: Problem) -> np.ndarray:
+    """The summary statistics of the data themselves `(S,)`."""
+    observed = problem.observed[problem.fit_days]
+    return summaries(np.where(np.isfinite(observed), observed, 0.0)[None], observed)[0]
 
 
 def log_likelihoods(problem: Problem, theta: np.ndarray) -> np.ndarray:

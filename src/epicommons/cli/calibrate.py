@@ -64,9 +64,9 @@ def calibrate(
     ):
         task = bar.add_task("likelihood fit", total=None, info=backend.name)
         point = fit_likelihood(problem, starts=spec.starts, seed=problem.seed, backend=backend)
-        laplace_sd = np.sqrt(
-            np.maximum(np.diag(laplace_covariance(problem, point, backend=backend)), 0.0)
-        )
+        variance = np.diag(laplace_covariance(problem, point, backend=backend))
+        # a variance <= 0 means the Hessian is not positive definite there: no Laplace sd
+        laplace_sd = np.where(variance > 0, np.sqrt(np.abs(variance)), np.nan)
         bar.update(task, description="ABC-SMC", total=spec.max_generations, completed=0)
 
         def step(g) -> None:
@@ -86,6 +86,7 @@ def calibrate(
             seed=problem.seed,
             backend=backend,
             progress=step,
+            regression_adjustment=spec.regression_adjustment,
         )
         bar.update(task, description="forecast", info=f"{spec.forecast_runs} runs")
         fc = forecast(
@@ -105,7 +106,10 @@ def calibrate(
         "epsilon": post.epsilon,
         "seed": problem.seed,
     }
-    meta["laplace_sd"] = dict(zip(point.names, laplace_sd.tolist(), strict=True))
+    meta["laplace_sd"] = {
+        name: sd if np.isfinite(sd) else None
+        for name, sd in zip(point.names, laplace_sd.tolist(), strict=True)
+    }
     written = calibration_output.write(out, post, point, fc, meta, text)
     if quiet:
         return
