@@ -281,9 +281,9 @@ def report(
         "",
         f"Command: `{command}`  ",
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"numpy {np.__version__}. The CPU is shared with other engineers' jobs: load average "
-        f"(1/5/15 min) was {load[0]} at the start and {load[1]} at the end, so wall-clock times "
-        f"are inflated; CPU seconds of the simulating processes are the fairer figure.",
+        f"numpy {np.__version__}. The CPU may be shared with other engineers' jobs: load average "
+        f"(1/5/15 min) was {load[0]} at the start and {load[1]} at the end (above ~1.5, wall-clock "
+        f"times are inflated; CPU seconds of the simulating processes are the fairer figure).",
         "",
         f"Workload: stochastic SEIR (R0 {R0}, latent 1.1 d, infectious 2.5 d), 5 age groups "
         f"{list(EDGES)} with built-in contacts, {DAYS} days, seeded with 20 people in the node with "
