@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
@@ -197,10 +198,12 @@ def rt(
             }:
                 raise InputError(exc.message, field=f"--{exc.field.replace('_', '-')}") from None
             raise
+        # the DataFrame only for the report and the plot (built once, on first use)
+        frame = functools.cache(lambda: rt_frame(columns))
         page = None
         if html:
             progress.update(task, description="drawing the report")
-            page = _report_page(rt_frame(columns), cases, method, input)
+            page = _report_page(frame(), cases, method, input)
         progress.update(task, advance=1, description="writing")
         write_csv_atomically(columns, out)
         if report is not None and not html:
@@ -209,7 +212,7 @@ def rt(
         if plot is not None:
             from epicommons.surveillance.plot import plot_rt
 
-            plot_rt(rt_frame(columns), plot)
+            plot_rt(frame(), plot)
         if page is not None:
             from epicommons.report.target import write_page
 

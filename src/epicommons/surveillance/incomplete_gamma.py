@@ -25,12 +25,12 @@ def _log_gamma(a: np.ndarray) -> np.ndarray:
     return np.array([math.lgamma(v) for v in unique.tolist()])[inverse].reshape(a.shape)
 
 
-def _log_prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _log_prefactor(a: np.ndarray, x: np.ndarray, log_gamma: np.ndarray) -> np.ndarray:
     """log(x^a e^-x / Γ(a)), the factor common to the series and the continued fraction."""
-    return a * np.log(x) - x - _log_gamma(a)
+    return a * np.log(x) - x - log_gamma
 
 
-def _series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _series(a: np.ndarray, x: np.ndarray, log_gamma: np.ndarray) -> np.ndarray:
     """P(a, x) by Σ x^n / (a (a+1) ... (a+n)), for x < a + 1."""
     term = 1.0 / a
     total = term.copy()
@@ -43,10 +43,10 @@ def _series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
         live &= np.abs(term) >= np.abs(total) * _EPS
         if not live.any():
             break
-    return total * np.exp(_log_prefactor(a, x))
+    return total * np.exp(_log_prefactor(a, x, log_gamma))
 
 
-def _continued_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _continued_fraction(a: np.ndarray, x: np.ndarray, log_gamma: np.ndarray) -> np.ndarray:
     """Q(a, x) = 1 - P(a, x) by Lentz's method on Legendre's continued fraction, x ≥ a + 1."""
     b = x + 1.0 - a
     c = np.full(a.shape, 1.0 / _TINY)
@@ -66,20 +66,25 @@ def _continued_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
         live &= np.abs(step - 1.0) >= _EPS
         if not live.any():
             break
-    return np.exp(_log_prefactor(a, x)) * h
+    return np.exp(_log_prefactor(a, x, log_gamma)) * h
 
 
 def gammainc(a: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
     """Regularised lower incomplete gamma P(a, x) = γ(a, x) / Γ(a), a > 0, x ≥ 0 (broadcast)."""
     a, x = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(x, dtype=float))
+    return _lower(a, x, _log_gamma(a))
+
+
+def _lower(a: np.ndarray, x: np.ndarray, log_gamma: np.ndarray) -> np.ndarray:
+    """P(a, x) given log Γ(a) (computed once by callers that evaluate it repeatedly)."""
     out = np.zeros(a.shape)
     positive = x > 0
     low = positive & (x < a + 1.0)
     high = positive & ~low
     if low.any():
-        out[low] = _series(a[low], x[low])
+        out[low] = _series(a[low], x[low], log_gamma[low])
     if high.any():
-        out[high] = 1.0 - _continued_fraction(a[high], x[high])
+        out[high] = 1.0 - _continued_fraction(a[high], x[high], log_gamma[high])
     return out
 
 
@@ -96,9 +101,9 @@ def gammaincinv(a: np.ndarray | float, p: np.ndarray | float) -> np.ndarray:
     a1 = a - 1.0
     log_gamma = _log_gamma(a)
     for _ in range(100):
-        ai, xi = a[live], x[live]
-        error = gammainc(ai, xi) - p[live]
-        density = np.exp(-xi + (ai - 1.0) * np.log(xi) - log_gamma[live])
+        ai, xi, lg = a[live], x[live], log_gamma[live]
+        error = _lower(ai, xi, lg) - p[live]
+        density = np.exp(-xi + (ai - 1.0) * np.log(xi) - lg)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             u = error / density
             step = u / (1.0 - 0.5 * np.minimum(1.0, u * (a1[live] / xi - 1.0)))  # Halley
