@@ -196,7 +196,7 @@ def test_vaccination_oldest_first():
         (
             {"type": "teleport", "start": START},
             "interventions[0].type",
-            "unknown intervention type",
+            "unknown type 'teleport'; expected one of",
         ),
         (
             {"type": "screening", "start": START, "to": ["FRA"], "aware": -0.1},

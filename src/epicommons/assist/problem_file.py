@@ -20,15 +20,15 @@ Tables (one header line; weeks are 1..weeks):
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from epicommons.errors import InputError
+from epicommons._files import read_toml
+from epicommons.errors import InputError, validate
 from epicommons.world.countries import registry
 from epicommons.world.population import has_population, population_matrix
 
@@ -90,19 +90,8 @@ class ProblemFile(_Model):
 
 def load_toml(path: Path, model: type[BaseModel]) -> BaseModel:
     """Parse and validate a TOML file; errors name the file and the key path."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", source=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid TOML ({exc})", source=path) from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise InputError(err["msg"], source=path, field=key) from None
+    data, _ = read_toml(path)
+    return validate(model, data, path)
 
 
 def read_problem(path: str | Path) -> AllocationProblem:

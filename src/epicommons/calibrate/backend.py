@@ -9,7 +9,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from epicommons.errors import InputError
+
 CHUNK = 250  # runs per task: large enough to amortise scheduling, small enough to balance
+CONNECT_TIMEOUT_S = 10  # a scheduler that has not answered by then is reported as unreachable
 
 
 class Backend(Protocol):
@@ -95,7 +98,15 @@ def open_backend(
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler is not None:
-        with Client(scheduler, timeout="20s") as client:
+        try:
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(
+                f"cannot reach a Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s "
+                f"({type(exc).__name__}); is it running, and is the address right?",
+                field="--scheduler",
+            ) from None
+        with client:
             yield DaskBackend(client, f"dask scheduler {scheduler}")
         return
     with (

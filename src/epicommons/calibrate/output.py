@@ -9,13 +9,11 @@ regression adjustment, scores, metadata) and the scenario text.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from epicommons.errors import InputError
+from epicommons._files import atomic_folder, check_output
 
 from .abc import Posterior
 from .forecast import Forecast
@@ -25,15 +23,9 @@ from .plots import plot_fit, plot_posterior
 MARKER = "calibration.json"
 
 
-def check_out(out_dir: Path) -> None:
-    """Refuse to replace a folder that is not a previous calibration output."""
-    if out_dir.exists() and (
-        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())
-    ):
-        raise InputError(
-            "exists and is not an epicommons calibration folder; choose another --out",
-            source=out_dir,
-        )
+def check_out(out_dir: Path) -> Path:
+    """Refuse a folder that cannot be written or is not a previous calibration output."""
+    return check_output(out_dir, "folder", marker=MARKER)
 
 
 def posterior_table(post: Posterior) -> pd.DataFrame:
@@ -52,10 +44,7 @@ def write(
     scenario_text: str,
 ) -> list[Path]:
     """Write every output; nothing is left half written if anything fails."""
-    check_out(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir, MARKER) as tmp:
         summary: dict[str, object] = dict(metadata)
         if post is not None:
             posterior_table(post).to_parquet(tmp / "posterior.parquet", index=False)
@@ -88,10 +77,4 @@ def write(
         plot_fit(fc, [tmp / "fit.png", tmp / "fit.svg"])
         (tmp / MARKER).write_text(json.dumps(summary, indent=2, default=str) + "\n")
         (tmp / "scenario.toml").write_text(scenario_text, encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(out_dir.iterdir())

@@ -33,9 +33,10 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from epicommons.errors import InputError
+from epicommons._files import read_text
+from epicommons.errors import InputError, validate
 from epicommons.model.scenario import Scenario
 
 from .priors import Prior
@@ -145,8 +146,8 @@ def parse(text: str, source: str | Path | None = None) -> tuple[Scenario, Calibr
     if "calibration" not in data:
         raise InputError("no [calibration] table", source=source, field="calibration")
     calibration = {"calibration": data.pop("calibration")}
-    scenario = _validate(Scenario, data, source)
-    spec = _validate(CalibrationFile, calibration, source).calibration
+    scenario = validate(Scenario, data, source)
+    spec = validate(CalibrationFile, calibration, source).calibration
     for i, d in enumerate(spec.change_points):
         if d <= scenario.start:
             raise InputError(
@@ -165,36 +166,6 @@ def parse(text: str, source: str | Path | None = None) -> tuple[Scenario, Calibr
 
 def load(path: str | Path) -> tuple[Scenario, CalibrationSpec, str]:
     """Read and validate a calibration scenario file; returns scenario, spec and text."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", source=path) from None
+    text = read_text(path, "scenario")
     scenario, spec = parse(text, source=path)
     return scenario, spec, text
-
-
-def _validate(model: type[BaseModel], data: dict, source: str | Path | None):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        path = key_path(err["loc"])
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise InputError(f"{msg}{more}", source=source, field=path or None) from None
-
-
-def key_path(loc: tuple[int | str, ...]) -> str:
-    """`("a", 0, "b")` -> `a[0].b`."""
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out

@@ -15,20 +15,18 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from epicommons.errors import InputError
+from epicommons._files import read_toml
+from epicommons.errors import InputError, validate
 from epicommons.model import ensemble
 from epicommons.model.runner import load_network, prepare
 from epicommons.model.scenario import Scenario
 from epicommons.world.network import Network
-
-from .spec import _validate
 
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)((?:\[\d+\])*)")
 
@@ -45,12 +43,7 @@ class Variant:
 def read_grid(path: str | Path) -> dict[str, list[Any]]:
     """The `[grid]` table: key path -> non-empty list of values."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read grid: {exc.strerror}", source=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=path) from None
+    data, _ = read_toml(path, "grid")
     grid = data.get("grid")
     if not isinstance(grid, dict) or not grid:
         raise InputError("expected a non-empty [grid] table", source=path, field="grid")
@@ -76,7 +69,7 @@ def variants(
         for key, value in zip(keys, combo, strict=True):
             _set(data, key, value, grid_source)
         try:
-            scenario = _validate(Scenario, data, grid_source)
+            scenario = validate(Scenario, data, grid_source)
         except InputError as exc:
             raise InputError(
                 f"variant {dict(zip(keys, combo, strict=True))}: {exc.message}",

@@ -6,6 +6,7 @@ Each command group lives in its own module and is registered here. Errors of typ
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -49,7 +50,12 @@ app.add_typer(_hub.app, name="hub")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit status; bad input gives status 2 and a one-line message."""
+    """Run the CLI and return its exit status: the one place where errors meet the user.
+
+    Bad input (`EpicommonsError`) and an operating-system failure on a named file give one line
+    and status 2; an interrupt, status 130; anything else is a bug in epicommons: one line asking
+    for a report, status 70 (EX_SOFTWARE), and the traceback only with EPICOMMONS_DEBUG=1.
+    """
     try:
         app(args=argv, prog_name="epicommons")
     except EpicommonsError as exc:
@@ -57,6 +63,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # typer/click exit here after --help, usage errors (2) and success
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        return 2
+    except Exception as exc:
+        if os.environ.get("EPICOMMONS_DEBUG"):
+            raise
+        typer.echo(
+            f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in epicommons "
+            "— please report it with the command you ran (EPICOMMONS_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        return 70
     return 0
 
 

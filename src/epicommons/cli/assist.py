@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-def _write(out: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
-    """Write every file to a temporary folder first, then move them into `out` (no partial writes)."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".epicommons-", dir=out))
-    written = []
-    try:
-        for name, content in files.items():
-            path = staging / name
-            if isinstance(content, str):
-                path.write_text(content, encoding="utf-8")
-            else:
-                content.to_csv(path, index=False)
-        for name in files:
-            os.replace(staging / name, out / name)
-            written.append(out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written
+from epicommons._files import check_output, write_files
 
 
 def _progress(quiet: bool) -> Progress:
@@ -65,6 +40,7 @@ def allocate(
     from epicommons.assist.problem_file import read_problem
     from epicommons.assist.solve import solve
 
+    check_output(out, "folder")
     if report is not None:
         from epicommons.report.target import check_target
 
@@ -89,7 +65,7 @@ def allocate(
             f"{spec.fairness.rule}, objective {spec.objective.replace('_', ' ')}.",
             units={it.name: f"{it.unit}s" for it in spec.items},
         )
-    written = _write(
+    written = write_files(
         out,
         {
             "allocation.csv": why.allocation,
@@ -127,6 +103,7 @@ def repatriate(
     from epicommons.assist.repatriation import explain_schedule, schedule
     from epicommons.assist.repatriation_file import read_plan
 
+    check_output(out, "folder")
     if report is not None:
         from epicommons.report.target import check_target
 
@@ -146,7 +123,7 @@ def repatriate(
         page = repatriation_page(
             tables, subtitle=plan.name, names={c.iso3: c.name for c in registry()}
         )
-    written = _write(out, {**{f"{k}.csv": v for k, v in tables.items()}, "explanation.md": text})
+    written = write_files(out, {**{f"{k}.csv": v for k, v in tables.items()}, "explanation.md": text})
     if page is not None:
         from epicommons.report.target import write_page
 

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from epicommons._files import write_csv
+from epicommons._files import check_output, write_csv
 from epicommons.errors import InputError
 
 
@@ -36,6 +36,7 @@ def compare(
 
     if runs is not None and runs < 2:
         raise InputError(f"expected a whole number >= 2, got {runs}", field="--runs")
+    check_output(out, "folder")
     if report is not None:
         from epicommons.report.target import check_target
 

@@ -49,6 +49,7 @@ def demo(
     Example:  epicommons demo --source ITA --runs 30 --out out/demo
     """
     from epicommons import demo as study
+    from epicommons._files import check_output
     from epicommons.errors import InputError
     from epicommons.world.countries import registry
 
@@ -56,6 +57,7 @@ def demo(
         raise InputError(f"expected at least 2 runs, got {runs}", field="--runs")
     if days < 28:
         raise InputError(f"expected at least 28 days, got {days}", field="--days")
+    check_output(out, "folder")
     reg = registry()
     settings = study.DemoSettings(
         source=reg.resolve(source, field="--source"), runs=runs, days=days

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from epicommons._files import write_csv
+from epicommons._files import check_output, write_csv
 from epicommons.errors import InputError
 
 
@@ -65,6 +65,7 @@ def risk(
         first = date.fromisoformat(start) if start is not None else date.today()
     except ValueError:
         raise InputError(f"expected a date YYYY-MM-DD, got {start!r}", field="--start") from None
+    check_output(out, "folder")
     if report is not None:
         from epicommons.report.target import check_target
 

@@ -135,21 +135,14 @@ def rt(
         raise InputError(
             f"--t-start has {len(starts)} days but --t-end has {len(ends)}", field="--t-end"
         )
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise InputError(f"the plot must be .png or .svg, got {plot.name!r}", field="--plot")
-    html = report is not None and report.suffix.lower() in (".html", ".htm")
-    if report is not None and report.is_dir():
-        raise InputError(f"{report} is a folder; expected a file to write", field="--report")
-    if report is not None and not html and report.suffix.lower() != ".csv":
-        raise InputError(
-            f"expected a file ending in .html (report) or .csv (cleaning record), "
-            f"got {report.name!r}",
-            field="--report",
-        )
-    if html:
-        from epicommons.report.target import check_target
+    from epicommons._files import check_output
 
-        check_target(report)
+    check_output(out, "file", suffixes=(".csv",))
+    if plot is not None:
+        check_output(plot, "file", option="--plot", suffixes=(".png", ".svg"))
+    html = report is not None and report.suffix.lower() in (".html", ".htm")
+    if report is not None:
+        check_output(report, "file", option="--report", suffixes=(".html", ".htm", ".csv"))
     selected = _countries(country) if country else None
     w = read_si_distr(si_distr) if si_distr is not None else None
 
@@ -207,7 +200,7 @@ def rt(
         progress.update(task, advance=1, description="writing")
         write_csv_atomically(columns, out)
         if report is not None and not html:
-            write_csv_atomically(cases.report.to_frame(), report)
+            write_csv_atomically(cases.report.to_frame(), report, option="--report")
         progress.update(task, advance=1, description="plotting")
         if plot is not None:
             from epicommons.surveillance.plot import plot_rt

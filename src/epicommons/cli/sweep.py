@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import typer
@@ -29,11 +28,9 @@ def sweep(
     Example:  epicommons sweep examples/calibration/sweep_scenario.toml
     --grid examples/calibration/grid.toml --out results/sweep.parquet --workers 2
     """
-    import os
-    import tempfile
-
     import pandas as pd
 
+    from epicommons._files import atomic_file, check_output, read_toml
     from epicommons.calibrate import open_backend
     from epicommons.calibrate import sweep as sweeps
 
@@ -41,17 +38,11 @@ def sweep(
         raise InputError("give either --workers or --scheduler, not both", field="--workers")
     if workers is not None and workers < 1:
         raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
-    try:
-        data = tomllib.loads(scenario.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", source=scenario) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=scenario) from None
+    check_output(out, "file", suffixes=(".parquet",))
+    data, _ = read_toml(scenario, "scenario")
     data.pop("calibration", None)
     points = sweeps.variants(data, sweeps.read_grid(grid), grid)
     base = scenario.resolve().parent
-    if out.exists() and out.is_dir():
-        raise InputError("is a folder; expected a .parquet file path", source=out)
     with (
         open_backend(workers, scheduler) as backend,
         Progress(
@@ -72,15 +63,8 @@ def sweep(
             sweeps.run_variant, shared, points, on_done=lambda _i: bar.advance(task)
         )
     frame = pd.concat(tables, ignore_index=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(out, "wb") as handle:
+        frame.to_parquet(handle, index=False)
     if not quiet:
         Console().print(
             f"{len(points)} variants x {points[0].scenario.runs} runs on {backend.name}; "

@@ -39,6 +39,7 @@ def vaccine_study(
     import pandas as pd
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from epicommons._files import check_output, write_files
     from epicommons.assist.vaccine_study import (
         ARMS,
         StudySetting,
@@ -49,8 +50,7 @@ def vaccine_study(
     )
     from epicommons.world.sources import load_network
 
-    from .assist import _write
-
+    check_output(out, "folder")
     setting = StudySetting(
         R0=r0,
         mitigation=mitigation,
@@ -116,7 +116,7 @@ def vaccine_study(
         + f" --out {out}"
     )
     text = summary_markdown(result, command)
-    _write(
+    write_files(
         out,
         {
             "world.csv": result.world_table(),

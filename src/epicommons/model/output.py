@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from epicommons.errors import InputError
+from epicommons._files import atomic_folder, check_output
 
 from .results import Results
 
@@ -60,22 +58,16 @@ def tables(results: Results) -> dict[str, pd.DataFrame]:
     return out
 
 
-def check_out(out_dir: str | Path) -> None:
-    """Refuse an output folder that exists and is not an earlier results folder."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and (
-        not out_dir.is_dir()
-        or (any(out_dir.iterdir()) and not (out_dir / "metadata.json").exists())
-    ):
-        raise InputError(
-            "exists and is not an epicommons results folder; choose another --out", source=out_dir
-        )
+MARKER = "metadata.json"
+
+
+def check_out(out_dir: str | Path) -> Path:
+    """Refuse an output folder that cannot be written or is not an earlier results folder."""
+    return check_output(out_dir, "folder", marker=MARKER)
 
 
 def write(results: Results, out_dir: str | Path, scenario_text: str | None = None) -> list[Path]:
     """Write all tables plus `metadata.json` (and `scenario.toml`) into `out_dir` atomically."""
-    out_dir = Path(out_dir)
-    check_out(out_dir)
     meta = {
         **results.metadata,
         "versions": versions(),
@@ -86,22 +78,14 @@ def write(results: Results, out_dir: str | Path, scenario_text: str | None = Non
         "start": results.start.isoformat(),
     }
     blob = json.dumps(meta, default=str, indent=2)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir, MARKER) as tmp:
         for stem, df in tables(results).items():
             table = pa.Table.from_pandas(df, preserve_index=False)
             table = table.replace_schema_metadata(
                 {**(table.schema.metadata or {}), b"epicommons": blob.encode()}
             )
             pq.write_table(table, tmp / f"{stem}.parquet")
-        (tmp / "metadata.json").write_text(blob + "\n", encoding="utf-8")
+        (tmp / MARKER).write_text(blob + "\n", encoding="utf-8")
         if scenario_text is not None:
             (tmp / "scenario.toml").write_text(scenario_text, encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return sorted(out_dir.iterdir())
+    return sorted(Path(out_dir).iterdir())

@@ -35,9 +35,10 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from epicommons.errors import InputError
+from epicommons._files import read_toml
+from epicommons.errors import InputError, validate
 
 from .disease import Compartment, Disease, Transition
 from .presets import preset
@@ -190,33 +191,22 @@ def parse(text: str, source: str | Path | None = None) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", source=source) from None
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        path = _key_path(err["loc"])
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise InputError(f"{msg}{more}", source=source, field=path or None) from None
+    return from_data(data, source)
+
+
+def from_data(data: dict, source: str | Path | None = None) -> Scenario:
+    """Validate scenario tables already read; a `[calibration]` table points to `calibrate`."""
+    if "calibration" in data:
+        raise InputError(
+            "this is a calibration file: run it with `epicommons calibrate`, or remove the "
+            "[calibration] table to simulate",
+            source=source,
+            field="calibration",
+        )
+    return validate(Scenario, data, source)
 
 
 def load(path: str | Path) -> tuple[Scenario, str]:
     """Read and validate a scenario file; returns the scenario and its text."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", source=path) from None
-    return parse(text, source=path), text
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+    data, text = read_toml(path, "scenario")
+    return from_data(data, source=path), text

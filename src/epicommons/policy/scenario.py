@@ -7,14 +7,11 @@ naming its key path (`interventions[2].reduction`).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomli_w
-from pydantic import ValidationError
-
-from epicommons.errors import InputError
+from epicommons._files import read_toml
+from epicommons.errors import InputError, validate
 from epicommons.model import scenario as model_scenario
 from epicommons.world.groups import Group, read_groups
 
@@ -34,30 +31,7 @@ class PolicyScenario:
 
 def parse_interventions(tables: object, source: str | Path | None = None) -> list[Intervention]:
     """Validate a list of intervention tables; InputError names the first bad key path."""
-    try:
-        return list(Interventions.model_validate({"interventions": tables}).interventions)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        # drop the union tag pydantic inserts after the index (e.g. 'travel_reduction')
-        if (
-            len(loc) >= 3
-            and isinstance(loc[1], int)
-            and isinstance(loc[2], str)
-            and loc[2] in _TYPES
-        ):
-            del loc[2]
-        path = model_scenario._key_path(tuple(loc))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "union_tag_invalid":
-            msg = f"unknown intervention type; expected one of {', '.join(_TYPES)}"
-            path += ".type"
-        elif err["type"] == "union_tag_not_found":
-            msg = f"missing `type`; expected one of {', '.join(_TYPES)}"
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise InputError(f"{msg}{more}", source=source, field=path) from None
+    return list(validate(Interventions, {"interventions": tables}, source).interventions)
 
 
 _TYPES = (
@@ -74,16 +48,10 @@ _TYPES = (
 def load(path: str | Path) -> PolicyScenario:
     """Read a scenario file with interventions; everything is validated before anything runs."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", source=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=path) from None
+    data, text = read_toml(path, "scenario")
     tables = data.pop("interventions", [])
     groups_file = data.pop("groups", None)
-    scen = model_scenario.parse(tomli_w.dumps(data), source=path)
+    scen = model_scenario.from_data(data, source=path)
     items = parse_interventions(tables, source=path)
     groups: dict[str, Group] = {}
     if groups_file is not None:

@@ -7,8 +7,6 @@ atomically: to a temporary file beside the target, then renamed.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from epicommons import __version__
+from epicommons._files import write_text
 
 
 @dataclass
@@ -57,19 +56,9 @@ class Page:
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )
 
-    def write(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.render())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+    def write(self, path: str | Path, option: str = "--report") -> Path:
+        """Write the page atomically (an OS failure is an `InputError` naming `option`)."""
+        return write_text(self.render(), path, option=option)
 
 
 class _SectionBuilder:

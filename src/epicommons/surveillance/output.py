@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
+
+from epicommons._files import atomic_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,34 +62,31 @@ def _arrow_column(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(kind, n, [bitmap, pa.py_buffer(np.ascontiguousarray(raw))])
 
 
-def _write_csv(table: Mapping[str, np.ndarray] | pd.DataFrame, path: Path) -> None:
+def _write_csv(table: Mapping[str, np.ndarray] | pd.DataFrame, handle: BinaryIO) -> None:
     """pyarrow (8× faster than pandas here) when no field needs quoting, pandas otherwise."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     columns = list(table.keys()) if isinstance(table, Mapping) else list(table.columns)
     try:
-        with open(path, "wb") as handle:
-            handle.write((",".join(map(str, columns)) + "\n").encode())
-            options = pacsv.WriteOptions(include_header=False, quoting_style="none")
-            pacsv.write_csv(_arrow_table(table), handle, options)
+        handle.write((",".join(map(str, columns)) + "\n").encode())
+        options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+        pacsv.write_csv(_arrow_table(table), handle, options)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         import pandas as pd
 
+        handle.seek(0)
+        handle.truncate()
         frame = pd.DataFrame(dict(table)) if isinstance(table, Mapping) else table
-        frame.to_csv(path, index=False, na_rep="", date_format="%Y-%m-%d")
+        frame.to_csv(handle, index=False, na_rep="", date_format="%Y-%m-%d")
 
 
 def write_csv_atomically(
-    table: Mapping[str, np.ndarray] | pd.DataFrame, path: str | PathLike[str]
+    table: Mapping[str, np.ndarray] | pd.DataFrame,
+    path: str | PathLike[str],
+    option: str = "--out",
 ) -> Path:
-    """Write `table` (a DataFrame or named NumPy columns) to a temporary file beside `path`,
-    then rename it into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _write_csv(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write `table` (a DataFrame or named NumPy columns) so that no reader sees half of it."""
+    with atomic_file(path, "wb", option=option) as handle:
+        _write_csv(table, handle)
+    return Path(path)
