@@ -154,7 +154,10 @@ def test_every_pydantic_model_is_validated_through_errors_validate():
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "model_validate":
                 offenders.append(f"{rel}:{node.lineno} model_validate")
-            if isinstance(node, ast.ImportFrom) and node.module == "pydantic":
-                if any(a.name == "ValidationError" for a in node.names):
-                    offenders.append(f"{rel}:{node.lineno} imports ValidationError")
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "pydantic"
+                and any(a.name == "ValidationError" for a in node.names)
+            ):
+                offenders.append(f"{rel}:{node.lineno} imports ValidationError")
     assert offenders == []

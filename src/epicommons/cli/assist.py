@@ -123,7 +123,9 @@ def repatriate(
         page = repatriation_page(
             tables, subtitle=plan.name, names={c.iso3: c.name for c in registry()}
         )
-    written = write_files(out, {**{f"{k}.csv": v for k, v in tables.items()}, "explanation.md": text})
+    written = write_files(
+        out, {**{f"{k}.csv": v for k, v in tables.items()}, "explanation.md": text}
+    )
     if page is not None:
         from epicommons.report.target import write_page
 
