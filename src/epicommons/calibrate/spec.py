@@ -47,18 +47,24 @@ DEFAULTS = {"change": 1.0, "seed_day": 0.0, "seed_size": 10.0, "reporting": 1.0,
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class FitSpec(_Strict):
     """One fitted kind: its prior and whether each country has its own value."""
 
     prior: Literal["uniform", "loguniform", "normal"] = "uniform"
+    """The prior's family: `uniform`, `loguniform` or `normal`."""
     low: float | None = None
+    """Lower bound (uniform, loguniform; optional truncation for normal)."""
     high: float | None = None
+    """Upper bound."""
     mean: float | None = None
+    """Mean of a normal prior."""
     sd: Annotated[float, Field(gt=0)] | None = None
+    """Standard deviation of a normal prior (> 0)."""
     per_country: bool = False
+    """One value per country (true) or one shared by all (false)."""
 
     @model_validator(mode="after")
     def _complete(self) -> FitSpec:
@@ -85,34 +91,60 @@ class FixedSpec(_Strict):
     """Values of kinds that are not fitted (R0 defaults to the scenario's disease)."""
 
     R0: Annotated[float, Field(gt=0)] | None = None
+    """R0 when it is not fitted; default: the scenario's disease."""
     change: Annotated[float, Field(ge=0)] = DEFAULTS["change"]
+    """Factor on transmission after each change point when not fitted."""
     seed_day: Annotated[float, Field(ge=0)] = DEFAULTS["seed_day"]
+    """Seeding day (days after `start`) when not fitted."""
     seed_size: Annotated[float, Field(gt=0)] = DEFAULTS["seed_size"]
+    """People seeded when not fitted."""
     reporting: Annotated[float, Field(gt=0, le=1)] = DEFAULTS["reporting"]
+    """Share of infections reported, in (0, 1], when not fitted."""
     dispersion: Annotated[float, Field(gt=0)] = DEFAULTS["dispersion"]
+    """Negative-binomial dispersion of reports when not fitted (larger = closer to Poisson)."""
 
 
 class CalibrationSpec(_Strict):
     countries: Annotated[list[str], Field(min_length=1)]
+    """Countries fitted (ISO3 codes or names)."""
     fit_start: date
+    """First date of the reports used (YYYY-MM-DD)."""
     fit_end: date
+    """Last date of the reports used; reports after it score the forecast."""
     observe: Annotated[list[Literal["cases", "deaths"]], Field(min_length=1)] = ["cases"]
+    """What is fitted: `cases`, `deaths` or both."""
     cases_compartment: str | None = None
+    """The compartment whose entries are reported as cases; default: the disease's first infectious one."""
     deaths_compartment: str = "D"
+    """The compartment whose entries are reported as deaths."""
     change_points: list[date] = Field(default_factory=list)
+    """Dates after which transmission is multiplied by `change`."""
     forecast_days: Annotated[int, Field(ge=0, le=365)] = 28
+    """Days forecast after `fit_end` (0–365)."""
     engine: Literal["deterministic", "stochastic"] = "deterministic"
+    """The engine used in fitting."""
     seed: Annotated[int, Field(ge=0)] | None = None
+    """Random seed of the fit; default: the scenario's seed."""
     sampler: Literal["apmc", "mcmc"] = "apmc"
+    """ABC-SMC sampler: `apmc` (adaptive population Monte Carlo) or `mcmc`."""
     particles: Annotated[int, Field(ge=20)] = 1000
+    """Particles per ABC generation (≥ 20)."""
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    """Share of particles kept each generation (0–1)."""
     min_acceptance: Annotated[float, Field(gt=0, lt=1)] = 0.02
+    """Stop when the acceptance rate falls below this (0–1)."""
     max_generations: Annotated[int, Field(ge=1, le=100)] = 30
+    """Stop after this many generations (1–100)."""
     regression_adjustment: StrictBool = True
+    """Regression-adjust the ABC posterior (Beaumont et al. 2002)."""
     forecast_runs: Annotated[int, Field(ge=10)] = 500
+    """Runs drawn from the posterior for the forecast (≥ 10)."""
     starts: Annotated[int, Field(ge=1, le=50)] = 4
+    """Starting points of the likelihood fit (1–50)."""
     fit: dict[Kind, FitSpec]
+    """Fitted kinds and their priors (`[calibration.fit.R0]`, …; kinds: R0, change, seed_day, seed_size, reporting, dispersion)."""
     fixed: FixedSpec = Field(default_factory=FixedSpec)
+    """Values of the kinds not fitted (`[calibration.fixed]`)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> CalibrationSpec:

@@ -20,6 +20,7 @@ from . import demo as _demo
 from . import hub as _hub
 from . import risk as _risk
 from . import rt as _rt
+from . import scenario as _scenario
 from . import simulate as _simulate
 from . import sweep as _sweep
 from . import vaccine as _vaccine
@@ -47,6 +48,7 @@ app.command("calibrate")(_calibrate.calibrate)
 app.command("sweep")(_sweep.sweep)
 app.command("vaccine-study")(_vaccine.vaccine_study)
 app.add_typer(_hub.app, name="hub")
+app.add_typer(_scenario.app, name="scenario")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,13 +47,16 @@ from .seeding import Seed
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class NetworkSpec(_Strict):
     source: Literal["builtin", "openflights", "od"] = "builtin"
+    """Where the travel network comes from: `builtin` (countries, gravity model fitted to OpenFlights), `openflights` (airports.dat and routes.dat in `path`) or `od` (a CSV of origin, destination, travellers_per_day in `path`)."""
     path: str | None = None
+    """The OpenFlights folder or the OD CSV file (relative to the scenario file); needed unless `source = "builtin"`."""
     level: Literal["country", "airport"] | None = None
+    """`country` (one node per country) or `airport` (one node per airport; OpenFlights only). Default: country, or airport for OpenFlights."""
 
     @model_validator(mode="after")
     def _path_when_needed(self) -> NetworkSpec:
@@ -64,27 +67,43 @@ class NetworkSpec(_Strict):
 
 class CompartmentSpec(_Strict):
     name: str
+    """The compartment's name, used in transitions and seeds (e.g. `S`, `E`, `I`, `R`)."""
     infected: bool = False
+    """Whether people here carry the infection (counted in prevalence, screened at borders)."""
     mobile: bool = True
+    """Whether people here travel."""
     alive: bool = True
+    """Whether people here count in the living population (false for a `D` compartment)."""
 
 
 class TransitionSpec(_Strict):
     source: str = Field(alias="from")
+    """The compartment people leave (TOML key `from`)."""
     target: str = Field(alias="to")
+    """The compartment people enter (TOML key `to`)."""
     rate: str | float
+    """Per-day rate: a number or an expression of the disease's parameters (e.g. `"sigma"`, `"(1 - ifr) * gamma"`)."""
     mediated_by: dict[str, str | float] | None = None
+    """For infections: the infectious compartments and their relative infectiousness (e.g. `{ I = 1.0, A = "0.5" }`); the rate is then multiplied by the contact-weighted prevalence."""
 
 
 class DiseaseSpec(_Strict):
     preset: str | None = None
+    """A built-in disease: `SIR`, `SEIR`, `SEIRD` or `COVID-like` (or give `compartments` and `transitions`)."""
     name: str | None = None
+    """The name of a custom disease."""
     compartments: list[CompartmentSpec] | None = None
+    """A custom disease's compartments (`[[disease.compartments]]` tables)."""
     transitions: list[TransitionSpec] | None = None
+    """A custom disease's transitions (`[[disease.transitions]]` tables)."""
     parameters: dict[str, float] = Field(default_factory=dict)
+    """Parameter values, per day where they are rates (e.g. `R0 = 2.0`, `sigma = 0.2`, `gamma = 0.25`); presets fill the rest with their defaults."""
     age_groups: list[int] | None = None
+    """Lower bounds of the age groups in years, starting at 0 (e.g. `[0, 10, 20, 40, 60]`); omitted = one age group."""
     contacts: str = "builtin"
+    """Age mixing: `builtin` (Prem et al. 2021 contact matrices as shipped by epydemix) or the path of a CSV matrix."""
     population_year: Annotated[int, Field(ge=1950, le=2100)] = 2025
+    """The year of the UN WPP population by age used for every country (1950–2100)."""
 
     @model_validator(mode="after")
     def _preset_or_custom(self) -> DiseaseSpec:
@@ -98,13 +117,21 @@ class DiseaseSpec(_Strict):
 
 class SeedSpec(_Strict):
     where: str | None = None
+    """A place by code: a node id (an airport or country node) or a country; must not be ambiguous on the network."""
     node: str | None = None
+    """A node id of the network (an IATA code on airport networks, an ISO3 code on country networks)."""
     country: str | None = None
+    """A country (ISO3 code or name); the infections go to its most populous node."""
     count: Annotated[float, Field(gt=0)]
+    """People infected at the start, in `compartment` (people, > 0; at most the people there)."""
     day: Annotated[int, Field(ge=0)] = 0
+    """The day of the simulation (0 = `start`) on which they are seeded."""
     days: list[Annotated[int, Field(ge=0)]] | None = None
+    """Several seeding days; `count` people are seeded on each."""
     compartment: str | None = None
+    """Where the seeded people go; default: the disease's first infected compartment."""
     age: Annotated[int, Field(ge=0)] | None = None
+    """The age-group index (0 = youngest) seeded; default: spread over age groups by population."""
 
     @model_validator(mode="after")
     def _one_place(self) -> SeedSpec:
@@ -119,26 +146,42 @@ class SeedSpec(_Strict):
 
 class OutputSpec(_Strict):
     format: Literal["parquet"] = "parquet"
+    """The results' file format (Parquet)."""
     quantiles: list[Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: [0.05, 0.5, 0.95]
     )
+    """Quantiles of the ensemble written for every series (each in [0, 1])."""
     node_daily: bool = False
+    """Also write daily series per node (large on airport networks)."""
     full: bool = False
+    """Also write every run's full daily state (very large; for small studies)."""
 
 
 class Scenario(_Strict):
     name: str = "scenario"
+    """A label for the results and reports."""
     start: date = date(2027, 1, 1)
+    """The date of day 0 (YYYY-MM-DD)."""
     days: Annotated[int, Field(gt=0, le=3650)]
+    """How many days to simulate (1–3650)."""
     runs: Annotated[int, Field(gt=0)] = 10
+    """Stochastic runs in the ensemble (the deterministic engine runs once)."""
     seed: Annotated[int, Field(ge=0)] = 0
+    """Random seed; run r draws from the stream (seed, r), so scenarios with the same seed are paired run by run."""
     engine: Literal["stochastic", "deterministic"] = "stochastic"
+    """`stochastic` (chain-binomial, integer people) or `deterministic` (mean-field, fractions of people)."""
     substeps: Annotated[int, Field(ge=1, le=100)] = 1
+    """Steps per day of the engine (1–100)."""
     workers: Annotated[int, Field(ge=1, le=64)] = 1
+    """Processes for the ensemble (1–64)."""
     network: NetworkSpec = Field(default_factory=NetworkSpec)
+    """The travel network (`[network]`)."""
     disease: DiseaseSpec
+    """The disease (`[disease]`)."""
     seeds: Annotated[list[SeedSpec], Field(min_length=1)]
+    """Where and when the epidemic starts (`[[seeds]]`, at least one)."""
     outputs: OutputSpec = Field(default_factory=OutputSpec)
+    """What is written (`[outputs]`)."""
 
     def build_disease(self, source: str | None = None) -> Disease:
         """The `Disease` this scenario describes (preset or custom), errors naming the key."""
