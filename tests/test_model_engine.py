@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq, fsolve
@@ -21,17 +20,7 @@ from epicommons.model import (
     simulate,
     sir,
 )
-from epicommons.world.network import Network
-
-
-def network(pop, flows=None, countries=None) -> Network:
-    pop = np.asarray(pop, dtype=float)
-    n = len(pop)
-    f = sp.csr_array(np.zeros((n, n)) if flows is None else np.asarray(flows, dtype=float))
-    names = tuple(f"N{i}" for i in range(n))
-    return Network(
-        names, tuple(countries or [f"C{i:02d}" for i in range(n)]), pop, f, "country", "test"
-    )
+from factories import network
 
 
 def balanced(n: int, rng: np.random.Generator, scale: float) -> np.ndarray:

@@ -33,16 +33,7 @@ from epicommons.model import (
 from epicommons.model import scenario as scenario_file
 from epicommons.model.seeding import AmbiguousPlace, plan, resolve_node
 from epicommons.world.network import Network
-
-
-def network(pop, flows, names=None, countries=None) -> Network:
-    pop = np.asarray(pop, dtype=float)
-    n = len(pop)
-    f = sp.csr_array(np.asarray(flows, dtype=float))
-    names = tuple(names or [f"N{i}" for i in range(n)])
-    return Network(
-        names, tuple(countries or [f"C{i:02d}" for i in range(n)]), pop, f, "country", "test"
-    )
+from factories import network
 
 
 def frozen_disease() -> Disease:

@@ -18,19 +18,7 @@ from epicommons.risk.outbreak import (
     run_ensemble,
 )
 from epicommons.risk.together import alone_versus_together
-from epicommons.world.network import Network, flows_from_edges
-
-
-def _net(edges, pops, nodes):
-    o, d, v = zip(*edges, strict=True)
-    return Network(
-        tuple(nodes),
-        tuple(nodes),
-        np.asarray(pops, float),
-        flows_from_edges(len(pops), np.array(o), np.array(d), np.array(v)),
-        "country",
-        "test",
-    )
+from factories import network_from_edges as _net
 
 
 def test_meter_matches_two_node_closed_form():
@@ -39,7 +27,7 @@ def test_meter_matches_two_node_closed_form():
     # and B imports I_A p that day
     n, f, days = 1e4, 500.0, 30
     p = f / n
-    net = _net([(0, 1, f), (1, 0, f)], [n, n], ("AAA", "BBB"))
+    net = _net([(0, 1, f), (1, 0, f)], [n, n], nodes=("AAA", "BBB"))
     model = build_model(sir(beta=0.0, gamma=0.0), net)
     ens = run_ensemble(model, [Seed("AAA", 100, compartment="I")], days, 1, 0, stochastic=False)
     d = np.arange(days)

@@ -29,21 +29,8 @@ from epicommons.risk.importation import (
     p_at_least_one,
     p_at_least_one_binomial,
 )
-from epicommons.world.network import Network, flows_from_edges
-
-
-def _net(edges, pops, countries=None, nodes=None):
-    n = len(pops)
-    o, d, v = zip(*edges, strict=True)
-    nodes = nodes or tuple(f"N{i}" for i in range(n))
-    return Network(
-        nodes,
-        countries or nodes,
-        np.asarray(pops, float),
-        flows_from_edges(n, np.array(o), np.array(d), np.array(v)),
-        "country",
-        "test",
-    )
+from epicommons.world.network import flows_from_edges
+from factories import network_from_edges as _net
 
 
 def test_poisson_importation_matches_analytic():
