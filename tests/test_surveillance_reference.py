@@ -124,5 +124,5 @@ def test_cli_output_matches_epiestim(case: str, tmp_path: Path) -> None:
     ours = pd.read_csv(out)
     inputs = pd.read_csv(FIXTURES / row["input"])
     dates = ["date_start", "date_end"] if "date" in inputs else []
-    assert list(ours.columns) == ["t_start", "t_end", *dates, *NUMBERS]
+    assert list(ours.columns) == ["t_start", "t_end", *dates, *NUMBERS, "note"]
     assert max_relative_error(ours, _reference(row), NUMBERS) < RELATIVE

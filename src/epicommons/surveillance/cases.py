@@ -15,7 +15,7 @@ import numpy as np
 
 from epicommons.errors import InputError
 
-from .cleaning import CleaningReport
+from .cleaning import STOP_DAYS, CleaningReport, ReportingGap, find_reporting_gaps
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,7 +106,6 @@ class CaseData:
     def series(self) -> Iterator[Series]:
         """Each country's series as arrays (local/imported = all cases local when not given)."""
         columns = self.columns
-        day = columns["day"]
         if self.has_local:
             local_all = columns["local"].astype(float)
             imported_all = columns["imported"].astype(float)
@@ -114,11 +113,36 @@ class CaseData:
             local_all = columns["cases"].astype(float)
             imported_all = np.zeros_like(local_all)
         dates_all = columns["date"] if self.has_dates else None
+        for country, positions in self._day_positions():
+            dates = None if dates_all is None else dates_all[positions]
+            yield Series(country, dates, local_all[positions], imported_all[positions])
+
+    def _day_positions(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Each country's row positions in day order."""
+        day = self.columns["day"]
         for country, positions in self._positions().items():
             if np.any(np.diff(day[positions]) < 0):
                 positions = positions[np.argsort(day[positions], kind="stable")]
-            dates = None if dates_all is None else dates_all[positions]
-            yield Series(country, dates, local_all[positions], imported_all[positions])
+            yield country, positions
+
+    def record_reporting_gaps(
+        self, *, stop_days: int = STOP_DAYS, missing: np.ndarray | None = None
+    ) -> list[ReportingGap]:
+        """Find each series' reporting gaps (`cleaning.find_reporting_gaps`) and add them to the
+        cleaning report, where the estimators read them. `missing` (one flag per table row)
+        marks days absent from the source that a reader filled in. Readers call it once."""
+        found = []
+        cases, date = self.columns["cases"], self.columns["date"]
+        for country, positions in self._day_positions():
+            flags = None if missing is None else missing[positions]
+            for first, last, kind in find_reporting_gaps(
+                cases[positions], flags, stop_days=stop_days
+            ):
+                when = str(date[positions[first - 1]]) if self.has_dates else None
+                gap = ReportingGap(country, first, last, kind, when)
+                self.report.add_gap(gap)
+                found.append(gap)
+        return found
 
 
 def make_table(

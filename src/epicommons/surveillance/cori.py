@@ -7,6 +7,7 @@ serial interval as used (EpiEstim's rule), whatever the data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +107,13 @@ def pad_si(si_distr: np.ndarray, n_days: int) -> np.ndarray:
     return np.concatenate([si_distr, np.zeros(n_days + 1 - si_distr.size)])
 
 
+def si_mean_days(si_distr: np.ndarray, n_days: int) -> float:
+    """The serial interval's mean as EpiEstim uses it (over the padded w): Cori's windows ending
+    on or before it are empty."""
+    w = pad_si(np.asarray(si_distr, dtype=float), n_days)
+    return float(np.sum(w * np.arange(w.size)))
+
+
 def overall_infectivity(total: np.ndarray, si_distr: np.ndarray) -> np.ndarray:
     """Λ_t = Σ_{k=0}^{t-1} w_k I_{t-k} (0-based t) for every series; Λ of day 1 is not used.
 
@@ -119,6 +127,16 @@ def overall_infectivity(total: np.ndarray, si_distr: np.ndarray) -> np.ndarray:
     lam = total @ toeplitz.T
     lam[:, 0] = 0.0
     return lam
+
+
+def check_prior(mean: float, sd: float) -> None:
+    """The gamma prior of R needs a finite mean and sd, both > 0."""
+    for name, value in (("prior_mean", mean), ("prior_sd", sd)):
+        if not (math.isfinite(value) and value > 0):
+            what = "mean" if name == "prior_mean" else "sd"
+            raise InputError(
+                f"the prior {what} must be a finite number > 0, got {value}", field=name
+            )
 
 
 def cori_posterior(
@@ -136,17 +154,14 @@ def cori_posterior(
     `local`, `imported`: (series, T) incidence; day 1 is moved to imported here. `si_distr`: w_0..
     (w_0 = 0), used as given (EpiEstim does not renormalise). Windows must satisfy `windows.check`.
     """
-    if mean_prior <= 0:
-        raise InputError(f"the prior mean must be > 0, got {mean_prior}", field="prior_mean")
-    if std_prior <= 0:
-        raise InputError(f"the prior sd must be > 0, got {std_prior}", field="prior_sd")
+    check_prior(mean_prior, std_prior)
     local, imported = split_first_day(np.atleast_2d(local), np.atleast_2d(imported))
     n_days = local.shape[1]
     windows.check(n_days)
     a_prior = (mean_prior / std_prior) ** 2
     b_prior = std_prior**2 / mean_prior
     w = pad_si(np.asarray(si_distr, dtype=float), n_days)
-    final_mean_si = float(np.sum(w * np.arange(w.size)))
+    final_mean_si = si_mean_days(w, n_days)
     lam = overall_infectivity(local + imported, w)
     local_sum = windows.sum(local)
     lam_sum = windows.sum(lam)

@@ -1,8 +1,9 @@
 """`estimate_rt`: Rt for every country of a case table at once, as one tidy DataFrame.
 
 Output columns (in order): `country` (when the input names countries), `t_start`, `t_end`,
-`date_start`, `date_end` (when it has dates), `mean`, `std`, `q0.025` ... `q0.975`; t_start and
-t_end are 1-based day indices as in EpiEstim; empty windows have NaN numbers.
+`date_start`, `date_end` (when it has dates), `mean`, `std`, `q0.025` ... `q0.975`, `note`;
+t_start and t_end are 1-based day indices as in EpiEstim; empty windows have NaN numbers and say
+why in `note` (empty where there is an estimate).
 `estimate_rt_columns` gives the same table as NumPy columns, without importing pandas.
 """
 
@@ -10,22 +11,24 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from epicommons.errors import InputError
 
 from .cases import CaseData, Series, make_table
-from .cori import QUANTILES, RtEstimate, Windows, cori_posterior
-from .serial_interval import check_si_distr, discr_si
+from .cleaning import ReportingGap
+from .cori import QUANTILES, RtEstimate, Windows, cori_posterior, si_mean_days
+from .options import METHODS, RtOptions
+from .serial_interval import discr_si
 from .wallinga_teunis import wallinga_teunis
 
 if TYPE_CHECKING:
     import pandas as pd
 
-Method = Literal["cori", "wallinga-teunis"]
-METHODS: tuple[str, ...] = ("cori", "wallinga-teunis")
+__all__ = ["METHODS", "estimate_rt", "estimate_rt_columns", "output_columns", "rt_frame"]
+MIN_SI_WITHIN = 0.5  # share of the serial interval that must fall within the series' days
 QUANTILE_COLUMNS = [f"q{q}" for q in QUANTILES]
 NUMBER_COLUMNS = ["mean", "std", *QUANTILE_COLUMNS]
 
@@ -37,6 +40,7 @@ def output_columns(has_country: bool, has_dates: bool) -> list[str]:
         + ["t_start", "t_end"]
         + (["date_start", "date_end"] if has_dates else [])
         + NUMBER_COLUMNS
+        + ["note"]
     )
 
 
@@ -62,9 +66,11 @@ def as_case_data(data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray) -
             local=data["local"].to_numpy(float) if has_local else None,
             imported=data["imported"].to_numpy(float) if has_local else None,
         )
-        return CaseData(
+        cases = CaseData(
             table, has_country="country" in data, has_dates=bool(has_dates), has_local=has_local
         )
+        cases.record_reporting_gaps()
+        return cases
     values = np.asarray(data, dtype=float)
     if values.ndim != 1:
         raise InputError("an incidence vector must be one-dimensional")
@@ -73,7 +79,9 @@ def as_case_data(data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray) -
         day=np.arange(1, values.size + 1),
         cases=values,
     )
-    return CaseData(table, has_country=False, has_dates=False)
+    cases = CaseData(table, has_country=False, has_dates=False)
+    cases.record_reporting_gaps()
+    return cases
 
 
 def _check_counts(series: Series, source: str | None) -> None:
@@ -91,47 +99,26 @@ def _check_counts(series: Series, source: str | None) -> None:
 
 def estimate_rt(
     data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray,
+    options: RtOptions | None = None,
     *,
-    si_mean: float | None = None,
-    si_sd: float | None = None,
-    si_distr: Sequence[float] | np.ndarray | None = None,
-    window: int = 7,
-    t_start: Sequence[int] | None = None,
-    t_end: Sequence[int] | None = None,
-    prior_mean: float = 5.0,
-    prior_sd: float = 5.0,
-    method: Method = "cori",
     countries: Sequence[str] | None = None,
-    n_sim: int = 100,
-    seed: int = 0,
+    **settings: Any,
 ) -> pd.DataFrame:
     """Rt per country and window: Cori (EpiEstim's estimate_R) or Wallinga–Teunis.
 
-    Give the serial interval as `si_mean` + `si_sd` (gamma, discretised by `discr_si`) or as
-    `si_distr` (w_0 = 0, w_1, ...). Windows: sliding `window`-day windows (EpiEstim's default for
-    7) or explicit `t_start`/`t_end` (1-based, applied to every country).
+    `settings` are `RtOptions`' keywords (or pass `options`): the serial interval as `si_mean` +
+    `si_sd` (gamma, discretised by `discr_si`) or as `si_distr` (w_0 = 0, w_1, ...); sliding
+    `window`-day windows (EpiEstim's default: 7), optionally only those ending `date_from` ..
+    `date_to`, or explicit 1-based `t_start`/`t_end`; `prior_mean`, `prior_sd`, `method`,
+    `n_sim`, `seed`. Windows overlapping a reporting gap of the cleaning record are empty, with
+    the reason in `note`.
 
     >>> estimate_rt([1, 2, 4, 8, 16, 32, 64, 128, 256], si_mean=2.6, si_sd=1.5)["mean"].round(2)
     0    4.21
     1    4.18
     Name: mean, dtype: float64
     """
-    columns = estimate_rt_columns(
-        data,
-        si_mean=si_mean,
-        si_sd=si_sd,
-        si_distr=si_distr,
-        window=window,
-        t_start=t_start,
-        t_end=t_end,
-        prior_mean=prior_mean,
-        prior_sd=prior_sd,
-        method=method,
-        countries=countries,
-        n_sim=n_sim,
-        seed=seed,
-    )
-    return rt_frame(columns)
+    return rt_frame(estimate_rt_columns(data, options, countries=countries, **settings))
 
 
 def rt_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -147,98 +134,100 @@ def rt_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def estimate_rt_columns(
     data: CaseData | pd.DataFrame | Sequence[float] | np.ndarray,
+    options: RtOptions | None = None,
     *,
-    si_mean: float | None = None,
-    si_sd: float | None = None,
-    si_distr: Sequence[float] | np.ndarray | None = None,
-    window: int = 7,
-    t_start: Sequence[int] | None = None,
-    t_end: Sequence[int] | None = None,
-    prior_mean: float = 5.0,
-    prior_sd: float = 5.0,
-    method: Method = "cori",
     countries: Sequence[str] | None = None,
-    n_sim: int = 100,
-    seed: int = 0,
+    **settings: Any,
 ) -> dict[str, np.ndarray]:
     """`estimate_rt`'s table as NumPy columns in output order (dates as datetime64[D]); the
     arguments are `estimate_rt`'s."""
-    if method not in METHODS:
-        raise InputError(
-            f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="method"
-        )
+    if options is None:
+        options = RtOptions(**settings)
+    elif settings:
+        raise TypeError("give an RtOptions or its keywords, not both")
     cases = as_case_data(data)
     if countries:
         cases = cases.select(list(countries))
-    parametric = si_distr is None
-    if parametric:
-        if si_mean is None or si_sd is None:
-            raise InputError(
-                "give the serial interval as si_mean and si_sd, or as si_distr", field="si_mean"
-            )
-        if si_mean <= 1:
-            raise InputError(
-                f"the serial interval's mean must be > 1 day, got {si_mean}", field="si_mean"
-            )
-        if si_sd <= 0:
-            raise InputError(f"the serial interval's sd must be > 0, got {si_sd}", field="si_sd")
-    else:
-        if si_mean is not None or si_sd is not None:
-            raise InputError(
-                "give either si_mean and si_sd, or si_distr, not both", field="si_distr"
-            )
-        si_distr = check_si_distr(np.asarray(si_distr, dtype=float))
-    custom = t_start is not None or t_end is not None
-    if custom and (t_start is None or t_end is None):
-        raise InputError(
-            "give both t_start and t_end", field="t_start" if t_start is None else "t_end"
-        )
     series = list(cases.series())
     if not series:
         raise InputError("no case series to estimate from", source=cases.source)
     for s in series:
         _check_counts(s, cases.source)
-    groups: dict[int, list[int]] = {}
-    for i, s in enumerate(series):
-        groups.setdefault(s.n_days, []).append(i)
+    windows = [options.windows_for(s.n_days, s.dates, s.country) for s in series]
+    groups: dict[tuple[int, bytes, bytes], list[int]] = {}
+    for i, (s, w) in enumerate(zip(series, windows, strict=True)):
+        key = (s.n_days, w.t_start.tobytes(), w.t_end.tobytes())
+        groups.setdefault(key, []).append(i)
     results: list[RtEstimate | None] = [None] * len(series)
-    for n_days, members in groups.items():
-        if custom:
-            windows = Windows(
-                np.asarray(t_start, dtype=np.int64), np.asarray(t_end, dtype=np.int64)
-            )
+    for (n_days, _, _), members in groups.items():
+        group_windows = windows[members[0]]
+        if options.parametric:
+            w = discr_si(np.arange(n_days), options.si_mean, options.si_sd)
         else:
-            windows = Windows.sliding(n_days, window)
-        try:
-            windows.check(n_days)
-        except InputError as exc:
-            who = series[members[0]].country
-            prefix = f"{who}: " if who else ""
-            raise InputError(f"{prefix}{exc.message}", field=exc.field) from None
-        w = discr_si(np.arange(n_days), si_mean, si_sd) if parametric else si_distr
-        if method == "cori":
+            w = options.si_distr
+        _check_si_fits(group_windows, w, n_days, options)
+        if options.method == "cori":
             local = np.stack([series[i].local for i in members])
             imported = np.stack([series[i].imported for i in members])
             estimate = cori_posterior(
-                local, imported, w, windows, mean_prior=prior_mean, std_prior=prior_sd
+                local,
+                imported,
+                w,
+                group_windows,
+                mean_prior=options.prior_mean,
+                std_prior=options.prior_sd,
             )
             for row, i in enumerate(members):
                 results[i] = RtEstimate(
-                    windows,
+                    group_windows,
                     estimate.mean[row : row + 1],
                     estimate.std[row : row + 1],
                     estimate.quantiles[row : row + 1],
                 )
         else:
             for i in members:
-                results[i] = wallinga_teunis(series[i].total, w, windows, n_sim=n_sim, seed=seed)
-    return _columns(series, results, cases.has_country, cases.has_dates)
+                results[i] = wallinga_teunis(
+                    series[i].total, w, group_windows, n_sim=options.n_sim, seed=options.seed
+                )
+    done = [r for r in results if r is not None]
+    gaps = cases.report.gaps_by_series()
+    return _columns(series, done, gaps, options.method, cases.has_country, cases.has_dates)
+
+
+def _check_si_fits(windows: Windows, w: np.ndarray, n_days: int, options: RtOptions) -> None:
+    """Refuse a serial interval longer than the data: over half its mass beyond the last day
+    (the infectivity would be mostly missing and Rt near the prior), or, for Cori, every window ending before its
+    mean (EpiEstim leaves those empty) — a table of blanks or priors, not estimates."""
+    field = "si_mean" if options.parametric else "si_distr"
+    within = float(np.sum(np.asarray(w, dtype=float)[:n_days]))
+    if within < MIN_SI_WITHIN:
+        raise InputError(
+            f"only {within:.0%} of the serial interval falls within the data's {n_days} days: "
+            "it is too long for this series",
+            field=field,
+        )
+    mean = si_mean_days(w, n_days)
+    if options.method == "cori" and np.all(windows.t_end <= mean):
+        raise InputError(
+            f"the serial interval's mean ({mean:.1f} days) is not shorter than the last window's "
+            f"end (day {int(windows.t_end.max())}): every window would be empty",
+            field=field,
+        )
+
+
+BEFORE_SI = "window ends before the serial interval's mean (EpiEstim leaves it empty)"
+# notes hold no comma, so OUT.csv needs no quoting (pyarrow writes it; see output.py)
+NO_CASES = "no cases in the window or no earlier case to infect them"
 
 
 def _columns(
-    series: list[Series], results: list[RtEstimate | None], has_country: bool, has_dates: bool
+    series: list[Series],
+    done: list[RtEstimate],
+    gaps: dict[str, list[ReportingGap]],
+    method: str,
+    has_country: bool,
+    has_dates: bool,
 ) -> dict[str, np.ndarray]:
-    done = [r for r in results if r is not None]
     columns: dict[str, np.ndarray] = {}
     if has_country:
         columns["country"] = np.repeat(
@@ -254,9 +243,22 @@ def _columns(
         columns["date_end"] = np.concatenate(
             [s.dates[r.windows.t_end - 1] for s, r in zip(series, done, strict=True)]
         )
-    columns["mean"] = np.concatenate([r.mean[0] for r in done])
-    columns["std"] = np.concatenate([r.std[0] for r in done])
+    mean = np.concatenate([r.mean[0] for r in done])
+    std = np.concatenate([r.std[0] for r in done])
     quantiles = np.concatenate([r.quantiles[0] for r in done])
+    note = np.full(mean.size, "", dtype=object)
+    note[np.isnan(mean)] = BEFORE_SI if method == "cori" else NO_CASES
+    offset = 0
+    for s, r in zip(series, done, strict=True):
+        n = r.windows.t_start.size
+        for gap in gaps.get(s.country, ()):
+            hit = offset + np.flatnonzero(gap.overlaps(r.windows.t_start, r.windows.t_end))
+            mean[hit] = std[hit] = np.nan
+            quantiles[hit] = np.nan
+            note[hit] = gap.reason()
+        offset += n
+    columns["mean"], columns["std"] = mean, std
     for j, column in enumerate(QUANTILE_COLUMNS):
         columns[column] = quantiles[:, j]
+    columns["note"] = note
     return {name: columns[name] for name in output_columns(has_country, has_dates)}

@@ -23,6 +23,7 @@ from .cases import CaseData
 from .estimate import NUMBER_COLUMNS, as_case_data
 
 LN2 = float(np.log(2.0))
+NO_GROWTH = "a day without cases in the smoothed window (no log-linear fit)"
 
 
 def growth_rate_from_r(
@@ -69,12 +70,15 @@ def growth_from_rt(
 ) -> pd.DataFrame:
     """Add r (from the posterior mean and median) and its interval, and doubling times, to an Rt
     table from `estimate_rt`: columns `r`, `r_lower`, `r_upper`, `doubling_time`,
-    `doubling_lower`, `doubling_upper` (the doubling interval comes from r's, reversed)."""
+    `doubling_lower`, `doubling_upper` (the doubling interval comes from r's, reversed); Rt's
+    empty windows (a reporting gap, ...) stay empty and keep their `note`."""
     out = rt.drop(columns=[c for c in NUMBER_COLUMNS if c in rt.columns])
     out["r"] = growth_rate_from_r(rt["q0.5"].to_numpy(), si_distr)
     out["r_lower"] = growth_rate_from_r(rt[lower].to_numpy(), si_distr)
     out["r_upper"] = growth_rate_from_r(rt[upper].to_numpy(), si_distr)
     _add_doubling(out)
+    if "note" in out:
+        out["note"] = out.pop("note")
     return out
 
 
@@ -165,8 +169,10 @@ def growth_from_incidence(
 ) -> pd.DataFrame:
     """Log-linear growth rate and doubling time per country and window, as one table:
     `country`, `t_start`, `t_end`, (`date_start`, `date_end`), `r`, `r_lower`, `r_upper`,
-    `doubling_time`, `doubling_lower`, `doubling_upper`."""
+    `doubling_time`, `doubling_lower`, `doubling_upper`, `note` (why a window is empty: no
+    cases in it, or a reporting gap of the cleaning record within its smoothed days)."""
     cases = as_case_data(data)
+    gaps = cases.report.gaps_by_series()
     parts = []
     for s in cases.series():
         fit = loglinear_growth(s.total[None, :], smooth=smooth, window=window, level=level)
@@ -178,7 +184,13 @@ def growth_from_incidence(
             part["date_end"] = s.dates[fit["t_end"] - 1]
         for key in ("r", "r_lower", "r_upper"):
             part[key] = fit[key][0]
+        part["note"] = np.where(part["r"].isna(), NO_GROWTH, "")
+        margin = smooth // 2  # the fit reads the smoothed days, which reach this far out
+        for gap in gaps.get(s.country, ()):
+            hit = gap.overlaps(fit["t_start"] - margin, fit["t_end"] + margin)
+            part.loc[hit, ["r", "r_lower", "r_upper"]] = np.nan
+            part.loc[hit, "note"] = gap.reason()
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
     _add_doubling(frame)
-    return frame
+    return frame[[c for c in frame.columns if c != "note"] + ["note"]]

@@ -279,4 +279,6 @@ def read_jhu(
         date=np.tile(dates, n),
         deaths=deaths.ravel(),
     )
-    return CaseData(table, report, source, has_country=True, has_dates=True, has_local=False)
+    data = CaseData(table, report, source, has_country=True, has_dates=True, has_local=False)
+    data.record_reporting_gaps(stop_days=rules.stop_days)
+    return data

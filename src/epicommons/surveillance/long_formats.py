@@ -89,9 +89,11 @@ def _from_long(
         imported=imported,
         deaths=column("deaths"),
     )
-    return CaseData(
+    data = CaseData(
         table, report, source, has_country=has_country, has_dates=has_dates, has_local=has_local
     )
+    data.record_reporting_gaps(stop_days=rules.stop_days, missing=frame["line"].isna().to_numpy())
+    return data
 
 
 def _where(row: pd.Series, key: str) -> object:

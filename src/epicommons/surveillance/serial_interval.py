@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from os import PathLike
 
 import numpy as np
@@ -17,16 +18,28 @@ from .incomplete_gamma import gammainc
 SUM_TOLERANCE = 0.01  # EpiEstim's check_si_distr: |sum(w) - 1| > 0.01 is an error
 
 
+def check_si_parameters(mean: float, sd: float) -> None:
+    """A gamma serial interval needs a finite mean above 1 day (EpiEstim's offset gamma starts at
+    1) and a finite sd above 0; NaN is refused, not passed on as blank estimates."""
+    if not (math.isfinite(mean) and mean > 1):
+        raise InputError(
+            f"the serial interval's mean must be a finite number of days > 1, got {mean}",
+            field="si_mean",
+        )
+    if not (math.isfinite(sd) and sd > 0):
+        raise InputError(
+            f"the serial interval's sd must be a finite number of days > 0, got {sd}",
+            field="si_sd",
+        )
+
+
 def discr_si(k: np.ndarray, mean: float, sd: float) -> np.ndarray:
     """Discretised gamma serial interval (Cori et al. 2013, web appendix 11), as EpiEstim `discr_si`.
 
     The offset gamma (shape ((mean-1)/sd)^2, scale sd^2/(mean-1)) is integrated against a triangular
     kernel, so sum(k * w_k) is the mean; negative values from rounding are set to 0; not renormalised.
     """
-    if sd <= 0:
-        raise InputError(f"the serial interval's sd must be > 0, got {sd}", field="si_sd")
-    if mean <= 1:
-        raise InputError(f"the serial interval's mean must be > 1 day, got {mean}", field="si_mean")
+    check_si_parameters(mean, sd)
     k = np.asarray(k, dtype=float)
     a = ((mean - 1.0) / sd) ** 2
     b = sd**2 / (mean - 1.0)
