@@ -14,6 +14,7 @@ from .page import Page
 MAX_PANELS = 12  # countries drawn per page; the table lists them all
 MAX_POINTS = 400  # windows drawn per panel; longer series are thinned evenly
 MAP_FROM = 5  # countries with estimates from which a world map is worth drawing
+RECENT_DAYS = 28  # the period of the cases shown beside each latest estimate
 
 
 def latest(rt: pd.DataFrame) -> pd.DataFrame:
@@ -35,16 +36,18 @@ def rt_page(
 ) -> Page:
     """A page from the `rt` table (one row per country and window, as `epicommons rt` writes).
 
-    `cases` (the tidy case table: country, cases) ranks countries by cases in their last 28
-    days, so the panels show where Rt matters most; without it the input order is kept.
-    `cleaning` is the cleaning record, shown as a table.
+    `cases` (the tidy case table: country, day, date, cases) gives each country's cases in the
+    28 days to its latest estimate (`period_cases`), which rank the panels so they show where
+    Rt matters most; without it the input order is kept. `cleaning` is the cleaning record,
+    shown as a table.
     """
     names = names or {}
     has_country = "country" in rt
     x_name = "date_end" if "date_end" in rt and rt["date_end"].notna().any() else "t_end"
     last = latest(rt)
     order = list(dict.fromkeys(rt["country"])) if has_country else [""]
-    recent = _recent_cases(cases) if cases is not None and has_country else {}
+    recent = period_cases(cases, last, RECENT_DAYS) if cases is not None and has_country else {}
+    stopped = _stopped(rt) if has_country else []
     if recent:
         order.sort(key=lambda c: -recent.get(c, 0.0))
     shown = order[:MAX_PANELS]
@@ -75,8 +78,16 @@ def rt_page(
         f"interval above 1), {shrinking} are shrinking (all of it below 1); the rest are "
         "uncertain."
         + (
-            f" {len(silent)} series reported no cases in their last 28 days and are left out."
+            f" {len(silent)} series reported no cases in the {RECENT_DAYS} days to their latest "
+            "window and are left out."
             if recent and silent
+            else ""
+        )
+        + (
+            f" {len(stopped)} series stopped reporting ({', '.join(stopped[:10])}"
+            f"{', ...' if len(stopped) > 10 else ''}): their latest estimate is from before the "
+            "stop (see date_end), and the windows after it are left empty."
+            if stopped
             else ""
         )
     )
@@ -97,7 +108,8 @@ def rt_page(
             g["q0.75"].to_numpy(float),
         )
     which = (
-        f"the {len(panels)} series with most cases in their last 28 days"
+        f"the {len(panels)} series with most cases in the {RECENT_DAYS} days to their latest "
+        "estimate"
         if recent and len(order) > MAX_PANELS
         else f"{len(panels)} series"
     )
@@ -113,12 +125,18 @@ def rt_page(
     if recent:
         table["cases_28d"] = table["country"].map(recent)
         table = table.sort_values("cases_28d", ascending=False, kind="stable")
+        table["cases_28d"] = table["cases_28d"].map(lambda v: f"{v:,.0f}")  # counted people
     keep = [
         c
         for c in ("country", "name", "date_end", "t_end", "mean", "q0.025", "q0.975", "cases_28d")
         if c in table
     ]
-    sec.table(table[keep], "Latest Rt per series with its 95% credible interval.", max_rows=40)
+    caption = "Latest Rt per series with its 95% credible interval" + (
+        f"; cases_28d: its cases in the {RECENT_DAYS} days to date_end, the window's last day."
+        if recent
+        else "."
+    )
+    sec.table(table[keep], caption, max_rows=40)
 
     if has_country and len(last) >= MAP_FROM:
         sec = page.section("Latest Rt on the map")
@@ -142,10 +160,26 @@ def rt_page(
     return page
 
 
-def _recent_cases(cases: pd.DataFrame, days: int = 28) -> dict[str, float]:
-    """Cases per country over its last `days` rows (days)."""
-    tail = cases.groupby("country", sort=False).tail(days)
-    return tail.groupby("country", sort=False)["cases"].sum().to_dict()
+def period_cases(cases: pd.DataFrame, last: pd.DataFrame, days: int) -> dict[str, float]:
+    """Cases per country over the `days` days that end on its latest window's last day
+    (`date_end`, or `t_end` without dates): the period the estimate beside it refers to."""
+    by_date = "date_end" in last and last["date_end"].notna().all() and cases["date"].notna().all()
+    end_column, case_column = ("date_end", "date") if by_date else ("t_end", "day")
+    ends = last[["country", end_column]].rename(columns={end_column: "_end"})
+    joined = cases[["country", case_column, "cases"]].merge(ends, on="country")
+    span = pd.Timedelta(days=days) if by_date else days
+    end = pd.to_datetime(joined["_end"]) if by_date else joined["_end"]
+    inside = (joined[case_column] <= end) & (joined[case_column] > end - span)
+    sums = joined[inside].groupby("country", sort=False)["cases"].sum()
+    return {c: float(sums.get(c, 0.0)) for c in last["country"]}
+
+
+def _stopped(rt: pd.DataFrame) -> list[str]:
+    """Countries whose windows were left empty because their reporting stopped."""
+    if "note" not in rt:
+        return []
+    hit = rt["note"].fillna("").astype(str).str.startswith("reporting stopped")
+    return list(dict.fromkeys(rt.loc[hit, "country"]))
 
 
 def _readable(frame: pd.DataFrame) -> pd.DataFrame:
