@@ -186,6 +186,10 @@ BAD_OPTIONS = [
     ([*SI, "--stop-days", "-1"], "--stop-days", "0 (off) or more"),
     ([*SI, "--from", "2020-01-05"], "--from", "needs dates in the input"),
     ([*SI, "--gaps", "fill"], "--gaps", "zero, error"),
+    (["--si-mean", "4", "--si-sd", "1e-9"], "--si-sd", "cannot be discretised"),
+    ([*SI, "--prior-sd", "1e-300"], "--prior-sd", "out of range"),
+    ([*SI, "--prior-mean", "1e300"], "--prior-sd", "out of range"),
+    ([*SI, "--country", ","], "--country", "expected country names"),
 ]
 
 

@@ -90,6 +90,8 @@ def _countries(values: list[str]) -> list[str] | None:
 
     reg = registry()
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    if not names:
+        raise InputError(f"expected country names or codes, got {values!r}", field="--country")
     return [reg.resolve(name, field="--country") for name in names]
 
 

@@ -137,6 +137,14 @@ def check_prior(mean: float, sd: float) -> None:
             raise InputError(
                 f"the prior {what} must be a finite number > 0, got {value}", field=name
             )
+    shape, scale = (mean / sd) ** 2 if mean / sd < 1e150 else math.inf, sd * (sd / mean)
+    if not (math.isfinite(shape) and shape > 0 and math.isfinite(scale) and scale > 0):
+        raise InputError(
+            f"a gamma prior with mean {mean:g} and sd {sd:g} is out of range (shape "
+            f"(mean/sd)^2 = {shape:g}, scale sd^2/mean = {scale:g}); choose a mean and sd "
+            "closer to each other",
+            field="prior_sd",
+        )
 
 
 def cori_posterior(

@@ -200,7 +200,7 @@ def _check_si_fits(windows: Windows, w: np.ndarray, n_days: int, options: RtOpti
     mean (EpiEstim leaves those empty) — a table of blanks or priors, not estimates."""
     field = "si_mean" if options.parametric else "si_distr"
     within = float(np.sum(np.asarray(w, dtype=float)[:n_days]))
-    if within < MIN_SI_WITHIN:
+    if not within >= MIN_SI_WITHIN:
         raise InputError(
             f"only {within:.0%} of the serial interval falls within the data's {n_days} days: "
             "it is too long for this series",

@@ -47,8 +47,16 @@ def discr_si(k: np.ndarray, mean: float, sd: float) -> np.ndarray:
     def cdf(shape: float, x: np.ndarray) -> np.ndarray:  # R's pgamma(x, shape, scale = b)
         return gammainc(shape, np.maximum(x, 0.0) / b)
 
-    res = k * cdf(a, k) + (k - 2) * cdf(a, k - 2) - 2 * (k - 1) * cdf(a, k - 1)
-    res = res + a * b * (2 * cdf(a + 1, k - 1) - cdf(a + 1, k - 2) - cdf(a + 1, k))
+    with np.errstate(all="ignore"):  # an sd far below a day overflows the gamma's shape
+        res = k * cdf(a, k) + (k - 2) * cdf(a, k - 2) - 2 * (k - 1) * cdf(a, k - 1)
+        res = res + a * b * (2 * cdf(a + 1, k - 1) - cdf(a + 1, k - 2) - cdf(a + 1, k))
+    if not np.all(np.isfinite(res)):
+        raise InputError(
+            f"a gamma serial interval with mean {mean:g} and sd {sd:g} days cannot be "
+            "discretised on whole days (its shape overflows); use a larger sd or give the "
+            "distribution itself",
+            field="si_sd",
+        )
     return np.maximum(res, 0.0)
 
 
