@@ -1,5 +1,6 @@
-"""Surveillance analytics: read case reports (JHU, OWID, tidy CSV) with a cleaning report,
-estimate Rt exactly as EpiEstim 2.2.4 does (Cori; Wallinga–Teunis), growth and doubling time.
+"""Surveillance analytics: read case reports (JHU, OWID, tidy CSV) with a cleaning report that
+also finds series that stop reporting, estimate Rt exactly as EpiEstim 2.2.4 does (Cori;
+Wallinga–Teunis), growth and doubling time, leaving windows over reporting gaps empty.
 
 Names are imported from their modules on first use (PEP 562), so that `epicommons rt` on a JHU
 file loads neither pandas nor the growth and long-format code it does not run.
@@ -16,6 +17,10 @@ _EXPORTS = {
     "Series": "cases",
     "CleaningReport": "cleaning",
     "CleaningRules": "cleaning",
+    "ReportingGap": "cleaning",
+    "STOP_DAYS": "cleaning",
+    "find_reporting_gaps": "cleaning",
+    "RtOptions": "options",
     "QUANTILES": "cori",
     "RtEstimate": "cori",
     "Windows": "cori",
@@ -45,7 +50,10 @@ __all__ = [
     "CleaningReport",
     "CleaningRules",
     "QUANTILES",
+    "STOP_DAYS",
+    "ReportingGap",
     "RtEstimate",
+    "RtOptions",
     "Series",
     "Windows",
     "check_si_distr",
@@ -54,6 +62,7 @@ __all__ = [
     "doubling_time",
     "estimate_rt",
     "estimate_rt_columns",
+    "find_reporting_gaps",
     "growth_from_incidence",
     "growth_from_rt",
     "growth_rate_from_r",
@@ -83,7 +92,13 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .cases import CASE_COLUMNS, CaseData, Series
-    from .cleaning import CleaningReport, CleaningRules
+    from .cleaning import (
+        STOP_DAYS,
+        CleaningReport,
+        CleaningRules,
+        ReportingGap,
+        find_reporting_gaps,
+    )
     from .cori import QUANTILES, RtEstimate, Windows, cori_posterior, overall_infectivity
     from .estimate import estimate_rt, estimate_rt_columns, output_columns
     from .growth import (
@@ -95,6 +110,7 @@ if TYPE_CHECKING:
     )
     from .jhu import read_jhu
     from .long_formats import read_owid, read_tidy
+    from .options import RtOptions
     from .readers import read_cases
     from .serial_interval import check_si_distr, discr_si, read_si_distr
     from .wallinga_teunis import wallinga_teunis

@@ -73,8 +73,10 @@ class CaseData:
         """Countries in table order (deduplicated)."""
         return list(dict.fromkeys(self.columns["country"].tolist()))
 
-    def _positions(self) -> dict[str, np.ndarray]:
-        """Row positions of each country, countries in table order."""
+    @cached_property
+    def _rows(self) -> dict[str, np.ndarray]:
+        """Row positions of each country, countries in table order (computed once: the reader's
+        gap check and the estimator both walk the series)."""
         country = self.columns["country"]
         n = len(country)
         change = np.ones(n, dtype=bool)
@@ -93,7 +95,7 @@ class CaseData:
 
     def select(self, countries: Sequence[str]) -> CaseData:
         """Keep only these countries (ISO3), in the order given; each must be present."""
-        positions = self._positions()
+        positions = self._rows
         for code in countries:
             if code not in positions:
                 raise InputError(
@@ -120,7 +122,7 @@ class CaseData:
     def _day_positions(self) -> Iterator[tuple[str, np.ndarray]]:
         """Each country's row positions in day order."""
         day = self.columns["day"]
-        for country, positions in self._positions().items():
+        for country, positions in self._rows.items():
             if np.any(np.diff(day[positions]) < 0):
                 positions = positions[np.argsort(day[positions], kind="stable")]
             yield country, positions
@@ -135,6 +137,8 @@ class CaseData:
         cases, date = self.columns["cases"], self.columns["date"]
         for country, positions in self._day_positions():
             flags = None if missing is None else missing[positions]
+            if cases[positions[-1]] > 0 and (flags is None or not flags.any()):
+                continue  # still reporting on its last day, nothing missing: no gap
             for first, last, kind in find_reporting_gaps(
                 cases[positions], flags, stop_days=stop_days
             ):

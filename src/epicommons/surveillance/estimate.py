@@ -153,13 +153,14 @@ def estimate_rt_columns(
         raise InputError("no case series to estimate from", source=cases.source)
     for s in series:
         _check_counts(s, cases.source)
-    windows = [options.windows_for(s.n_days, s.dates, s.country) for s in series]
-    groups: dict[tuple[int, bytes, bytes], list[int]] = {}
+    windows = _windows(series, options)
+    groups: dict[tuple[int, int, int, int], list[int]] = {}
     for i, (s, w) in enumerate(zip(series, windows, strict=True)):
-        key = (s.n_days, w.t_start.tobytes(), w.t_end.tobytes())
+        # windows are explicit (the same for all) or a run of sliding ones: these identify them
+        key = (s.n_days, w.t_start.size, int(w.t_start[0]), int(w.t_end[0]))
         groups.setdefault(key, []).append(i)
     results: list[RtEstimate | None] = [None] * len(series)
-    for (n_days, _, _), members in groups.items():
+    for (n_days, *_), members in groups.items():
         group_windows = windows[members[0]]
         if options.parametric:
             w = discr_si(np.arange(n_days), options.si_mean, options.si_sd)
@@ -192,6 +193,17 @@ def estimate_rt_columns(
     done = [r for r in results if r is not None]
     gaps = cases.report.gaps_by_series()
     return _columns(series, done, gaps, options.method, cases.has_country, cases.has_dates)
+
+
+def _windows(series: list[Series], options: RtOptions) -> list[Windows]:
+    """Each series' windows; without a date range they depend only on its length."""
+    if options.date_from is not None or options.date_to is not None:
+        return [options.windows_for(s.n_days, s.dates, s.country) for s in series]
+    by_length: dict[int, Windows] = {}
+    for s in series:
+        if s.n_days not in by_length:
+            by_length[s.n_days] = options.windows_for(s.n_days, None, s.country)
+    return [by_length[s.n_days] for s in series]
 
 
 def _check_si_fits(windows: Windows, w: np.ndarray, n_days: int, options: RtOptions) -> None:
@@ -246,7 +258,7 @@ def _columns(
     mean = np.concatenate([r.mean[0] for r in done])
     std = np.concatenate([r.std[0] for r in done])
     quantiles = np.concatenate([r.quantiles[0] for r in done])
-    note = np.full(mean.size, "", dtype=object)
+    note = np.array([""], dtype=object).repeat(mean.size)  # no per-row str conversion
     note[np.isnan(mean)] = BEFORE_SI if method == "cori" else NO_CASES
     offset = 0
     for s, r in zip(series, done, strict=True):
