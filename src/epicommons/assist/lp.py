@@ -101,23 +101,47 @@ def item_scale(problem: AllocationProblem) -> np.ndarray:
     return np.where(big > 0, big, 1.0)
 
 
-def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main") -> LinearProgram:
-    """Assemble the sparse LP for `problem`; `stage` is "maxmin" for the first max-min stage."""
-    pooled = problem.pooled()
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """Where each variable family sits in the column vector, with the index arrays rows need.
+
+    Columns: x [0, nx), u and stock [nx, nx + nu), C [nx + nu, z0), z [z0, t0), t [t0, nv).
+    """
+
+    shape: tuple[int, int, int]
+    scale: np.ndarray
+    need: np.ndarray  # pooled need, scaled (M, W, I)
+    xi: np.ndarray  # column of x[m, w, i]
+    life: np.ndarray  # shelf life per item, weeks (relaxed: the horizon)
+    expiring: np.ndarray  # items with a shelf life shorter than the horizon
+    u_cohort: np.ndarray  # arrival week of each cohort-use variable u
+    u_lag: np.ndarray  # weeks after arrival it is used
+    u_item: np.ndarray
+    lasting: np.ndarray  # items that never expire (they hold stock variables instead)
+    carry_items: np.ndarray
+    ci: np.ndarray  # column of C[m, w, k] for carry item k
+    curves: tuple
+    seg_item: np.ndarray  # item of each response-curve piece
+    seg_len: np.ndarray
+    seg_slope: np.ndarray
+    seg_curve: np.ndarray  # curve of each piece
+    t_items: np.ndarray  # items with a max-min level t
+    nx: int
+    nu: int
+    n_c: int
+    z0: int
+    t0: int
+    nv: int
+
+
+def _layout(problem: AllocationProblem, relax: Relax) -> _Layout:
+    """Number the columns of every variable family (x, u and stock, C, z, t)."""
     m, weeks, n = problem.shape
     s = item_scale(problem)
-    carry = problem.item_array("carry_over")
-    volume = problem.item_array("volume")
-    min_lot = problem.item_array("min_lot")
+    need = problem.pooled().need / s
     life = problem.item_array("shelf_life").astype(int)
     if relax.shelf_life:
         life[:] = weeks
-    need = pooled.need / s
-    item_cap = np.full_like(need, np.inf) if relax.capacity else pooled.item_capacity / s
-    total_need = need.sum(axis=1)  # (M, I), scaled
-    cum_need = np.cumsum(need, axis=1)
-
-    # --- variables
     nx = m * weeks * n
     xi = np.arange(nx).reshape(m, weeks, n)
     lag = np.arange(weeks)
@@ -127,37 +151,55 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
     valid &= expiring[None, None, :]
     u_cohort, u_lag, u_item = np.nonzero(valid)
     lasting = np.flatnonzero(~expiring)
-    n_inv = weeks * len(lasting)  # stock held at the end of each week, for items that never expire
-    nu = len(u_cohort) + n_inv
-    carry_items = np.flatnonzero(carry)
+    nu = len(u_cohort) + weeks * len(lasting)  # stock held at week ends, for lasting items
+    carry_items = np.flatnonzero(problem.item_array("carry_over"))
     n_c = m * weeks * len(carry_items)
     ci = nx + nu + np.arange(n_c).reshape(m, weeks, len(carry_items))
     curves = problem.curves if problem.objective == "deaths_averted" else ()
-    member_pos = {code: k for k, code in enumerate(problem.members)}
     item_pos = {name: k for k, name in enumerate(problem.item_names)}
-    seg_item, seg_len, seg_slope, seg_curve = [], [], [], []
-    for j, curve in enumerate(curves):  # a handful of pieces per curve
-        lengths, slopes = curve.segments()
-        seg_item += [item_pos[curve.item]] * len(lengths)
-        seg_len.append(lengths)
-        seg_slope.append(slopes)
-        seg_curve += [j] * len(lengths)
-    seg_item_a = np.asarray(seg_item, dtype=np.int64)
-    seg_len_a = np.concatenate(seg_len) if seg_len else np.zeros(0)
-    seg_slope_a = np.concatenate(seg_slope) if seg_slope else np.zeros(0)
-    nz = len(seg_len_a)
+    pieces = [(j, item_pos[c.item], *c.segments()) for j, c in enumerate(curves)]
+    seg_item = np.array([i for _, i, lengths, _ in pieces for _ in lengths], dtype=np.int64)
+    seg_curve = np.array([j for j, _, lengths, _ in pieces for _ in lengths], dtype=np.int64)
+    seg_len = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0)
+    seg_slope = np.concatenate([p[3] for p in pieces]) if pieces else np.zeros(0)
     z0 = nx + nu + n_c
-    maxmin = problem.fairness.rule == "max_min"
-    t_items = np.flatnonzero(problem.rule_items() & (total_need.sum(axis=0) > 0)) if maxmin else []
-    nt = len(t_items)
-    t0 = z0 + nz
-    nv = t0 + nt
+    t_items = np.zeros(0, dtype=np.int64)
+    if problem.fairness.rule == "max_min":
+        t_items = np.flatnonzero(problem.rule_items() & (need.sum(axis=(0, 1)) > 0))
+    t0 = z0 + len(seg_len)
+    return _Layout(
+        (m, weeks, n), s, need, xi, life, expiring, u_cohort, u_lag, u_item, lasting,
+        carry_items, ci, curves, seg_item, seg_len, seg_slope, seg_curve, t_items,
+        nx, nu, n_c, z0, t0, t0 + len(t_items),
+    )  # fmt: skip
 
-    lb = np.zeros(nv)
-    ub = np.full(nv, np.inf)
+
+@dataclass(frozen=True, eq=False)
+class _Bounds:
+    """Variable bounds, integrality, and the delivery limits the capacity rows need."""
+
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray | None
+    x_ub: np.ndarray  # (M, W, I), scaled
+    total_cap: np.ndarray  # (M, W), handling units
+    closed: np.ndarray  # (M, W): no handling capacity at all
+
+
+def _bounds(problem: AllocationProblem, lay: _Layout, relax: Relax) -> _Bounds:
+    """Bounds: deliveries up to need and capacity, at least the fairness guarantee; lots."""
+    pooled = problem.pooled()
+    s, need, xi = lay.scale, lay.need, lay.xi
+    carry = problem.item_array("carry_over")
+    volume = problem.item_array("volume")
+    min_lot = problem.item_array("min_lot")
+    item_cap = np.full_like(need, np.inf) if relax.capacity else pooled.item_capacity / s
+    total_need = need.sum(axis=1)
+    lb = np.zeros(lay.nv)
+    ub = np.full(lay.nv, np.inf)
     x_ub = np.where(carry[None, None, :], np.minimum(item_cap, total_need[:, None, :]), need)
     x_ub = np.minimum(x_ub, item_cap)
-    total_cap = np.full((m, weeks), np.inf) if relax.capacity else pooled.total_capacity
+    total_cap = np.full(lay.shape[:2], np.inf) if relax.capacity else pooled.total_capacity
     closed = total_cap <= 0
     x_ub = np.where(closed[:, :, None] & (volume[None, None, :] > 0), 0.0, x_ub)
     x_lb = np.zeros_like(x_ub)
@@ -169,36 +211,44 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
         x_ub = np.where(x_ub + 1e-12 < lot, 0.0, x_ub)
         semi = (lot > 0) & (x_ub > 0) & (x_lb <= 0)  # a floor already forces a full lot
         if semi.any():
-            integrality = np.zeros(nv, dtype=np.int8)
+            integrality = np.zeros(lay.nv, dtype=np.int8)
             integrality[xi[semi]] = 2
             x_lb = np.where(semi, lot, x_lb)
-    lb[:nx] = x_lb.ravel()
-    ub[:nx] = x_ub.ravel()
-    if n_c:
-        ub[nx + nu : z0] = cum_need[:, :, carry_items].ravel()
-    ub[z0:t0] = seg_len_a / s[seg_item_a] if nz else 0.0
-    ub[t0:] = 1.0
+    lb[: lay.nx] = x_lb.ravel()
+    ub[: lay.nx] = x_ub.ravel()
+    if lay.n_c:
+        ub[lay.nx + lay.nu : lay.z0] = np.cumsum(need, axis=1)[:, :, lay.carry_items].ravel()
+    ub[lay.z0 : lay.t0] = lay.seg_len / s[lay.seg_item] if len(lay.seg_len) else 0.0
+    ub[lay.t0 :] = 1.0
+    return _Bounds(lb, ub, integrality, x_ub, total_cap, closed)
 
-    # --- inequality rows
-    rows = _Rows()
-    exp_items = np.flatnonzero(expiring)
+
+def _stock_rows(problem: AllocationProblem, lay: _Layout, relax: Relax, rows: _Rows) -> None:
+    """Flow and supply rows: deliveries come from live cohorts; nothing is used twice."""
+    m, weeks, n = lay.shape
+    xi, nx, lag = lay.xi, lay.nx, np.arange(weeks)
+    exp_items = np.flatnonzero(lay.expiring)
     exp_pos = np.full(n, -1)
     exp_pos[exp_items] = np.arange(len(exp_items))
-    n_cohort = len(u_cohort)
+    n_cohort = len(lay.u_cohort)
     x_exp = xi[:, :, exp_items]
     flow_x = np.broadcast_to(
         lag[None, :, None] * len(exp_items) + np.arange(len(exp_items)), x_exp.shape
     )
     rows.add(
         "flow",
-        np.concatenate([flow_x.ravel(), (u_cohort + u_lag) * len(exp_items) + exp_pos[u_item]]),
+        np.concatenate(
+            [flow_x.ravel(), (lay.u_cohort + lay.u_lag) * len(exp_items) + exp_pos[lay.u_item]]
+        ),
         np.concatenate([x_exp.ravel(), nx + np.arange(n_cohort)]),
         np.concatenate([np.ones(x_exp.size), -np.ones(n_cohort)]),
         np.zeros(weeks * len(exp_items)),
     )
-    supply = pooled.supply / s
+    supply = problem.pooled().supply / lay.scale
     if relax.supply:
         supply = np.full_like(supply, 1e20)  # HiGHS reads >= 1e20 as no bound
+    lasting = lay.lasting
+    n_inv = weeks * len(lasting)
     x_last = xi[:, :, lasting]
     inv = nx + n_cohort + np.arange(n_inv).reshape(weeks, len(lasting))
     row_last = lag[:, None] * n + lasting[None, :]  # (W, lasting)
@@ -206,7 +256,7 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
         "supply",
         np.concatenate(
             [
-                u_cohort * n + u_item,
+                lay.u_cohort * n + lay.u_item,
                 np.broadcast_to(row_last[None], x_last.shape).ravel(),
                 row_last.ravel(),
                 row_last[1:].ravel(),
@@ -218,135 +268,195 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
         ),
         supply.ravel(),
     )
-    load = (np.where(np.isfinite(x_ub), x_ub, 1e30) * volume * s).sum(axis=2)
-    tight = np.isfinite(total_cap) & ~closed & (load > total_cap * (1 + 1e-9))
+
+
+def _capacity_rows(problem: AllocationProblem, lay: _Layout, bounds: _Bounds, rows: _Rows):
+    """Handling-capacity rows, only where the bounds alone could exceed it; returns (tm, tw)."""
+    n = lay.shape[2]
+    volume, s, total_cap = problem.item_array("volume"), lay.scale, bounds.total_cap
+    load = (np.where(np.isfinite(bounds.x_ub), bounds.x_ub, 1e30) * volume * s).sum(axis=2)
+    tight = np.isfinite(total_cap) & ~bounds.closed & (load > total_cap * (1 + 1e-9))
     tm, tw = np.nonzero(tight)
     coef = (volume * s)[None, :] / total_cap[tm, tw][:, None]  # row scaled so rhs is 1
     rows.add(
         "total_capacity",
         np.repeat(np.arange(len(tm)), n),
-        xi[tm, tw, :].ravel(),
+        lay.xi[tm, tw, :].ravel(),
         coef.ravel(),
         np.ones(len(tm)),
     )
-    floor = need_floors(problem) / s
+    return tm, tw
+
+
+def _guarantee_rows(problem: AllocationProblem, lay: _Layout, rows: _Rows):
+    """Floor rows (share of need over the horizon) and max-min rows; returns their index pairs."""
+    m, weeks, n = lay.shape
+    xi = lay.xi
+    floor = need_floors(problem) / lay.scale
     fm, fi = np.nonzero(floor > 1e-12)
-    n_floor = len(fm)
     rows.add(
         "floor",
-        np.repeat(np.arange(n_floor), weeks),
+        np.repeat(np.arange(len(fm)), weeks),
         xi[fm, :, fi].ravel(),
-        -np.ones(n_floor * weeks),
+        -np.ones(len(fm) * weeks),
         -floor[fm, fi],
     )
-    if maxmin and nt:
-        t_pos = np.full(n, -1)
-        t_pos[t_items] = np.arange(nt)
-        mm, mi = np.nonzero((total_need > 0) & (t_pos[None, :] >= 0))
-        r = np.arange(len(mm))
-        rows.add(
-            "maxmin",
-            np.concatenate([np.repeat(r, weeks), r]),
-            np.concatenate([xi[mm, :, mi].ravel(), t0 + t_pos[mi]]),
-            np.concatenate([-np.ones(len(mm) * weeks), total_need[mm, mi]]),
-            np.zeros(len(mm)),
-        )
-        index_mm = (mm, mi)
-    else:
-        index_mm = (np.zeros(0, int), np.zeros(0, int))
-    if nz:
-        curve_rows = np.asarray(seg_curve)
-        cm = np.array([member_pos[c.member] for c in curves])
-        cit = np.array([item_pos[c.item] for c in curves])
-        earmark_doses = pooled.earmark_delivered.sum(axis=1)[cm, cit] / s[cit]
-        rows.add(
-            "response",
-            np.concatenate([curve_rows, np.repeat(np.arange(len(curves)), weeks)]),
-            np.concatenate([z0 + np.arange(nz), xi[cm, :, cit].ravel()]),
-            np.concatenate([np.ones(nz), -np.ones(len(curves) * weeks)]),
-            earmark_doses,
-        )
-    n_elastic = n_floor if relax.elastic_floors else 0
-    a_ub, b_ub, row_slices = rows.build(nv + n_elastic)
-    if n_elastic:  # slack s_f >= 0 lets floor f fall short
-        elastic = sp.csr_array(
-            sp.coo_array(
-                (
-                    np.ones(n_floor),
-                    (np.arange(n_floor) + row_slices["floor"].start, nv + np.arange(n_floor)),
-                ),
-                shape=a_ub.shape,
-            )
-        )
-        a_ub = a_ub - elastic
-        lb = np.concatenate([lb, np.zeros(n_floor)])
-        ub = np.concatenate([ub, np.full(n_floor, np.inf)])
-        if integrality is not None:
-            integrality = np.concatenate([integrality, np.zeros(n_floor, dtype=np.int8)])
+    nt = len(lay.t_items)
+    if not nt:
+        return (fm, fi), (np.zeros(0, int), np.zeros(0, int))
+    total_need = lay.need.sum(axis=1)
+    t_pos = np.full(n, -1)
+    t_pos[lay.t_items] = np.arange(nt)
+    mm, mi = np.nonzero((total_need > 0) & (t_pos[None, :] >= 0))
+    r = np.arange(len(mm))
+    rows.add(
+        "maxmin",
+        np.concatenate([np.repeat(r, weeks), r]),
+        np.concatenate([xi[mm, :, mi].ravel(), lay.t0 + t_pos[mi]]),
+        np.concatenate([-np.ones(len(mm) * weeks), total_need[mm, mi]]),
+        np.zeros(len(mm)),
+    )
+    return (fm, fi), (mm, mi)
 
-    # --- equality rows: C[m,w,i] - C[m,w-1,i] - x[m,w,i] = 0
-    nvar = len(lb)
-    if n_c:
-        r = np.arange(n_c).reshape(m, weeks, len(carry_items))
-        prev = ci[:, :-1, :]
-        eq_rows = np.concatenate([r.ravel(), r[:, 1:, :].ravel(), r.ravel()])
-        eq_cols = np.concatenate([ci.ravel(), prev.ravel(), xi[:, :, carry_items].ravel()])
-        eq_vals = np.concatenate([np.ones(n_c), -np.ones(prev.size), -np.ones(n_c)])
-        a_eq = sp.csr_array(sp.coo_array((eq_vals, (eq_rows, eq_cols)), shape=(n_c, nvar)))
-    else:
-        a_eq = sp.csr_array((0, nvar))
-    b_eq = np.zeros(a_eq.shape[0])
 
-    # --- objective (minimised)
+def _response_rows(problem: AllocationProblem, lay: _Layout, rows: _Rows) -> None:
+    """Response rows: doses on a curve's pieces <= doses delivered (earmarks included)."""
+    if not len(lay.seg_len):
+        return
+    weeks = lay.shape[1]
+    member_pos = {code: k for k, code in enumerate(problem.members)}
+    item_pos = {name: k for k, name in enumerate(problem.item_names)}
+    cm = np.array([member_pos[c.member] for c in lay.curves])
+    cit = np.array([item_pos[c.item] for c in lay.curves])
+    earmark_doses = problem.pooled().earmark_delivered.sum(axis=1)[cm, cit] / lay.scale[cit]
+    rows.add(
+        "response",
+        np.concatenate([lay.seg_curve, np.repeat(np.arange(len(lay.curves)), weeks)]),
+        np.concatenate([lay.z0 + np.arange(len(lay.seg_len)), lay.xi[cm, :, cit].ravel()]),
+        np.concatenate([np.ones(len(lay.seg_len)), -np.ones(len(lay.curves) * weeks)]),
+        earmark_doses,
+    )
+
+
+def _with_elastic(a_ub: sp.csr_array, bounds: _Bounds, floor_rows: slice, nv: int):
+    """Add a slack s_f >= 0 per floor row (it lets floor f fall short); returns new a_ub, bounds."""
+    n_floor = floor_rows.stop - floor_rows.start
+    elastic = sp.csr_array(
+        sp.coo_array(
+            (
+                np.ones(n_floor),
+                (np.arange(floor_rows.start, floor_rows.stop), nv + np.arange(n_floor)),
+            ),
+            shape=a_ub.shape,
+        )
+    )
+    integrality = bounds.integrality
+    if integrality is not None:
+        integrality = np.concatenate([integrality, np.zeros(n_floor, dtype=np.int8)])
+    return a_ub - elastic, _Bounds(
+        np.concatenate([bounds.lb, np.zeros(n_floor)]),
+        np.concatenate([bounds.ub, np.full(n_floor, np.inf)]),
+        integrality,
+        bounds.x_ub,
+        bounds.total_cap,
+        bounds.closed,
+    )
+
+
+def _equality_rows(lay: _Layout, nvar: int) -> sp.csr_array:
+    """Equality rows: C[m,w,i] - C[m,w-1,i] - x[m,w,i] = 0 (carry-over items)."""
+    if not lay.n_c:
+        return sp.csr_array((0, nvar))
+    m, weeks, _ = lay.shape
+    ci = lay.ci
+    r = np.arange(lay.n_c).reshape(m, weeks, len(lay.carry_items))
+    prev = ci[:, :-1, :]
+    eq_rows = np.concatenate([r.ravel(), r[:, 1:, :].ravel(), r.ravel()])
+    eq_cols = np.concatenate([ci.ravel(), prev.ravel(), lay.xi[:, :, lay.carry_items].ravel()])
+    eq_vals = np.concatenate([np.ones(lay.n_c), -np.ones(prev.size), -np.ones(lay.n_c)])
+    return sp.csr_array(sp.coo_array((eq_vals, (eq_rows, eq_cols)), shape=(lay.n_c, nvar)))
+
+
+@dataclass(frozen=True, eq=False)
+class _Objective:
+    c: np.ndarray
+    scale: float
+    constant: float
+    item_scale: np.ndarray
+
+
+def _objective(
+    problem: AllocationProblem, lay: _Layout, relax: Relax, stage: str, nvar: int
+) -> _Objective:
+    """The objective (minimised): scaled weighted unmet need, curve benefit, or a stage's own."""
+    n = lay.shape[2]
+    pooled = problem.pooled()
+    s, xi, ci = lay.scale, lay.xi, lay.ci
+    carry = problem.item_array("carry_over")
     c = np.zeros(nvar)
     sev = problem.severity * s
     plain = ~carry
     unmet = np.zeros(nvar)
     unmet[xi[:, :, plain].ravel()] = -sev[:, :, plain].ravel()
-    if n_c:
-        unmet[ci.ravel()] = -sev[:, :, carry_items].ravel()
+    if lay.n_c:
+        unmet[ci.ravel()] = -sev[:, :, lay.carry_items].ravel()
     constant = float((problem.severity * pooled.need)[:, :, plain].sum())
     constant += float((problem.severity * np.cumsum(pooled.need, axis=1))[:, :, carry].sum())
-    item_scale_obj = None
     if relax.feasibility:
-        scale_obj = 1.0
-        if n_elastic:
-            c[nv:] = 1.0 / max(1, n_elastic)
-    elif stage == "maxmin":
-        c[t0:] = -1.0
-        scale_obj = 1.0
-    elif nz:
+        if nvar > lay.nv:
+            c[lay.nv :] = 1.0 / (nvar - lay.nv)
+        return _Objective(c, 1.0, constant, np.full(n, 1.0))
+    if stage == "maxmin":
+        c[lay.t0 : lay.nv] = -1.0
+        return _Objective(c, 1.0, constant, np.full(n, 1.0))
+    if len(lay.seg_len):
         benefit = np.zeros(nvar)
-        benefit[z0:t0] = -seg_slope_a * s[seg_item_a]
+        benefit[lay.z0 : lay.t0] = -lay.seg_slope * s[lay.seg_item]
         scale_obj = float(np.max(np.abs(benefit))) or 1.0
         unmet_norm = float(np.max(np.abs(unmet))) or 1.0
         has_curve = np.zeros(n, dtype=bool)
-        has_curve[seg_item_a] = True
+        has_curve[lay.seg_item] = True
         weight = np.zeros(nvar)  # items without curves keep the unmet-need objective
         weight[xi[:, :, ~has_curve & plain].ravel()] = 1.0
-        carry_no_curve = ~has_curve[carry_items]
-        if n_c:
-            weight[ci[:, :, carry_no_curve].ravel()] = 1.0
+        if lay.n_c:
+            weight[ci[:, :, ~has_curve[lay.carry_items]].ravel()] = 1.0
         weight = np.maximum(weight, TIE_BREAK)
         c = benefit / scale_obj + weight * unmet / unmet_norm
-        constant = 0.0
-        item_scale_obj = np.where(has_curve, scale_obj, unmet_norm)
-    else:
-        scale_obj = float(np.max(np.abs(unmet))) or 1.0
-        c = unmet / scale_obj
+        return _Objective(c, scale_obj, 0.0, np.where(has_curve, scale_obj, unmet_norm))
+    scale_obj = float(np.max(np.abs(unmet))) or 1.0
+    return _Objective(unmet / scale_obj, scale_obj, constant, np.full(n, scale_obj))
+
+
+def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main") -> LinearProgram:
+    """Assemble the sparse LP for `problem`; `stage` is "maxmin" for the first max-min stage."""
+    lay = _layout(problem, relax)
+    bounds = _bounds(problem, lay, relax)
+    rows = _Rows()
+    _stock_rows(problem, lay, relax, rows)
+    tm, tw = _capacity_rows(problem, lay, bounds, rows)
+    (fm, fi), (mm, mi) = _guarantee_rows(problem, lay, rows)
+    _response_rows(problem, lay, rows)
+    n_elastic = len(fm) if relax.elastic_floors else 0
+    a_ub, b_ub, row_slices = rows.build(lay.nv + n_elastic)
+    if n_elastic:
+        a_ub, bounds = _with_elastic(a_ub, bounds, row_slices["floor"], lay.nv)
+    nvar = len(bounds.lb)
+    a_eq = _equality_rows(lay, nvar)
+    obj = _objective(problem, lay, relax, stage, nvar)
+    nx, nu, z0, t0, nv = lay.nx, lay.nu, lay.z0, lay.t0, lay.nv
     return LinearProgram(
-        c=c,
+        c=obj.c,
         a_ub=a_ub,
         b_ub=b_ub,
         a_eq=a_eq,
-        b_eq=b_eq,
-        lb=lb,
-        ub=ub,
-        integrality=integrality,
-        scale=s,
-        objective_scale=scale_obj,
-        objective_constant=constant,
-        item_objective_scale=np.full(n, scale_obj) if item_scale_obj is None else item_scale_obj,
+        b_eq=np.zeros(a_eq.shape[0]),
+        lb=bounds.lb,
+        ub=bounds.ub,
+        integrality=bounds.integrality,
+        scale=lay.scale,
+        objective_scale=obj.scale,
+        objective_constant=obj.constant,
+        item_objective_scale=obj.item_scale,
         blocks={
             "x": slice(0, nx),
             "u": slice(nx, nx + nu),
@@ -359,8 +469,8 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
         index={
             "total_capacity": np.stack([tm, tw]),
             "floor": np.stack([fm, fi]),
-            "maxmin": np.stack(index_mm),
-            "t_items": np.asarray(t_items, dtype=np.int64),
-            "carry_items": carry_items,
+            "maxmin": np.stack([mm, mi]),
+            "t_items": np.asarray(lay.t_items, dtype=np.int64),
+            "carry_items": lay.carry_items,
         },
     )

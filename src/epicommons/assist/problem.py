@@ -7,8 +7,9 @@ first (up to its need and delivery capacity in the arrival week); what exceeds t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from .response import ResponseCurve
 
 FairnessRule = Literal["none", "proportional_floor", "covax", "need_weighted", "max_min"]
 ObjectiveKind = Literal["unmet_need", "deaths_averted"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,11 +141,15 @@ class AllocationProblem:
             return np.ones(len(self.items), dtype=bool)
         return np.isin(np.array(self.item_names), np.array(self.fairness.items))
 
+    def derived(self, name: str, compute: Callable[[AllocationProblem], T]) -> T:
+        """`compute(self)`, computed once per problem (the problem is frozen, so it cannot go stale)."""
+        if name not in self._cache:
+            self._cache[name] = compute(self)
+        return self._cache[name]
+
     def pooled(self) -> Pooled:
         """Earmarks applied: residual need and capacity, and the pool's supply per arrival week."""
-        if "pooled" not in self._cache:
-            self._cache["pooled"] = _pool(self)
-        return self._cache["pooled"]
+        return self.derived("pooled", _pool)
 
 
 @dataclass(frozen=True, eq=False)

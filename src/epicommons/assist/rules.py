@@ -146,8 +146,10 @@ def weekly_floors(problem: AllocationProblem) -> np.ndarray:
     population-proportional rule; covax, the phase-1 deliveries of the COVAX rule; need_weighted,
     `share` x the need-proportional rule. Guarantees smaller than an item's minimum lot are waived.
     """
-    if "weekly_floors" in problem._cache:
-        return problem._cache["weekly_floors"]
+    return problem.derived("weekly_floors", _weekly_floors)
+
+
+def _weekly_floors(problem: AllocationProblem) -> np.ndarray:
     fair = problem.fairness
     rules = {
         "proportional_floor": (fair.share, proportional_rule),
@@ -160,9 +162,7 @@ def weekly_floors(problem: AllocationProblem) -> np.ndarray:
     else:
         out = np.zeros(problem.shape)
     lot = problem.item_array("min_lot")
-    out = np.where((out < lot[None, None, :]) | ~problem.rule_items()[None, None, :], 0.0, out)
-    problem._cache["weekly_floors"] = out
-    return out
+    return np.where((out < lot[None, None, :]) | ~problem.rule_items()[None, None, :], 0.0, out)
 
 
 def need_floors(problem: AllocationProblem) -> np.ndarray:
