@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from epicommons.assist.explain import explain, weighted_unmet
+from epicommons.assist.explain import explain
+from epicommons.assist.objective import weighted_unmet
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
 from epicommons.assist.response import ResponseCurve
 from epicommons.assist.rules import weekly_floors
@@ -36,6 +37,7 @@ def make_problem(need, arrivals, *, population=None, items=None, severity=None, 
         item_capacity=np.full_like(need, np.inf),
         total_capacity=np.full((m, w), np.inf),
         earmarked=np.zeros_like(need),
+        returns="constant",  # the hand optima below are for constant returns unless a test says
     )
     fields.update(kw)
     return AllocationProblem(**fields)

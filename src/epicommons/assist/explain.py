@@ -1,8 +1,8 @@
 """Explaining an allocation: per member what it gets and why, shadow prices, and the baselines.
 
 Everything here reads an `Allocation` and the problem; plans are compared on the same measures
-(weighted unmet need, deaths averted, smallest share of need met) computed directly from deliveries,
-independently of the solver's objective value.
+(the problem's own objective, the rules each plan breaks, weighted unmet need, deaths averted,
+smallest share of need met) computed directly from deliveries, independently of the solver.
 """
 
 from __future__ import annotations
@@ -12,26 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .breaches import breaches
+from .objective import deaths_averted, objective_value, weighted_unmet
 from .problem import AllocationProblem
 from .rules import BASELINES, baseline, need_floors, weekly_floors
 from .solve import Allocation
-
-
-def weighted_unmet(problem: AllocationProblem, delivered: np.ndarray) -> np.ndarray:
-    """Severity-weighted unmet need per item; carry-over items count their backlog every week."""
-    carry = problem.item_array("carry_over")
-    gap = problem.need - delivered
-    backlog = np.cumsum(problem.need, axis=1) - np.cumsum(delivered, axis=1)
-    gap = np.where(carry[None, None, :], backlog, gap)
-    return (problem.severity * np.maximum(gap, 0.0)).sum(axis=(0, 1))
-
-
-def deaths_averted(problem: AllocationProblem, delivered: np.ndarray) -> float:
-    """Benefit of the total doses each member receives, through its response curves."""
-    totals = delivered.sum(axis=1)
-    member = {c: k for k, c in enumerate(problem.members)}
-    item = {c: k for k, c in enumerate(problem.item_names)}
-    return float(sum(c(totals[member[c.member], item[c.item]]) for c in problem.curves))
 
 
 def met_share(problem: AllocationProblem, delivered: np.ndarray) -> np.ndarray:
@@ -41,10 +26,15 @@ def met_share(problem: AllocationProblem, delivered: np.ndarray) -> np.ndarray:
         return np.where(need > 0, np.minimum(delivered.sum(axis=1) / need, 1.0), np.nan)
 
 
-def measures(problem: AllocationProblem, delivered: np.ndarray) -> dict[str, float]:
-    """The comparison measures of one plan."""
+def measures(
+    problem: AllocationProblem, delivered: np.ndarray, min_share: np.ndarray | None = None
+) -> dict[str, float | str]:
+    """The comparison measures of one plan: its objective, the rules it breaks, and the rest."""
     share = met_share(problem, delivered)
-    out = {
+    broken = breaches(problem, delivered, min_share)
+    out: dict[str, float | str] = {
+        "objective": objective_value(problem, delivered),
+        "breaks": "; ".join(broken) if broken else "none",
         "delivered": float(delivered.sum()),
         "weighted_unmet_need": float(weighted_unmet(problem, delivered).sum()),
         "smallest_share_met": float(np.nanmin(share)) if np.isfinite(share).any() else 1.0,
@@ -98,10 +88,11 @@ def _binding_text(problem: AllocationProblem, plan: Allocation) -> np.ndarray:
     cap = (b.item_capacity | b.total_capacity[:, :, None]) & short
     lot = b.min_lot & short
     supply_short = short & ~cap & ~lot
+    nothing = _nothing_text(problem, plan, cap, lot)
     out = np.empty((m, n), dtype=object)
     for k in range(m):  # text only; the numbers were computed vectorised above
         for i in range(n):
-            parts = []
+            parts = [nothing[k, i]] if nothing[k, i] else []
             if not short[k, :, i].any():
                 parts.append("need met" if problem.need[k, :, i].sum() > 0 else "no need")
             if cap[k, :, i].any():
@@ -115,6 +106,48 @@ def _binding_text(problem: AllocationProblem, plan: Allocation) -> np.ndarray:
             if b.maxmin[k, i]:
                 parts.append("at the max-min level")
             out[k, i] = "; ".join(parts)
+    return out
+
+
+def _nothing_text(
+    problem: AllocationProblem, plan: Allocation, cap: np.ndarray, lot: np.ndarray
+) -> np.ndarray:
+    """For each (member, item) with need that gets nothing, the constraint or weight that made it
+    so; "" elsewhere."""
+    m, _, n = problem.shape
+    need = problem.need.sum(axis=1)
+    got = plan.delivered.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        severity = (problem.severity * problem.need).sum(axis=1) / need
+    first_benefit = np.full((m, n), np.nan)  # benefit of the first unit, per response curve
+    for curve in problem.curves if problem.objective == "deaths_averted" else ():
+        k, i = problem.members.index(curve.member), problem.item_names.index(curve.item)
+        first_benefit[k, i] = curve.segments()[1][0]
+    out = np.full((m, n), "", dtype=object)
+    for k, i in zip(*np.nonzero((need > 0) & (got <= 1e-9 * need)), strict=True):
+        weeks = problem.need[k, :, i] > 0
+        served = got[:, i] > 1e-9 * np.maximum(need[:, i], 1.0)
+        unit = problem.items[i].unit
+        if cap[k, weeks, i].all():
+            why = "no delivery capacity when it needs it (capacity table)"
+        elif (lot[k, weeks, i] | cap[k, weeks, i]).all():
+            why = f"a delivery below the minimum lot is not shipped (items.{problem.items[i].name}.min_lot)"
+        elif np.isfinite(first_benefit[k, i]) and served.any():
+            best = np.nanmax(np.where(served, first_benefit[:, i], np.nan))
+            why = (
+                f"the objective's weight: its response curve averts {first_benefit[k, i]:.3g} "
+                f"per {unit} at first, against up to {best:.3g} for members served"
+            )
+        elif served.any():
+            lo, hi = np.nanmin(severity[served, i]), np.nanmax(severity[served, i])
+            span = f"{lo:.3g}" if np.isclose(lo, hi) else f"{lo:.3g} to {hi:.3g}"
+            why = (
+                f"the objective's weight: its severity {severity[k, i]:.3g} against {span} for the "
+                "members served, and stock ran out before its first units weighed more"
+            )
+        else:
+            why = "no stock reached any member"
+        out[k, i] = f"gets nothing: {why}"
     return out
 
 
@@ -164,8 +197,8 @@ def explain(plan: Allocation, baselines: tuple[str, ...] = tuple(BASELINES)) -> 
             "shadow_price": np.round(plan.shadow.ravel(), 9),
         }
     )
-    rows = {"optimised": measures(problem, plan.delivered)}
-    rows.update({name: measures(problem, d) for name, d in base.items()})
+    rows = {"optimised": measures(problem, plan.delivered, plan.min_share)}
+    rows.update({name: measures(problem, d, plan.min_share) for name, d in base.items()})
     comparison = pd.DataFrame.from_dict(rows, orient="index").rename_axis("plan").reset_index()
     text = _markdown(plan, member_table, comparison)
     return Explanation(allocation, member_table, shadow, comparison, text)

@@ -22,12 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .objective import PIECES, piece_slopes, weighted_need
 from .problem import AllocationProblem
 from .rules import need_floors, weekly_floors
-
-TIE_BREAK = (
-    1e-5  # weight of a curve item's unmet need beside its deaths averted (earlier is better)
-)
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,8 @@ def item_scale(problem: AllocationProblem) -> np.ndarray:
 class _Layout:
     """Where each variable family sits in the column vector, with the index arrays rows need.
 
-    Columns: x [0, nx), u and stock [nx, nx + nu), C [nx + nu, z0), z [z0, t0), t [t0, nv).
+    Columns: x [0, nx), u and stock [nx, nx + nu), C [nx + nu, z0), z [z0, r0), r [r0, t0),
+    t [t0, nv).
     """
 
     shape: tuple[int, int, int]
@@ -126,10 +124,13 @@ class _Layout:
     seg_slope: np.ndarray
     seg_curve: np.ndarray  # curve of each piece
     t_items: np.ndarray  # items with a max-min level t
+    short_m: np.ndarray  # member of each (member, item) with pieces of diminishing returns r
+    short_i: np.ndarray
     nx: int
     nu: int
     n_c: int
     z0: int
+    r0: int
     t0: int
     nv: int
 
@@ -166,11 +167,15 @@ def _layout(problem: AllocationProblem, relax: Relax) -> _Layout:
     t_items = np.zeros(0, dtype=np.int64)
     if problem.fairness.rule == "max_min":
         t_items = np.flatnonzero(problem.rule_items() & (need.sum(axis=(0, 1)) > 0))
-    t0 = z0 + len(seg_len)
+    short_m = short_i = np.zeros(0, dtype=np.int64)
+    if problem.returns == "diminishing":
+        short_m, short_i = np.nonzero(weighted_need(problem) > 0)
+    r0 = z0 + len(seg_len)
+    t0 = r0 + len(short_m) * PIECES
     return _Layout(
         (m, weeks, n), s, need, xi, life, expiring, u_cohort, u_lag, u_item, lasting,
         carry_items, ci, curves, seg_item, seg_len, seg_slope, seg_curve, t_items,
-        nx, nu, n_c, z0, t0, t0 + len(t_items),
+        short_m, short_i, nx, nu, n_c, z0, r0, t0, t0 + len(t_items),
     )  # fmt: skip
 
 
@@ -218,7 +223,8 @@ def _bounds(problem: AllocationProblem, lay: _Layout, relax: Relax) -> _Bounds:
     ub[: lay.nx] = x_ub.ravel()
     if lay.n_c:
         ub[lay.nx + lay.nu : lay.z0] = np.cumsum(need, axis=1)[:, :, lay.carry_items].ravel()
-    ub[lay.z0 : lay.t0] = lay.seg_len / s[lay.seg_item] if len(lay.seg_len) else 0.0
+    ub[lay.z0 : lay.r0] = lay.seg_len / s[lay.seg_item] if len(lay.seg_len) else 0.0
+    ub[lay.r0 : lay.t0] = 1.0 / PIECES
     ub[lay.t0 :] = 1.0
     return _Bounds(lb, ub, integrality, x_ub, total_cap, closed)
 
@@ -338,6 +344,42 @@ def _response_rows(problem: AllocationProblem, lay: _Layout, rows: _Rows) -> Non
     )
 
 
+def _unmet_coefficients(problem: AllocationProblem, lay: _Layout) -> np.ndarray:
+    """Weighted unmet need removed per scaled unit of x (plain items) or of C (carry-over items),
+    laid out like x: (M, W, I)."""
+    return problem.severity * lay.scale
+
+
+def _returns_rows(problem: AllocationProblem, lay: _Layout, rows: _Rows) -> None:
+    """Diminishing returns: the pieces r of a member's weighted need met <= what it was given.
+
+    Per (member, item) j with weighted need U_j: sum_k r[j, k] <= (U_j - weighted unmet) / U_j,
+    i.e. earmarks' share plus sum_w sev * s * v[m, w, i] / U_j over x (or C for carry-over items).
+    """
+    if not len(lay.short_m):
+        return
+    m, weeks, n = lay.shape
+    full = weighted_need(problem)[lay.short_m, lay.short_i]
+    pooled = problem.pooled()
+    carry = problem.item_array("carry_over")
+    pool_need = np.where(carry[None, None, :], np.cumsum(pooled.need, axis=1), pooled.need)
+    pool_full = (problem.severity * pool_need).sum(axis=1)[lay.short_m, lay.short_i]
+    col = lay.xi.copy()
+    if lay.n_c:
+        col[:, :, lay.carry_items] = lay.ci
+    coef = _unmet_coefficients(problem, lay)[lay.short_m, :, lay.short_i] / full[:, None]
+    cells = np.arange(len(full))
+    rows.add(
+        "returns",
+        np.concatenate([np.repeat(cells, PIECES), np.repeat(cells, weeks)]),
+        np.concatenate(
+            [lay.r0 + np.arange(len(full) * PIECES), col[lay.short_m, :, lay.short_i].ravel()]
+        ),
+        np.concatenate([np.ones(len(full) * PIECES), -coef.ravel()]),
+        np.maximum(full - pool_full, 0.0) / full,
+    )
+
+
 def _with_elastic(a_ub: sp.csr_array, bounds: _Bounds, floor_rows: slice, nv: int):
     """Add a slack s_f >= 0 per floor row (it lets floor f fall short); returns new a_ub, bounds."""
     n_floor = floor_rows.stop - floor_rows.start
@@ -394,14 +436,19 @@ def _objective(
     s, xi, ci = lay.scale, lay.xi, lay.ci
     carry = problem.item_array("carry_over")
     c = np.zeros(nvar)
-    sev = problem.severity * s
     plain = ~carry
-    unmet = np.zeros(nvar)
-    unmet[xi[:, :, plain].ravel()] = -sev[:, :, plain].ravel()
-    if lay.n_c:
-        unmet[ci.ravel()] = -sev[:, :, lay.carry_items].ravel()
-    constant = float((problem.severity * pooled.need)[:, :, plain].sum())
-    constant += float((problem.severity * np.cumsum(pooled.need, axis=1))[:, :, carry].sum())
+    unmet = np.zeros(nvar)  # weighted unmet need (constant returns) or its shortfall cost
+    if len(lay.short_m):
+        full = weighted_need(problem)[lay.short_m, lay.short_i]
+        unmet[lay.r0 : lay.t0] = -(full[:, None] * piece_slopes()[None, :]).ravel()
+        constant = float(weighted_need(problem).sum())
+    else:
+        sev = _unmet_coefficients(problem, lay)
+        unmet[xi[:, :, plain].ravel()] = -sev[:, :, plain].ravel()
+        if lay.n_c:
+            unmet[ci.ravel()] = -sev[:, :, lay.carry_items].ravel()
+        constant = float((problem.severity * pooled.need)[:, :, plain].sum())
+        constant += float((problem.severity * np.cumsum(pooled.need, axis=1))[:, :, carry].sum())
     if relax.feasibility:
         if nvar > lay.nv:
             c[lay.nv :] = 1.0 / (nvar - lay.nv)
@@ -409,26 +456,36 @@ def _objective(
     if stage == "maxmin":
         c[lay.t0 : lay.nv] = -1.0
         return _Objective(c, 1.0, constant, np.full(n, 1.0))
-    if len(lay.seg_len):
-        benefit = np.zeros(nvar)
-        benefit[lay.z0 : lay.t0] = -lay.seg_slope * s[lay.seg_item]
-        scale_obj = float(np.max(np.abs(benefit))) or 1.0
-        unmet_norm = float(np.max(np.abs(unmet))) or 1.0
-        has_curve = np.zeros(n, dtype=bool)
-        has_curve[lay.seg_item] = True
-        weight = np.zeros(nvar)  # items without curves keep the unmet-need objective
-        weight[xi[:, :, ~has_curve & plain].ravel()] = 1.0
-        if lay.n_c:
-            weight[ci[:, :, ~has_curve[lay.carry_items]].ravel()] = 1.0
-        weight = np.maximum(weight, TIE_BREAK)
-        c = benefit / scale_obj + weight * unmet / unmet_norm
-        return _Objective(c, scale_obj, 0.0, np.where(has_curve, scale_obj, unmet_norm))
+    if stage == "deaths":
+        c[lay.z0 : lay.r0] = -lay.seg_slope * s[lay.seg_item]
+        scale_obj = float(np.max(np.abs(c))) or 1.0
+        return _Objective(c / scale_obj, scale_obj, 0.0, np.full(n, scale_obj))
     scale_obj = float(np.max(np.abs(unmet))) or 1.0
     return _Objective(unmet / scale_obj, scale_obj, constant, np.full(n, scale_obj))
 
 
+def _column_items(lay: _Layout, nvar: int) -> np.ndarray:
+    """The item of every column (-1 for columns of no single item: slacks)."""
+    m, weeks, n = lay.shape
+    out = np.full(nvar, -1, dtype=np.int64)
+    out[: lay.nx] = np.tile(np.arange(n), m * weeks)
+    n_cohort = len(lay.u_cohort)
+    out[lay.nx : lay.nx + n_cohort] = lay.u_item
+    out[lay.nx + n_cohort : lay.nx + lay.nu] = np.tile(lay.lasting, weeks)
+    out[lay.nx + lay.nu : lay.z0] = np.tile(lay.carry_items, m * weeks)
+    out[lay.z0 : lay.r0] = lay.seg_item
+    out[lay.r0 : lay.t0] = np.repeat(lay.short_i, PIECES)
+    out[lay.t0 : lay.nv] = lay.t_items
+    return out
+
+
 def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main") -> LinearProgram:
-    """Assemble the sparse LP for `problem`; `stage` is "maxmin" for the first max-min stage."""
+    """Assemble the sparse LP for `problem`.
+
+    `stage`: "maxmin" (the max-min rule's first stage: the smallest share of need met),
+    "deaths" (deaths averted, for that objective, before the shortfall cost breaks ties), or
+    "main" (the shortfall cost; the caller bounds deaths averted at the "deaths" optimum).
+    """
     lay = _layout(problem, relax)
     bounds = _bounds(problem, lay, relax)
     rows = _Rows()
@@ -436,6 +493,7 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
     tm, tw = _capacity_rows(problem, lay, bounds, rows)
     (fm, fi), (mm, mi) = _guarantee_rows(problem, lay, rows)
     _response_rows(problem, lay, rows)
+    _returns_rows(problem, lay, rows)
     n_elastic = len(fm) if relax.elastic_floors else 0
     a_ub, b_ub, row_slices = rows.build(lay.nv + n_elastic)
     if n_elastic:
@@ -461,7 +519,8 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
             "x": slice(0, nx),
             "u": slice(nx, nx + nu),
             "C": slice(nx + nu, z0),
-            "z": slice(z0, t0),
+            "z": slice(z0, lay.r0),
+            "r": slice(lay.r0, t0),
             "t": slice(t0, nv),
             "elastic": slice(nv, nv + n_elastic),
         },
@@ -472,5 +531,6 @@ def build(problem: AllocationProblem, relax: Relax = Relax(), stage: str = "main
             "maxmin": np.stack([mm, mi]),
             "t_items": np.asarray(lay.t_items, dtype=np.int64),
             "carry_items": lay.carry_items,
+            "column_item": _column_items(lay, nvar),
         },
     )

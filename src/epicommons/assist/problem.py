@@ -17,6 +17,7 @@ from .response import ResponseCurve
 
 FairnessRule = Literal["none", "proportional_floor", "covax", "need_weighted", "max_min"]
 ObjectiveKind = Literal["unmet_need", "deaths_averted"]
+Returns = Literal["diminishing", "constant"]
 T = TypeVar("T")
 
 
@@ -92,6 +93,9 @@ class AllocationProblem:
         earmarked: units donated to a given member arriving in a week, shape (M, W, I).
         fairness: the fairness rule.
         objective: "unmet_need" or "deaths_averted" (needs `curves`).
+        returns: "diminishing" (a member's unmet need weighs more the larger the share of its need
+            left unmet; see `objective.py`) or "constant" (every unit of unmet need weighs its
+            severity). For deaths averted it shapes the tie-break between equally good plans.
         curves: response curves per (member, item) for "deaths_averted".
         source: the problem file, for messages.
         name: title of the problem.
@@ -112,6 +116,7 @@ class AllocationProblem:
     earmarked: np.ndarray
     fairness: Fairness = Fairness()
     objective: ObjectiveKind = "unmet_need"
+    returns: Returns = "diminishing"
     curves: tuple[ResponseCurve, ...] = ()
     source: str = "problem"
     name: str = "allocation"

@@ -7,7 +7,7 @@ Layout (paths are relative to the TOML file)::
     [items.NAME] unit, initial_stock, shelf_life_weeks, min_lot, buffer_share, severity,
                 units_per_person, carry_over, volume
     [fairness]  rule, share, phase1_coverage, min_need_share, items
-    [objective] kind
+    [objective] kind, returns ("diminishing" or "constant")
 
 Tables (one header line; weeks are 1..weeks):
     members.csv    member[, population, threat, request_order]
@@ -78,6 +78,7 @@ class FairnessSection(_Model):
 
 class ObjectiveSection(_Model):
     kind: Literal["unmet_need", "deaths_averted"] = "unmet_need"
+    returns: Literal["diminishing", "constant"] = "diminishing"
 
 
 class ProblemFile(_Model):
@@ -163,6 +164,7 @@ def read_problem(path: str | Path) -> AllocationProblem:
             items=tuple(spec.fairness.items),
         ),
         objective=spec.objective.kind,
+        returns=spec.objective.returns,
         curves=curves,
         source=str(path),
         name=spec.problem.name,

@@ -158,11 +158,12 @@ def _weekly_floors(problem: AllocationProblem) -> np.ndarray:
     }
     if fair.rule in rules:
         share, make = rules[fair.rule]
-        out = share * run_rule(problem, make(problem)) * (1 - 1e-9)
+        out = share * run_rule(problem, make(problem))
     else:
         out = np.zeros(problem.shape)
-    lot = problem.item_array("min_lot")
-    return np.where((out < lot[None, None, :]) | ~problem.rule_items()[None, None, :], 0.0, out)
+    lot = problem.item_array("min_lot")[None, None, :]
+    waived = (out < lot * (1 - 1e-9)) | ~problem.rule_items()[None, None, :]
+    return np.where(waived, 0.0, out * (1 - 1e-9))  # a guarantee of exactly one lot stands
 
 
 def need_floors(problem: AllocationProblem) -> np.ndarray:

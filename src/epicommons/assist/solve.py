@@ -8,10 +8,12 @@ constraint family at a time and by an elastic LP that says which members' floors
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, milp
 
 from epicommons.errors import InputError
@@ -53,7 +55,8 @@ class Allocation:
     Attributes:
         problem: the problem solved.
         delivered: units per member, week and item, earmarked donations included, (M, W, I).
-        objective: weighted unmet need (to minimise) or deaths averted (to maximise).
+        objective: shortfall cost (weighted unmet need, with the problem's returns; to minimise)
+            or deaths averted (to maximise); see `objective.py`.
         shadow: benefit of one more unit arriving in week w of item i: deaths averted for items
             with response curves, weighted unmet need removed for the others, (W, I).
         binding: what binds.
@@ -89,12 +92,28 @@ def _run(lp: LinearProgram, time_limit: float) -> OptimizeResult:
     if a_eq is not None:
         constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
     return milp(
-        lp.c,
+        _per_item(lp),
         integrality=lp.integrality,
         bounds=Bounds(lp.lb, lp.ub),
         constraints=constraints,
-        options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-7},
     )
+
+
+def _per_item(lp: LinearProgram) -> np.ndarray:
+    """The objective with each item's terms scaled to the same size, for the MIP's decisions.
+
+    The MIP decides which minimum-lot deliveries happen; its gap is relative to the whole
+    objective, where one item (doses by the million) can dwarf another (ventilators by the dozen)
+    and hide its decisions inside the gap. Items interact only through shared handling capacity,
+    and the LP re-solved at these decisions optimises the true objective.
+    """
+    item = lp.index["column_item"]
+    c = lp.c.copy()
+    for i in np.unique(item[(item >= 0) & (c != 0)]):
+        on = item == i
+        c[on] /= np.max(np.abs(c[on]))
+    return c
 
 
 def _feasible(lp: LinearProgram, time_limit: float) -> bool:
@@ -102,10 +121,13 @@ def _feasible(lp: LinearProgram, time_limit: float) -> bool:
 
 
 def solve(problem: AllocationProblem, time_limit: float = 60.0) -> Allocation:
-    """Optimal allocation of `problem`; raises InputError naming the conflicting constraints."""
-    m, weeks, n = problem.shape
+    """Optimal allocation of `problem`; raises InputError naming the conflicting constraints.
+
+    Stages, each bounding the next at its optimum: the max-min level (max_min rule), deaths
+    averted (deaths_averted objective), then the shortfall cost.
+    """
+    n = problem.shape[2]
     min_share = np.full(n, np.nan)
-    solver = "HiGHS (scipy.optimize.linprog, method='highs')"
     fixed_t = None
     if problem.fairness.rule == "max_min":
         first = build(problem, stage="maxmin")
@@ -114,16 +136,56 @@ def solve(problem: AllocationProblem, time_limit: float = 60.0) -> Allocation:
             raise diagnose(problem, time_limit)
         fixed_t = res.x[first.blocks["t"]]
         min_share[first.index["t_items"]] = fixed_t
-    lp = build(problem)
+    deaths = None
+    if problem.objective == "deaths_averted":
+        deaths = _fix_t(build(problem, stage="deaths"), fixed_t)
+        deaths_res, _, _ = _solve_stage(problem, deaths, time_limit)
+    lp = _fix_t(build(problem), fixed_t)
+    if deaths is not None:  # keep deaths averted at its optimum; the shortfall breaks ties
+        best = float(deaths_res.fun)
+        lp = _with_row(lp, "deaths", deaths.c, best + 1e-7 * max(1.0, abs(best)))
+    res, skipped, solver = _solve_stage(problem, lp, time_limit)
+    plan = _read(problem, lp, res, min_share, skipped, solver)
+    if deaths is None:
+        return plan
+    curve_items = np.unique([problem.item_names.index(c.item) for c in problem.curves])
+    shadow = plan.shadow.copy()  # for curve items: deaths averted per unit, from that stage
+    shadow[:, curve_items] = _shadow(deaths, deaths_res, problem.shape)[:, curve_items]
+    return dataclasses.replace(plan, shadow=shadow)
+
+
+def _fix_t(lp: LinearProgram, fixed_t: np.ndarray | None) -> LinearProgram:
+    """Hold the max-min level at the first stage's optimum."""
     if fixed_t is not None:
         lp.lb[lp.blocks["t"]] = np.maximum(fixed_t - 1e-7, 0.0)
+    return lp
+
+
+def _with_row(lp: LinearProgram, name: str, coef: np.ndarray, rhs: float) -> LinearProgram:
+    """`lp` with one more inequality row `coef . v <= rhs`."""
+    start = lp.a_ub.shape[0]
+    return dataclasses.replace(
+        lp,
+        a_ub=sp.csr_array(sp.vstack([lp.a_ub, sp.csr_array(coef[None, :])])),
+        b_ub=np.append(lp.b_ub, rhs),
+        rows={**lp.rows, name: slice(start, start + 1)},
+    )
+
+
+def _solve_stage(problem: AllocationProblem, lp: LinearProgram, time_limit: float):
+    """Solve one stage; a MIP's on/off decisions are then fixed and the LP re-solved for duals.
+
+    Returns the result (with duals), the deliveries skipped for want of a full lot, the solver.
+    """
+    m, weeks, n = problem.shape
+    solver = "HiGHS (scipy.optimize.linprog, method='highs')"
     res = _run(lp, time_limit)
     if res.status == 2:
         raise diagnose(problem, time_limit)
     if res.status != 0 or res.x is None:
         raise InputError(f"the solver stopped without a plan: {res.message}", source=problem.source)
     skipped = np.zeros((m, weeks, n), dtype=bool)
-    if lp.integrality is not None:  # fix the MIP's on/off decisions, re-solve the LP for duals
+    if lp.integrality is not None:
         solver = "HiGHS MIP (scipy.optimize.milp) with duals from the LP at the MIP's decisions"
         x = res.x[lp.blocks["x"]]
         semi = lp.integrality[lp.blocks["x"]] == 2
@@ -137,7 +199,14 @@ def solve(problem: AllocationProblem, time_limit: float = 60.0) -> Allocation:
             raise InputError(
                 f"the solver stopped without duals: {res.message}", source=problem.source
             )
-    return _read(problem, lp, res, min_share, skipped, solver)
+    return res, skipped, solver
+
+
+def _shadow(lp: LinearProgram, res: OptimizeResult, shape: tuple[int, int, int]) -> np.ndarray:
+    """Objective gained per unit more arriving in week w of item i, from the supply rows' duals."""
+    _, weeks, n = shape
+    supply_dual = res.ineqlin.marginals[lp.rows["supply"]].reshape(weeks, n)
+    return np.maximum(-supply_dual * lp.item_objective_scale[None, :] / lp.scale[None, :], 0.0)
 
 
 def _read(
@@ -156,8 +225,7 @@ def _read(
     x = np.maximum(x, 0.0)
     delivered = x * s + pooled.earmark_delivered
     duals = res.ineqlin.marginals
-    supply_dual = duals[lp.rows["supply"]].reshape(weeks, n)
-    shadow = np.maximum(-supply_dual * lp.item_objective_scale[None, :] / s[None, :], 0.0)
+    shadow = _shadow(lp, res, problem.shape)
     if problem.objective == "deaths_averted":
         z = res.x[lp.blocks["z"]]
         slopes = np.concatenate([c.segments()[1] for c in problem.curves]) if len(z) else z
