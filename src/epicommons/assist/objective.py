@@ -70,4 +70,3 @@ def objective_value(problem: AllocationProblem, delivered: np.ndarray) -> float:
     if problem.objective == "deaths_averted":
         return deaths_averted(problem, delivered)
     return float(shortfall_cost(problem, delivered).sum())
-
