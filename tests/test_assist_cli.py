@@ -122,6 +122,38 @@ def run_bad(args: list[str], capsys) -> str:
             'rule = "covax"\nmin_need_share = 0.9',
             "field 'fairness.min_need_share': no allocation satisfies every constraint",
         ),
+        # Quantities bounded by what exists (issue 13 item 3). UN WPP 2022: 7.909 billion people
+        # in 2021 (x 2 doses per person), Brazil 214.3 million.
+        (
+            "arrivals.csv",
+            "1,vaccine,3000000",
+            "1,vaccine,1e15",
+            "arrivals.csv, line 2, field 'quantity': expected at most 15,81",
+        ),
+        (
+            "needs.csv",
+            "Brazil,1,test_kit,428654,",
+            "Brazil,1,test_kit,428654000,",
+            "needs.csv, line 38, field 'quantity': expected at most 214,3",
+        ),
+        (
+            "needs.csv",
+            "Brazil,1,vaccine,1285962,",
+            "Brazil,1,vaccine,428596200,",
+            "needs.csv, field 'quantity': the needs of BRA for 'vaccine' add up to 442,741,782",
+        ),
+        (
+            "problem.toml",
+            "initial_stock = 2000",
+            "initial_stock = 1e12",
+            "problem.toml, field 'items.oxygen.initial_stock': expected at most 7,9",
+        ),
+        (
+            "earmarked.csv",
+            "France,Kenya,3,vaccine,400000",
+            "France,Kenya,3,vaccine,4e16",
+            "earmarked.csv, line 2, field 'quantity': expected at most 15,81",
+        ),
     ],
 )
 def test_allocate_bad_input(tmp_path, capsys, file, old, new, expected):
@@ -200,6 +232,18 @@ def test_allocate_infeasible_capacity_is_named(tmp_path, capsys):
             "max_infections = 4.0",
             "max_infections = -4.0",
             "plan.toml, field 'plan.max_infections'",
+        ),
+        (
+            "flights.csv",
+            "IT1,Italy,3,280",
+            "IT1,Italy,3,2800",
+            "flights.csv, line 5, field 'seats': expected at most 853",
+        ),
+        (
+            "nationals.csv",
+            "Italy,medical,15",
+            "Italy,medical,150000000",
+            "nationals.csv, line 5, field 'people': expected at most 59,",  # Italy: 59.5 M (2020)
         ),
     ],
 )

@@ -7,10 +7,12 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from epicommons.risk.outbreak import COLUMNS
+from epicommons.world.population import population
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +62,11 @@ def test_demo_tables(demo_out):
         "travel_cut.toml",
     ]
     assert (alloc["delivered"] <= alloc["need"] + 1e-6).all()
+    # Needs are bounded by testing capacity: at most RKI's 2020 German laboratory capacity per
+    # head (217,499 tests a day for 83.2 M people) in each of the 21 weeks, never 8.8 x the
+    # population as before.
+    people = np.array([population(c, 2020) for c in alloc["member"]])
+    assert (alloc["need"] <= 21 * 217_499 * 7 / 83.17e6 * people * 1.05).all()
 
 
 @pytest.mark.browser

@@ -22,6 +22,7 @@ import tomli_w
 
 from epicommons._files import write_csv
 from epicommons.assist.explain import Explanation, explain
+from epicommons.assist.needs import TESTS_PER_1000_PER_WEEK, TESTS_PER_CASE, needed_tests
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
 from epicommons.assist.solve import Allocation, solve
 from epicommons.policy import load as load_scenario
@@ -36,9 +37,6 @@ LABELS = {
     "travel_cut": "90% travel cut from the source",
     "joint_measures": "Joint screening + partner fast lanes",
 }
-# WHO's advice for adequate testing: test positivity below 5%, i.e. at least 20 tests per case
-# (WHO, "Public health criteria to adjust public health and social measures", 12 May 2020).
-TESTS_PER_INFECTION = 20.0
 
 
 @dataclass(frozen=True)
@@ -139,16 +137,16 @@ def scenario_files(settings: DemoSettings, folder: Path) -> list[Path]:
 def allocation_problem(
     ens: Ensemble, risk: pd.DataFrame, settings: DemoSettings
 ) -> AllocationProblem:
-    """Test kits for the members most at risk: need follows each one's projected infections."""
+    """Test kits for the members most at risk: need follows each one's projected cases."""
     members = tuple(risk["destination"].head(settings.at_risk))
     res = ens.results
-    e = res.compartments.index("E")
+    e = res.compartments.index("Is")
     idx = [res.countries.index(m) for m in members]
-    daily = res.country_incidence[:, :, idx, e].mean(axis=0)  # new infections (days, members)
+    daily = res.country_incidence[:, :, idx, e].mean(axis=0)  # new cases (days, members)
     weeks = settings.days // 7
     weekly = daily[: weeks * 7].reshape(weeks, 7, len(members)).sum(axis=1).T  # (members, weeks)
-    need = (TESTS_PER_INFECTION * weekly)[:, :, None]
     population = res.country_population()[idx]
+    need = needed_tests(weekly, population)[:, :, None]
     # Threat: expected importations per head, scaled to 1 at the most exposed member; it weighs
     # unmet need, so beyond the fairness floor kits go where importation pressure is highest.
     per_head = (
@@ -314,8 +312,10 @@ def _page(
     members = explanation.members
     sec.text(
         f"{len(plan.problem.members)} members share a weekly supply of test kits equal to "
-        f"{settings.supply_share:.0%} of their projected need ({TESTS_PER_INFECTION:.0f} tests "
-        "per projected infection, WHO's adequacy benchmark). Unmet need is weighted by each "
+        f"{settings.supply_share:.0%} of their projected need ({TESTS_PER_CASE:.0f} tests per "
+        "projected case, WHO's adequacy benchmark, capped at a testing capacity of "
+        f"{TESTS_PER_1000_PER_WEEK:.0f} tests per 1,000 people a week, Germany's laboratory "
+        "capacity in 2020). Unmet need is weighted by each "
         "member's importations per head; every member gets at least half of what a split in "
         "proportion to need would give it."
     )

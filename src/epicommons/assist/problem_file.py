@@ -124,19 +124,28 @@ def read_problem(path: str | Path) -> AllocationProblem:
     members, names, pop, threat, order = _members(files["members"], spec.problem.population_year)
     member_pos = _member_index(members)
     m, n = len(members), len(items)
-    arrivals = _arrivals(files["arrivals"], item_pos, weeks)
+    world = _world_population(spec.problem.population_year)
+    for it in items:  # no more units than could serve everyone alive
+        if it.initial_stock > world * it.units_per_person:
+            raise InputError(
+                f"expected at most {world * it.units_per_person:,.0f} "
+                f"({it.units_per_person:g} x the world's population), got {it.initial_stock:g}",
+                source=path,
+                field=f"items.{it.name}.initial_stock",
+            )
+    arrivals = _arrivals(files["arrivals"], items, weeks, world)
     severity_default = np.array([it.severity for it in items])
-    need, severity = _needs(files["needs"], member_pos, item_pos, weeks, severity_default, members)
+    need, severity = _needs(files["needs"], member_pos, items, weeks, severity_default, pop)
     item_cap = np.full((m, weeks, n), np.inf)
     total_cap = np.full((m, weeks), np.inf)
     if "capacity" in files:
         _capacity(files["capacity"], member_pos, item_pos, weeks, item_cap, total_cap)
     earmarked = np.zeros((m, weeks, n))
     if "earmarked" in files:
-        _earmarked(files["earmarked"], member_pos, item_pos, weeks, earmarked)
+        _earmarked(files["earmarked"], member_pos, items, weeks, earmarked, world)
     curves: tuple[ResponseCurve, ...] = ()
     if "response" in files:
-        curves = _curves(files["response"], member_pos, item_pos, members)
+        curves = _curves(files["response"], member_pos, items, members, pop)
     if spec.objective.kind == "deaths_averted" and not curves:
         raise InputError(
             "the deaths_averted objective needs response curves (tables.response)",
@@ -206,6 +215,7 @@ def _members(path: Path, year: int):
             line=tb.line_of(frame, pos),
             field="population",
         )
+    tb.at_most(frame, "population", path, pop, _world_population(year), lambda k: "the world's")
     threat = tb.numbers(frame, "threat", path, default=1.0)
     order = tb.numbers(frame, "request_order", path, default=np.nan, minimum=None)
     order = np.where(np.isnan(order), np.arange(len(frame)), order)
@@ -265,11 +275,30 @@ def _missing_weeks(present: np.ndarray, weeks: int, path: Path, what: str) -> No
     )
 
 
-def _arrivals(path: Path, item_pos: dict[str, int], weeks: int) -> np.ndarray:
+def _world_population(year: int) -> float:
+    """People alive in `year` (UN WPP 2022, every country it lists): the bound on any stock."""
+    codes = [c.iso3 for c in registry() if has_population(c.iso3)]
+    return float(population_matrix(codes, year).sum())
+
+
+def _arrivals(path: Path, items: tuple[Item, ...], weeks: int, world: float) -> np.ndarray:
+    item_pos = {it.name: k for k, it in enumerate(items)}
     frame = tb.read_csv(path, ["week", "item", "quantity"])
     w = _weeks(frame, path, weeks)
     i = tb.codes(frame, "item", item_pos, path, "item")
     q = tb.numbers(frame, "quantity", path)
+    per_person = np.array([it.units_per_person for it in items])[i]
+    tb.at_most(
+        frame,
+        "quantity",
+        path,
+        q,
+        world * per_person,
+        lambda k: (
+            f"{per_person[k]:g} x the world's population of {world:,.0f} "
+            f"(items.{items[i[k]].name}.units_per_person), in one week"
+        ),
+    )
     tb.duplicates(frame, ["week", "item"], path)
     names = list(item_pos)
     out = np.zeros((weeks, len(item_pos)))
@@ -280,12 +309,27 @@ def _arrivals(path: Path, item_pos: dict[str, int], weeks: int) -> np.ndarray:
     return out
 
 
-def _needs(path, member_pos, item_pos, weeks, severity_default, members):
+def _needs(path, member_pos, items, weeks, severity_default, population):
+    item_pos = {it.name: k for k, it in enumerate(items)}
+    members = list(member_pos)
     frame = tb.read_csv(path, ["member", "week", "item", "quantity"], ["severity"])
     w = _weeks(frame, path, weeks)
     i = tb.codes(frame, "item", item_pos, path, "item")
     m = _resolve_members(frame, "member", member_pos, path)
     q = tb.numbers(frame, "quantity", path)
+    per_person = np.array([it.units_per_person for it in items])
+    cover = population[m] * per_person[i]  # a week's need never exceeds the whole population's
+    tb.at_most(
+        frame,
+        "quantity",
+        path,
+        q,
+        cover,
+        lambda k: (
+            f"{per_person[i[k]]:g} x {members[m[k]]}'s population of {population[m[k]]:,.0f} "
+            f"(items.{items[i[k]].name}.units_per_person), in one week"
+        ),
+    )
     sev = tb.numbers(frame, "severity", path, default=np.nan, minimum=None)
     sev = np.where(np.isnan(sev), severity_default[i], sev)
     if (sev < 0).any():
@@ -319,6 +363,20 @@ def _needs(path, member_pos, item_pos, weeks, severity_default, members):
         path,
         lambda k: f"member {members[listed[k] // n]} item {names[listed[k] % n]!r}",
     )
+    carry = np.array([it.carry_over for it in items])
+    total = need.sum(axis=1)
+    limit = population[:, None] * per_person[None, :]
+    over = carry[None, :] & (total > limit * (1 + 1e-12))
+    if over.any():  # a backlog counts people: all weeks together cover the population at most
+        k, j = np.argwhere(over)[0]
+        raise InputError(
+            f"the needs of {members[k]} for {names[j]!r} add up to {total[k, j]:,.0f} "
+            f"over the {weeks} weeks, more than its whole population needs "
+            f"({per_person[j]:g} x {population[k]:,.0f} = {limit[k, j]:,.0f}); for a carried-over "
+            "item each week's quantity is new need, not the backlog",
+            source=path,
+            field="quantity",
+        )
     return need, severity
 
 
@@ -338,21 +396,47 @@ def _capacity(path, member_pos, item_pos, weeks, item_cap, total_cap) -> None:
     total_cap[m[~per_item], w[~per_item]] = cap[~per_item]
 
 
-def _earmarked(path, member_pos, item_pos, weeks, earmarked) -> None:
+def _earmarked(path, member_pos, items, weeks, earmarked, world) -> None:
+    item_pos = {it.name: k for k, it in enumerate(items)}
     frame = tb.read_csv(path, ["member", "week", "item", "quantity"], ["donor"])
     w = _weeks(frame, path, weeks)
     i = tb.codes(frame, "item", item_pos, path, "item")
     m = _resolve_members(frame, "member", member_pos, path)
     q = tb.numbers(frame, "quantity", path)
+    per_person = np.array([it.units_per_person for it in items])[i]
+    tb.at_most(
+        frame,
+        "quantity",
+        path,
+        q,
+        world * per_person,
+        lambda k: (
+            f"{per_person[k]:g} x the world's population of {world:,.0f} "
+            f"(items.{items[i[k]].name}.units_per_person), in one week"
+        ),
+    )
     np.add.at(earmarked, (m, w, i), q)
 
 
-def _curves(path, member_pos, item_pos, members) -> tuple[ResponseCurve, ...]:
+def _curves(path, member_pos, items, members, population) -> tuple[ResponseCurve, ...]:
+    item_pos = {it.name: k for k, it in enumerate(items)}
     frame = tb.read_csv(path, ["member", "item", "doses", "benefit"])
     m = _resolve_members(frame, "member", member_pos, path)
     i = tb.codes(frame, "item", item_pos, path, "item")
     doses = tb.numbers(frame, "doses", path)
     benefit = tb.numbers(frame, "benefit", path)
+    per_person = np.array([it.units_per_person for it in items])[i]
+    tb.at_most(
+        frame,
+        "doses",
+        path,
+        doses,
+        population[m] * per_person,
+        lambda k: f"{per_person[k]:g} per person x {members[m[k]]}'s population",
+    )
+    tb.at_most(
+        frame, "benefit", path, benefit, population[m], lambda k: f"{members[m[k]]}'s population"
+    )
     names = list(item_pos)
     curves = []
     frame = frame.assign(_m=m, _i=i, _d=doses, _b=benefit, _pos=np.arange(len(frame)))

@@ -24,10 +24,15 @@ from pydantic import Field
 
 from epicommons.errors import InputError
 from epicommons.world.countries import registry
+from epicommons.world.population import has_population, population
 
 from . import tables as tb
 from .problem_file import _Model, load_toml
 from .repatriation import RepatriationPlan
+
+# The largest passenger aircraft certified: the Airbus A380, 853 passengers (EASA type certificate
+# data sheet TCDS A.110, maximum passenger seating capacity). One flight carries no more.
+MAX_SEATS = 853
 
 
 class PlanSection(_Model):
@@ -95,6 +100,10 @@ def read_plan(path: str | Path) -> RepatriationPlan:
         )
     g = tb.codes(nat, "group", group_pos, files["nationals"], "group (see [groups])")
     people = tb.numbers(nat, "people", files["nationals"], integer=True)
+    lives = np.array([population(c) if has_population(c) else np.inf for c in nat_codes])
+    tb.at_most(  # nationals waiting in a country live there: no more than its population
+        nat, "people", files["nationals"], people, lives, lambda k: f"{nat_codes[k]}'s population"
+    )
     nat["_code"] = nat_codes
     tb.duplicates(nat, ["_code", "group"], files["nationals"])
     nationals = np.zeros((len(countries), len(group_pos)))
@@ -113,6 +122,14 @@ def read_plan(path: str | Path) -> RepatriationPlan:
             )
     day = _position(fl, "day", files["flights"], days)
     seats = tb.numbers(fl, "seats", files["flights"], integer=True)
+    tb.at_most(
+        fl,
+        "seats",
+        files["flights"],
+        seats,
+        MAX_SEATS,
+        lambda k: "an Airbus A380's certified seats",
+    )
     cost = tb.numbers(fl, "cost", files["flights"], default=0.0)
 
     pv = tb.read_csv(files["prevalence"], ["country", "prevalence"], ["day"])
@@ -145,6 +162,15 @@ def read_plan(path: str | Path) -> RepatriationPlan:
     weeks = (days - 1) // 7 + 1
     wk = _position(qu, "week", files["quarantine"], weeks)
     places_w = tb.numbers(qu, "places", files["quarantine"], integer=True)
+    if has_population(home):
+        tb.at_most(
+            qu,
+            "places",
+            files["quarantine"],
+            places_w,
+            population(home),
+            lambda k: f"{home}'s population",
+        )
     tb.duplicates(qu, ["week"], files["quarantine"])
     have = np.zeros(weeks, dtype=bool)
     have[wk] = True

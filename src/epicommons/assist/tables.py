@@ -117,3 +117,24 @@ def duplicates(frame: pd.DataFrame, keys: list[str], path: Path) -> None:
         raise InputError(
             f"duplicate row for {key}", source=path, line=line_of(frame, pos), field=keys[0]
         )
+
+
+def at_most(
+    frame: pd.DataFrame,
+    column: str,
+    path: Path,
+    values: np.ndarray,
+    limit: np.ndarray | float,
+    why: Callable[[int], str],
+) -> None:
+    """Raise on the first row whose value exceeds its limit; `why(pos)` says what the limit is."""
+    limit = np.broadcast_to(np.asarray(limit, dtype=float), values.shape)
+    bad = values > limit * (1 + 1e-12)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"expected at most {limit[pos]:,.0f} ({why(pos)}), got {frame[column].iloc[pos]}",
+            source=path,
+            line=line_of(frame, pos),
+            field=column,
+        )
