@@ -208,10 +208,16 @@ def _markdown(plan: Allocation, members: pd.DataFrame, comparison: pd.DataFrame)
     """A short explanation: totals, fairness, scarce items and their shadow prices, baselines."""
     problem = plan.problem
     m, weeks, n = problem.shape
+    shortfall = (
+        "severity-weighted unmet need, each member's weighted by the share of its need left "
+        "unmet (diminishing returns)"
+        if problem.returns == "diminishing"
+        else "severity-weighted unmet need"
+    )
     goal = (
-        "maximise deaths averted (response curves)"
+        f"maximise deaths averted (response curves), then minimise {shortfall}"
         if problem.objective == "deaths_averted"
-        else "minimise severity-weighted unmet need"
+        else f"minimise {shortfall}"
     )
     lines = [
         f"# Allocation: {problem.name}",
@@ -250,6 +256,12 @@ def _markdown(plan: Allocation, members: pd.DataFrame, comparison: pd.DataFrame)
     for row in comparison.itertuples(index=False):
         cells = [f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "`objective` scores every plan on this problem's objective; `breaks` names the rules a "
+        "plan does not keep (need, capacity, stock, minimum lots, the fairness rule). The "
+        "optimised plan keeps them all and is never worse than a plan that does.",
+    ]
     worst = members[members["need"] > 0].nsmallest(min(10, len(members)), "share_met")
     lines += [
         "",
