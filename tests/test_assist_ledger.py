@@ -129,6 +129,7 @@ def test_records_round_trip():
     ("change", "where"),
     [
         ({"quantity": -5}, "deliveries, line 2, field 'quantity'"),
+        ({"quantity": "inf"}, "deliveries, line 2, field 'quantity': expected a finite quantity"),
         ({"date": "21/04/2021"}, "deliveries, line 2, field 'date'"),
         ({"pledge_id": "P9"}, "deliveries, line 2, field 'pledge_id'"),
         ({"item": "oxygen"}, "deliveries, line 2, field 'item'"),

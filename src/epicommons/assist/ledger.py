@@ -15,6 +15,7 @@ Record schema (field: type, meaning)::
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, asdict, dataclass, fields
 
@@ -89,8 +90,8 @@ def _record(cls: type, data: Mapping[str, object], source: str, line: int | None
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 raise InputError(f"expected a number, got {value!r}", **where) from None
-            if not value > 0:
-                raise InputError(f"expected a quantity > 0, got {value!r}", **where)
+            if not value > 0 or not math.isfinite(value):
+                raise InputError(f"expected a finite quantity > 0, got {value!r}", **where)
         elif name == "date":
             value = _date(value, where)
         else:
