@@ -19,6 +19,7 @@ from epicommons.assist.explain import explain
 from epicommons.assist.objective import breakpoints, objective_value, weighted_need, weighted_unmet
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
 from epicommons.assist.problem_file import read_problem
+from epicommons.assist.response import ResponseCurve
 from epicommons.assist.rules import BASELINES, baseline
 from epicommons.assist.solve import solve
 from test_assist_lp import make_problem, small_problems
@@ -78,6 +79,25 @@ def test_comparison_marks_first_come_first_served_breaking_covax():
 @given(small_problems(fairness=True), st.sampled_from(["diminishing", "constant"]))
 def test_optimum_beats_rule_abiding_baselines_on_random_problems(problem, returns):
     problem = dataclasses.replace(problem, returns=returns)
+    no_better_baseline(problem)
+    no_better_baseline(without_lots(problem))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problems(fairness=True), st.integers(0, 2**32 - 1))
+def test_deaths_averted_optimum_beats_rule_abiding_baselines(problem, seed):
+    # Concave curves for the first item of every member: deaths averted come first, so no
+    # baseline keeping the same rules averts more, even where items share handling capacity.
+    rng = np.random.default_rng(seed)
+    curves = []
+    for code in problem.members:
+        doses = np.cumsum(rng.integers(1, 6, 3)).astype(float)
+        slopes = np.sort(rng.uniform(0.1, 3.0, 3))[::-1]
+        benefit = np.cumsum(slopes * np.diff(np.concatenate([[0.0], doses])))
+        curves.append(
+            ResponseCurve(code, problem.item_names[0], np.r_[0.0, doses], np.r_[0.0, benefit])
+        )
+    problem = dataclasses.replace(problem, objective="deaths_averted", curves=tuple(curves))
     no_better_baseline(problem)
     no_better_baseline(without_lots(problem))
 
