@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from epicommons._files import check_output, write_files
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _progress(quiet: bool) -> Progress:
@@ -81,8 +86,27 @@ def allocate(
         written.append(write_page(page, report))
     if not quiet:
         console = Console()
-        console.print(why.comparison.to_string(index=False))
+        console.print(_comparison_table(why.comparison, spec.objective == "deaths_averted"))
         console.print(f"wrote {len(written)} files to {out}")
+
+
+def _comparison_table(comparison: pd.DataFrame, maximise: bool) -> Table:
+    """The plan beside the baselines, numbers for people: objective, rules broken, shares."""
+    better = "higher" if maximise else "lower"
+    table = Table(title=f"The plan beside the baselines (objective: {better} is better)")
+    for col in ("plan", "objective", "delivered", "smallest share met", "breaks"):
+        table.add_column(
+            col, justify="left" if col in ("plan", "breaks") else "right", overflow="fold"
+        )
+    for row in comparison.itertuples(index=False):
+        table.add_row(
+            row.plan,
+            f"{row.objective:,.0f}",
+            f"{row.delivered:,.0f}",
+            f"{row.smallest_share_met:.1%}",
+            row.breaks,
+        )
+    return table
 
 
 def repatriate(
