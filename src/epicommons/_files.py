@@ -192,13 +192,17 @@ def write_files(
     return [out / name for name in files]
 
 
-def write_csv(
-    table: pd.DataFrame, path: str | PathLike[str], float_format: str = "%.6g", **kwargs
-) -> Path:
-    """Write `table` to `path` atomically (a reader never sees a half-written file)."""
+def write_csv(table: pd.DataFrame, path: str | PathLike[str], **kwargs) -> Path:
+    """Write `table` to `path` atomically (a reader never sees a half-written file); numbers
+    with six significant digits, never in exponent notation (11360580, not 1.13606e+07)."""
     with atomic_file(path, **kwargs) as handle:
-        table.to_csv(handle, index=False, float_format=float_format)
+        table.to_csv(handle, index=False, float_format=csv_number)
     return Path(path)
+
+
+def csv_number(value: float) -> str:
+    """Six significant digits below 100,000, whole numbers above (exact to the unit)."""
+    return f"{value:.6g}" if abs(value) < 1e5 else f"{value:.0f}"
 
 
 def write_text(text: str, path: str | PathLike[str], **kwargs) -> Path:
