@@ -1,9 +1,13 @@
-"""Proper scores of probabilistic forecasts: interval score, weighted interval score, CRPS.
+"""Proper scores of probabilistic forecasts: interval score, weighted interval score and its
+decomposition, interval coverage, CRPS.
 
 WIS follows Bracher et al. (2021, PLoS Comput. Biol. 17:e1008618): for K central intervals at
 levels 1 - alpha_k and the median m,
 WIS = (|y - m| / 2 + sum_k alpha_k / 2 * IS_alpha_k) / (K + 1/2), with
 IS_alpha = (u - l) + 2/alpha (l - y) 1[y < l] + 2/alpha (y - u) 1[y > u].
+Its three parts (as scoringutils reports them) split each term: dispersion = the widths
+(u - l) weighted alpha/2, overprediction = the penalties for y below the intervals plus the
+median's |y - m|/2 when y < m, underprediction = the same above; they sum to WIS.
 CRPS of an ensemble x_1..x_n (Gneiting & Raftery 2007, the "energy" form):
 CRPS = mean|x_i - y| - 1/(2 n^2) sum_ij |x_i - x_j|.
 """
@@ -31,12 +35,35 @@ def weighted_interval_score(
     quantiles: dict[float, np.ndarray], y: np.ndarray, alphas: tuple[float, ...] = ALPHAS
 ) -> np.ndarray:
     """WIS from predictive quantiles keyed by level (needs 0.5 and alpha/2, 1 - alpha/2)."""
+    parts = wis_components(quantiles, y, alphas)
+    return parts["dispersion"] + parts["overprediction"] + parts["underprediction"]
+
+
+def wis_components(
+    quantiles: dict[float, np.ndarray], y: np.ndarray, alphas: tuple[float, ...] = ALPHAS
+) -> dict[str, np.ndarray]:
+    """WIS split into dispersion, overprediction and underprediction (they sum to WIS)."""
     y = np.asarray(y, dtype=float)
-    total = 0.5 * np.abs(y - np.asarray(quantiles[0.5], dtype=float))
+    median = np.asarray(quantiles[0.5], dtype=float)
+    dispersion = np.zeros(np.broadcast(y, median).shape)
+    over = 0.5 * np.maximum(median - y, 0.0)
+    under = 0.5 * np.maximum(y - median, 0.0)
     for a in alphas:
-        lo, hi = quantiles[_level(a / 2, quantiles)], quantiles[_level(1 - a / 2, quantiles)]
-        total = total + a / 2.0 * interval_score(lo, hi, y, a)
-    return total / (len(alphas) + 0.5)
+        lo = np.asarray(quantiles[_level(a / 2, quantiles)], dtype=float)
+        hi = np.asarray(quantiles[_level(1 - a / 2, quantiles)], dtype=float)
+        dispersion = dispersion + a / 2.0 * (hi - lo)
+        over = over + np.maximum(lo - y, 0.0)  # a/2 * 2/a * (l - y)
+        under = under + np.maximum(y - hi, 0.0)
+    k = len(alphas) + 0.5
+    return {"dispersion": dispersion / k, "overprediction": over / k, "underprediction": under / k}
+
+
+def covered(quantiles: dict[float, np.ndarray], y: np.ndarray, level: float) -> np.ndarray:
+    """Whether y lies in the central `level` interval [q(1-level)/2, q(1+level)/2] (bounds in)."""
+    y = np.asarray(y, dtype=float)
+    lo = np.asarray(quantiles[_level((1 - level) / 2, quantiles)], dtype=float)
+    hi = np.asarray(quantiles[_level((1 + level) / 2, quantiles)], dtype=float)
+    return (lo <= y) & (y <= hi)
 
 
 def crps_ensemble(samples: np.ndarray, y: np.ndarray, axis: int = 0) -> np.ndarray:
