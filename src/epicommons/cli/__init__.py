@@ -18,6 +18,7 @@ from . import calibrate as _calibrate
 from . import compare as _compare
 from . import demo as _demo
 from . import hub as _hub
+from . import nowcast as _nowcast
 from . import risk as _risk
 from . import rt as _rt
 from . import scenario as _scenario
@@ -39,6 +40,8 @@ app.add_typer(_world.app, name="world")
 app.command("demo")(_demo.demo)
 app.command("simulate")(_simulate.simulate)
 app.command("rt")(_rt.rt)
+app.command("nowcast")(_nowcast.nowcast)
+app.command("nowcast-evaluate")(_nowcast.nowcast_evaluate)
 app.command("allocate")(_assist.allocate)
 app.command("repatriate")(_assist.repatriate)
 app.command("serve")(_hub.serve)

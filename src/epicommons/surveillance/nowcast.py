@@ -67,6 +67,22 @@ class Nowcast:
             "value": q.reshape(-1),
         }
 
+    def path_table(self) -> pd.DataFrame:
+        """The sample paths, long: location, age_group, target_end_date, horizon, path, value."""
+        import pandas as pd
+
+        s_n, h_n, n = self.paths.shape
+        return pd.DataFrame(
+            {
+                "location": np.repeat(np.array(self.locations, dtype=object), h_n * n),
+                "age_group": np.repeat(np.array(self.age_groups, dtype=object), h_n * n),
+                "target_end_date": np.tile(np.repeat(self.dates, n), s_n),
+                "horizon": np.tile(np.repeat(self.horizons, n), s_n),
+                "path": np.tile(np.arange(n), s_n * h_n),
+                "value": self.paths.reshape(-1),
+            }
+        )
+
     def table(self, levels: tuple[float, ...] = HUB_QUANTILES) -> pd.DataFrame:
         import pandas as pd
 
@@ -118,17 +134,29 @@ def nowcast(
     rng = np.random.default_rng(seed)
     from threadpoolctl import threadpool_limits
 
-    t_n = cut.counts.shape[1]
-    known_at = np.arange(t_n)[:, None] + cut.delays[None, :]
-    weekday = (
-        ((cut.dates.astype(int)[:, None] + cut.delays[None, :] + 3) % 7)
-        if cut.unit == "D"
-        else None
-    )
+    days = cut.dates.astype(int)[:, None] + cut.delays[None, :]
+    weekday = (days + 3) % 7 if cut.unit == "D" else None  # of the report day, Monday = 0
     series: list[SeriesNowcast] = []
     with threadpool_limits(1):  # tiny matrices: BLAS threads only contend (10x slower here)
         for s in range(cut.counts.shape[0]):
-            inp = NowcastInputs(cut.counts[s], known_at, incomplete, window, n_paths, weekday)
+            first = int(np.argmax(~np.isnan(cut.counts[s]).all(axis=1)))  # a series' first row
+            if cut.counts.shape[1] - first < window + 2 * incomplete - 1:
+                raise InputError(
+                    f"{cut.keys[s]} starts on {cut.dates[first]}: too little history before "
+                    f"{day} for a window of {window} steps",
+                    source=triangle.source,
+                    field="--as-of",
+                )
+            t_n = cut.counts.shape[1] - first
+            known_at = np.arange(t_n)[:, None] + cut.delays[None, :]
+            inp = NowcastInputs(
+                cut.counts[s, first:],
+                known_at,
+                incomplete,
+                window,
+                n_paths,
+                None if weekday is None else weekday[first:],
+            )
             series.append(run(inp, rng))
     paths = np.stack([r.paths for r in series])
     observed = np.stack([r.observed for r in series])
@@ -154,6 +182,23 @@ def nowcast(
         cut.unit,
         [r.diagnostics for r in series],
     )
+
+
+def default_max_delay(triangle: Triangle) -> int:
+    """The largest delay column that is not the open `>N` one."""
+    return int(triangle.delays[-2 if triangle.open_tail else -1])
+
+
+def default_window(triangle: Triangle) -> int:
+    """Reference steps used to estimate delays and past errors: three per delay, at least 8."""
+    return max(8, 3 * len(triangle.delays))
+
+
+def earliest_as_of(triangle: Triangle, max_delay: int, window: int | None = None) -> np.datetime64:
+    """The first as-of date with enough history for `nowcast`."""
+    window = window or default_window(triangle.up_to_delay(max_delay))
+    need = window + 2 * max(max_delay, 1) - 1
+    return triangle.dates[min(need, len(triangle.dates) - 1)]
 
 
 def _method(name: str):

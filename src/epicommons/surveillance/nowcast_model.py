@@ -73,6 +73,8 @@ def nowcast_series(inp: NowcastInputs, rng: np.random.Generator) -> SeriesNowcas
             "converged": bool(best.success),
             "hessian_positive_definite": pd_ok,
             "dispersion_by_delay": np.exp(best.x[-fit.j_n :]).round(2).tolist(),
+            # the delay distribution of the as-of row (daily data: with its report weekdays)
+            "delay_distribution": (fitted[0, -1] / fitted[0, -1].sum()).round(4).tolist(),
             "iterations": int(best.nit),
         },
     )

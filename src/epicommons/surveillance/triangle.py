@@ -136,25 +136,23 @@ class Triangle:
 
 
 def fold_negatives(counts: np.ndarray) -> np.ndarray:
-    """Move each negative cell into the earlier delays of its row (latest first) so every cell
-    is ≥ 0 and each row's known total is kept; a row whose total is negative ends at 0."""
+    """Move each negative cell into the other known cells of its row, the nearest earlier delays
+    first (then later ones), so every cell is >= 0 and the row total is kept; a row whose total
+    is negative ends at 0."""
     out = np.array(counts, dtype=float)
-    rows = np.argwhere(np.nanmin(np.where(np.isnan(out), 0.0, out), axis=-1) < 0)
-    for idx in map(tuple, rows):
-        row = out[idx]
-        for k in range(row.size - 1, -1, -1):
-            if np.isnan(row[k]) or row[k] >= 0:
-                continue
+    flat = out.reshape(-1, out.shape[-1])
+    for i in np.flatnonzero((np.nan_to_num(flat) < 0).any(axis=1)):
+        row = flat[i]  # a view: changes land in `out`
+        for k in np.flatnonzero(np.nan_to_num(row) < 0)[::-1]:
             debt = -row[k]
             row[k] = 0.0
-            for j in range(k - 1, -1, -1):
-                if np.isnan(row[j]) or row[j] <= 0:
-                    continue
-                take = min(row[j], debt)
-                row[j] -= take
-                debt -= take
-                if debt == 0:
+            for j in [*range(k - 1, -1, -1), *range(k + 1, row.size)]:
+                if debt <= 0:
                     break
+                if row[j] > 0:  # NaN compares False: unknown cells are left alone
+                    take = min(row[j], debt)
+                    row[j] -= take
+                    debt -= take
     return out
 
 
