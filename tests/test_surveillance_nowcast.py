@@ -252,3 +252,54 @@ def test_the_cli_writes_quantiles_paths_and_a_report(respinow, tmp_path):
     mine = table[table["quantile"] == 0.5].set_index("horizon")["value"]
     assert np.allclose(median.loc[mine.index], mine, rtol=1e-9)
     assert "Nowcast" in report.read_text()
+
+
+# -- Rt on the corrected curve ------------------------------------------------------------------
+def test_rt_on_nowcast_paths_recovers_the_rt_of_the_complete_counts(tmp_path):
+    """On engine-made data the last windows' Rt from the counts as known is biased low; on the
+    nowcast's paths its interval holds the Rt that the complete counts give."""
+    from epicommons.surveillance.estimate import estimate_rt
+    from epicommons.surveillance.nowcast_rt import rt_with_nowcast
+
+    path, final = engine_triangle(tmp_path, seed=5)
+    tri = read_triangle(path)
+    as_of = tri.dates[90]
+    cut = tri.as_of(as_of)
+    nc = nowcast(tri, as_of, method="model", n_paths=300, seed=2)
+    frame = nc.path_table()
+    frame["location"] = "NZL"
+    days = cut.dates
+    known = pd.DataFrame({"country": "NZL", "date": days, "cases": cut.observed()[0]})
+    complete = pd.DataFrame({"country": "NZL", "date": days, "cases": final[: len(days)]})
+    settings = {"si_mean": 5.0, "si_sd": 2.0}
+    corrected = rt_with_nowcast(known, frame, **settings)
+    as_known = estimate_rt(known, **settings)
+    truth = estimate_rt(complete, **settings)
+    last = corrected.index[-1]
+    assert as_known.loc[last, "q0.975"] < truth.loc[last, "mean"]  # the bias the nowcast removes
+    assert corrected.loc[last, "q0.025"] <= truth.loc[last, "mean"] <= corrected.loc[last, "q0.975"]
+    assert corrected.loc[last, "note"].startswith("Rt on the nowcast-corrected curve")
+    early = corrected["t_end"] < len(days) - 8  # windows before the corrected days: exact
+    assert corrected.loc[early, "mean"].equals(as_known.loc[early, "mean"])
+
+
+def test_rt_cli_takes_nowcast_paths(tmp_path, capsys):
+    path, _ = engine_triangle(tmp_path, seed=5)
+    tri = read_triangle(path)
+    paths = tmp_path / "p.parquet"
+    argv = ["nowcast", str(path), "--out", str(tmp_path / "n.csv"), "--paths", str(paths), "-q"]
+    assert main([*argv, "--as-of", str(tri.dates[90])]) == 0
+    table = pd.read_parquet(paths)
+    table["location"] = "NZL"
+    table.to_parquet(paths)
+    cut = tri.as_of(tri.dates[90])
+    cases = tmp_path / "cases.csv"
+    pd.DataFrame(
+        {"country": "NZL", "date": cut.dates.astype(str), "cases": cut.observed()[0]}
+    ).to_csv(cases, index=False)
+    out = tmp_path / "rt.csv"
+    rt = ["rt", str(cases), "--out", str(out), "--si-mean", "5", "--si-sd", "2", "--quiet"]
+    assert main([*rt, "--nowcast", str(paths)]) == 0
+    assert pd.read_csv(out)["note"].iloc[-1].startswith("Rt on the nowcast-corrected curve")
+    assert main([*rt, "--nowcast", str(tmp_path / "n.csv")]) == 2
+    assert "cannot read the sample paths" in capsys.readouterr().err

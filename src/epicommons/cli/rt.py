@@ -118,6 +118,13 @@ def rt(
         "record); FILE.csv: the cleaning report (every change made) as CSV.",
         rich_help_panel=OUTPUTS,
     ),
+    nowcast: Path | None = typer.Option(
+        None,
+        "--nowcast",
+        help="Sample paths of a daily nowcast (`epicommons nowcast … --paths P.parquet`): the "
+        "last days of each series it names are corrected path by path, and Rt's interval "
+        "carries the nowcast's uncertainty (Cori only).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress or summary on stderr."),
 ) -> None:
     """Estimate Rt per country (Cori et al. 2013, as EpiEstim 2.2.4; or Wallinga-Teunis).
@@ -159,9 +166,15 @@ def rt(
         cases = read_cases(input, request.format, rules=request.rules, with_deaths=False)  # type: ignore[arg-type]
         progress.update(task, advance=1, description="estimating Rt")
         with option_names():
-            columns = estimate_rt_columns(cases, request.options, countries=request.countries)
+            if nowcast is None:
+                columns = estimate_rt_columns(cases, request.options, countries=request.countries)
+            else:
+                from epicommons.surveillance.nowcast_rt import read_paths, rt_with_nowcast
+
+                selected = cases.select(list(request.countries)) if request.countries else cases
+                columns = rt_with_nowcast(selected, read_paths(nowcast), request.options)
         # the DataFrame only for the report and the plot (built once, on first use)
-        frame = functools.cache(lambda: rt_frame(columns))
+        frame = functools.cache(lambda: columns if nowcast else rt_frame(columns))
         page = None
         if request.html:
             progress.update(task, description="drawing the report")
