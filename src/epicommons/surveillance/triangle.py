@@ -98,9 +98,10 @@ class Triangle:
         )
 
     def observed(self) -> np.ndarray:
-        """Sum of the known cells per (series, date): the curve as it stands (NaN-free)."""
+        """Sum of the known cells per (series, date): the curve as it stands (NaN for a date
+        with no report at all, e.g. before a series starts)."""
         counts = self.counts[:, :, :-1] if self.open_tail else self.counts
-        return np.nansum(counts, axis=2)
+        return np.where(np.isnan(counts).all(axis=2), np.nan, np.nansum(counts, axis=2))
 
     def select(self, locations: Sequence[str] = (), age_groups: Sequence[str] = ()) -> Triangle:
         """The series of these locations and age groups (empty = all); unknown ones are errors."""
