@@ -120,7 +120,7 @@ def nowcast(
     max_delay = (
         int(triangle.delays[-2 if triangle.open_tail else -1]) if max_delay is None else max_delay
     )
-    cut = triangle.as_of(day).up_to_delay(max_delay)
+    cut = triangle.as_of(day).up_to_delay(max_delay).from_delay_zero()
     incomplete = max(int(cut.delays[-1]), 1)
     window = window or max(8, 3 * len(cut.delays))
     if cut.counts.shape[1] < window + 2 * incomplete:

@@ -90,6 +90,20 @@ class Triangle:
             self, delays=self.delays[keep], counts=self.counts[:, :, keep], open_tail=False
         )
 
+    def from_delay_zero(self) -> Triangle:
+        """Cells reported before the period closed (delay -1) added to delay 0: both are known
+        once the reference row is, so they are one observation (their split swings widely)."""
+        if self.delays[0] >= 0:
+            return self
+        early = self.delays <= 0
+        first = np.where(
+            np.isnan(self.counts[:, :, early]).all(axis=2),
+            np.nan,
+            np.nansum(self.counts[:, :, early], axis=2),
+        )
+        counts = np.concatenate([first[:, :, None], self.counts[:, :, ~early]], axis=2)
+        return replace(self, delays=np.concatenate([[0], self.delays[~early]]), counts=counts)
+
     def final(self) -> np.ndarray:
         """Sum over delays per (series, date) where every delay is known, else NaN."""
         counts = self.counts[:, :, :-1] if self.open_tail else self.counts
