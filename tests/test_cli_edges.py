@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 EX = REPO / "examples"
 SHARED = Path(os.environ.get("EPICOMMONS_SHARED_DATA", REPO.parent / "shared" / "data"))
 JHU = SHARED / "jhu_csse_covid19" / "time_series_covid19_confirmed_global.csv"
+SARI = SHARED / "respinow_de" / "SARI__reporting_triangle-icosari-sari.csv"
 
 # Each command with every argument but its output path, which the test appends.
 COMMANDS: dict[str, tuple[str, list[str]]] = {
@@ -45,6 +46,12 @@ COMMANDS: dict[str, tuple[str, list[str]]] = {
         ],
     ),
     "demo": ("folder", ["demo", "--runs", "2"]),
+    "nowcast": ("file", ["nowcast", str(SARI), "--age-group", "00+", "--max-delay", "4"]),
+    "nowcast-evaluate": (
+        "folder",
+        ["nowcast-evaluate", str(SARI), "--from", "2024-10-06", "--to", "2024-11-03"],
+    ),
+    "scenario init": ("file", ["scenario", "init"]),
 }
 
 

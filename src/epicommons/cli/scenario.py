@@ -62,6 +62,7 @@ def init(
         "builtin", "--network", help="builtin (countries) or openflights (airports)."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
 ) -> None:
     """Write a starter scenario file that validates, with every table a scenario needs.
 
@@ -102,7 +103,8 @@ def init(
     if network == "builtin":
         parse(text, source=out)  # the starter must validate as written
     write_text(text, out)
-    Console().print(f"wrote {out}; check it with: epicommons scenario validate {out}")
+    if not quiet:
+        Console().print(f"wrote {out}; check it with: epicommons scenario validate {out}")
 
 
 def validate(
