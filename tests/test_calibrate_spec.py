@@ -131,3 +131,42 @@ def test_sweep_exit_2_on_bad_grid_key(tmp_path, capsys):
     code = main(["sweep", str(scen), "--grid", str(grid), "--out", str(tmp_path / "x.parquet")])
     err = capsys.readouterr().err
     assert code == 2 and "grid.seeds[3].count" in err
+
+
+def test_sweep_grid_key_that_matches_nothing_names_it_and_the_valid_ones(tmp_path, capsys):
+    """`R00` is no parameter of SEIR: every variant would have run the same epidemic."""
+    scen = tmp_path / "s.toml"
+    scen.write_text(BASE.split("[calibration]")[0])
+    grid = tmp_path / "g.toml"
+    grid.write_text('[grid]\n"disease.parameters.R00" = [1.5, 2.5]\n')
+    out = tmp_path / "x.parquet"
+    code = main(["sweep", str(scen), "--grid", str(grid), "--out", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "grid.disease.parameters.R00" in err
+    assert all(name in err for name in ("R0", "beta", "sigma", "gamma"))  # SEIR's parameters
+    assert not out.exists()
+
+
+def test_sweep_refuses_an_out_that_is_not_parquet(tmp_path, capsys):
+    scen = tmp_path / "s.toml"
+    scen.write_text(BASE.split("[calibration]")[0])
+    grid = tmp_path / "g.toml"
+    grid.write_text('[grid]\n"disease.parameters.R0" = [1.5, 2.5]\n')
+    code = main(["sweep", str(scen), "--grid", str(grid), "--out", str(tmp_path / "w.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--out" in err and ".parquet" in err
+    assert sorted(tmp_path.iterdir()) == sorted([scen, grid])  # nothing written
+
+
+def test_cli_exit_2_on_fit_end_after_the_data(tmp_path, capsys):
+    """The data stop on 10 March; fitting to 20 March would fit ten days of no reports."""
+    good = tmp_path / "good.toml"
+    good.write_text(BASE)
+    rows = [f"{c},2020-02-{d:02d},{d}" for c in ("ITA", "ESP") for d in range(10, 30)]
+    rows += [f"{c},2020-03-{d:02d},{d}" for c in ("ITA", "ESP") for d in range(1, 11)]
+    data = tmp_path / "cases.csv"
+    data.write_text("country,date,cases\n" + "\n".join(rows) + "\n")
+    code = main(["calibrate", str(good), "--data", str(data), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "calibration.fit_end" in err and "2020-03-10" in err
+    assert not (tmp_path / "o").exists()

@@ -69,6 +69,21 @@ def test_demo_tables(demo_out):
     assert (alloc["need"] <= 21 * 217_499 * 7 / 83.17e6 * people * 1.05).all()
 
 
+def test_demo_scenario_files_are_the_scenarios_it_ran(demo_out):
+    """The TOML written for the user reads back as the scenarios built in memory and run."""
+    from epicommons import demo
+    from epicommons.policy import load
+
+    out, _ = demo_out
+    ran = demo.scenarios(demo.DemoSettings(runs=8), out / "scenarios")
+    for ps in ran:
+        back = load(ps.path)
+        assert back.scenario == ps.scenario
+        assert back.interventions == ps.interventions
+        assert back.groups == ps.groups
+        assert back.text == ps.text
+
+
 @pytest.mark.browser
 def test_demo_report_renders_offline(demo_out, offline_page):
     out, _ = demo_out

@@ -76,6 +76,26 @@ def test_unknown_preset_and_seed_place_are_named(tmp_path):
     assert err.value.field == "seeds[0].where"
 
 
+def test_a_parameter_no_rate_uses_is_refused_with_the_valid_ones(tmp_path):
+    """`R00` (a typo of R0) would have been ignored: the epidemic ran with the default R0."""
+    from epicommons.model import runner
+
+    spec = scenario.parse(GOOD.replace("R0 = 2.0", "R00 = 3.0"))
+    with pytest.raises(InputError) as err:
+        runner.prepare(spec, tmp_path, source="s.toml")
+    assert err.value.field == "disease.parameters.R00"
+    assert all(name in err.value.message for name in ("R0", "beta", "sigma", "gamma"))
+    custom = GOOD.replace(
+        'preset = "SEIR"',
+        'compartments = [{name = "S"}, {name = "I", infected = true}, {name = "R"}]\n'
+        'transitions = [{from = "S", to = "I", rate = "beta", mediated_by = {I = 1.0}},'
+        ' {from = "I", to = "R", rate = "gamma"}]',
+    ).replace("R0 = 2.0", "R0 = 2.0\ngamma = 0.4\nsigma = 0.5")
+    with pytest.raises(InputError) as err:
+        scenario.parse(custom).build_disease("s.toml")
+    assert err.value.field == "disease.parameters.sigma"  # SIR has no latent period
+
+
 def test_custom_disease_errors_name_the_transition(tmp_path):
     from epicommons.model import runner
 

@@ -12,7 +12,7 @@ Everything is written to one offline HTML page and to CSV tables beside it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +25,12 @@ from epicommons.assist.explain import Explanation, explain
 from epicommons.assist.needs import TESTS_PER_1000_PER_WEEK, TESTS_PER_CASE, needed_tests
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
 from epicommons.assist.solve import Allocation, solve
-from epicommons.policy import load as load_scenario
+from epicommons.policy import PolicyScenario, from_data, prepare
 from epicommons.report import Page, band_chart, bar_chart, choropleth
-from epicommons.risk.compare import outcomes, paired, prepare, run_prepared
-from epicommons.risk.outbreak import Ensemble, risk_table
+from epicommons.risk.compare import outcomes, paired
+from epicommons.risk.outbreak import Ensemble, risk_table, run_prepared
 from epicommons.world.countries import registry
+from epicommons.world.groups import Group
 
 SCENARIOS = ("no_measures", "travel_cut", "joint_measures")
 LABELS = {
@@ -37,6 +38,7 @@ LABELS = {
     "travel_cut": "90% travel cut from the source",
     "joint_measures": "Joint screening + partner fast lanes",
 }
+GROUPS_FILE = "partners.toml"  # the partner group, beside the scenario files
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ class DemoResult:
     baseline: Ensemble
 
 
-def scenario_files(settings: DemoSettings, folder: Path) -> list[Path]:
-    """Write the three scenario files (reusable with `epicommons compare`) and return their paths."""
+def scenarios(settings: DemoSettings, folder: Path) -> tuple[PolicyScenario, ...]:
+    """The three scenarios, built in memory; `folder` is where `write_scenarios` puts their TOML
+    (reusable with `epicommons compare`)."""
     reg = registry()
     partners = sorted(
         c.iso3 for c in reg if c.who_region and c.who_region == reg[settings.source].who_region
@@ -109,28 +112,37 @@ def scenario_files(settings: DemoSettings, folder: Path) -> list[Path]:
             },
         ],
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    groups = folder / "partners.toml"
-    groups.write_text(
-        tomli_w.dumps(
-            {
-                "groups": {
-                    "partners": {
-                        "description": f"WHO region {reg[settings.source].who_region} members",
-                        "members": partners,
-                    }
-                }
-            }
-        )
+    group = Group(
+        "partners",
+        frozenset(partners),
+        f"WHO region {reg[settings.source].who_region} members",
     )
-    paths = []
+    out = []
     for name in SCENARIOS:
-        doc = {"name": name, **common, "groups": groups.name}
+        doc = {"name": name, **common}
+        artefact = {**doc, "groups": GROUPS_FILE}  # as a file: the group is read from beside it
         if interventions[name]:
-            doc["interventions"] = interventions[name]
-        path = folder / f"{name}.toml"
-        path.write_text(f"# {LABELS[name]}\n" + tomli_w.dumps(doc))
-        paths.append(path)
+            doc["interventions"] = artefact["interventions"] = interventions[name]
+        text = f"# {LABELS[name]}\n" + tomli_w.dumps(artefact)
+        out.append(
+            from_data(doc, path=folder / f"{name}.toml", text=text, groups={group.name: group})
+        )
+    return tuple(out)
+
+
+def write_scenarios(scenarios: Sequence[PolicyScenario]) -> list[Path]:
+    """Write each scenario's TOML where it says it lives, with the groups file beside it."""
+    paths = []
+    for ps in scenarios:
+        folder = ps.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        groups = {
+            name: {"description": g.description, "members": sorted(g.members)}
+            for name, g in ps.groups.items()
+        }
+        (folder / GROUPS_FILE).write_text(tomli_w.dumps({"groups": groups}))
+        ps.path.write_text(ps.text)
+        paths.append(ps.path)
     return paths
 
 
@@ -180,9 +192,8 @@ def run(
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     """Run the demo and write `out/report.html` with its tables; returns the main tables."""
-    paths = scenario_files(settings, out / "scenarios")
-    loaded = [load_scenario(p) for p in paths]
-    ready = [prepare(ps) for ps in loaded]
+    specs = scenarios(settings, out / "scenarios")
+    ready = [prepare(ps) for ps in specs]
     ensembles = {p.name: run_prepared(p, progress) for p in ready}
     base = ensembles["no_measures"]
     risk = risk_table(base, settings.source, country=True)
@@ -197,6 +208,7 @@ def run(
     write_csv(effects, out / "effects.csv")
     write_csv(explanation.members, out / "allocation.csv")
     report = _page(settings, base, risk, effects, plan, explanation).write(out / "report.html")
+    write_scenarios(specs)
     return DemoResult(risk, effects, explanation, report, base)
 
 

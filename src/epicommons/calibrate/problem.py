@@ -245,6 +245,7 @@ def build_problem(
             source=data.source,
             field="country",
         )
+    check_data_end(data, spec, source)
     seed_nodes = np.array(
         [
             resolve_node(net, iso, field="calibration.countries", kind="country")
@@ -279,6 +280,25 @@ def _cases_compartment(spec: CalibrationSpec, model: Model) -> str:
     infectious = model.med_w.sum(axis=0) > 0
     names = [c for i, c in enumerate(d.compartment_names) if infectious[i]]
     return names[0] if names else d.first_infected
+
+
+def check_data_end(data: CaseData, spec: CalibrationSpec, source: str | None = None) -> None:
+    """Refuse a `fit_end` after the last report of a fitted country: days past the data's end
+    would be fitted as if nothing had been reported."""
+    table = data.table
+    for country in spec.countries:
+        rows = table[table["country"] == country]
+        reported = rows[list(spec.observe)].notna().any(axis=1)
+        if not reported.any():
+            continue  # no reports at all: named by the fit window's own check
+        last = pd.Timestamp(rows.loc[reported, "date"].max()).date()
+        if spec.fit_end > last:
+            raise InputError(
+                f"fit_end {spec.fit_end} is after the data's last date {last} ({country}, "
+                f"{data.source or 'the data'}); expected fit_end <= {last}",
+                source=source,
+                field="calibration.fit_end",
+            )
 
 
 def observed_array(

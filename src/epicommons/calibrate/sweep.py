@@ -22,10 +22,9 @@ from typing import Any
 import pandas as pd
 
 from epicommons._files import read_toml
-from epicommons.errors import InputError, validate
-from epicommons.model import ensemble
-from epicommons.model.runner import load_network, prepare
-from epicommons.model.scenario import Scenario
+from epicommons.errors import InputError
+from epicommons.model.runner import load_network
+from epicommons.policy import PolicyScenario, from_data, prepare
 from epicommons.world.network import Network
 
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)((?:\[\d+\])*)")
@@ -37,7 +36,7 @@ class Variant:
 
     index: int
     values: dict[str, Any]
-    scenario: Scenario
+    scenario: PolicyScenario
 
 
 def read_grid(path: str | Path) -> dict[str, list[Any]]:
@@ -59,9 +58,13 @@ def read_grid(path: str | Path) -> dict[str, list[Any]]:
 
 
 def variants(
-    scenario_data: dict[str, Any], grid: dict[str, list[Any]], grid_source: str | Path
+    scenario_data: dict[str, Any],
+    grid: dict[str, list[Any]],
+    grid_source: str | Path,
+    scenario_path: str | Path,
 ) -> list[Variant]:
-    """All combinations, each applied to a copy of the scenario and validated."""
+    """All combinations, each applied to a copy of the scenario (read from `scenario_path`,
+    interventions included) and validated."""
     keys = list(grid)
     out = []
     for i, combo in enumerate(itertools.product(*(grid[k] for k in keys))):
@@ -69,45 +72,43 @@ def variants(
         for key, value in zip(keys, combo, strict=True):
             _set(data, key, value, grid_source)
         try:
-            scenario = validate(Scenario, data, grid_source)
+            scenario = from_data(data, path=scenario_path)
+            scenario.scenario.build_disease()  # a parameter no rate uses matches nothing
         except InputError as exc:
+            field = _grid_key(exc.field, keys)
             raise InputError(
                 f"variant {dict(zip(keys, combo, strict=True))}: {exc.message}",
                 source=grid_source,
-                field=exc.field,
+                field=field,
             ) from None
         out.append(Variant(i, dict(zip(keys, combo, strict=True)), scenario))
     return out
 
 
-def run_variant(shared: tuple[Path, Network | None], variant: Variant) -> pd.DataFrame:
+def run_variant(network: Network | None, variant: Variant) -> pd.DataFrame:
     """One variant's ensemble (in one process), summarised per country."""
-    base, network = shared
-    model, seeds = prepare(variant.scenario, base, network=network)
-    s = variant.scenario
-    res = ensemble.simulate(
-        model,
-        seeds,
-        s.days,
-        s.runs,
-        s.seed,
-        stochastic=s.engine == "stochastic",
-        outputs=s.output_options(),
-        start=s.start,
-    )
-    table = res.country_table()
+    results = prepare(variant.scenario, network=network).run(workers=1)
+    table = results.country_table()
     for key, value in reversed(list(variant.values.items())):
         table.insert(0, key, value)
     table.insert(0, "variant", variant.index)
     return table
 
 
-def shared_network(variants: list[Variant], base: Path) -> Network | None:
+def shared_network(variants: list[Variant]) -> Network | None:
     """The network all variants share (loaded once), or None when the grid changes it."""
-    first = variants[0].scenario.network
-    if any(v.scenario.network != first for v in variants):
+    first = variants[0].scenario
+    if any(v.scenario.scenario.network != first.scenario.network for v in variants):
         return None
-    return load_network(variants[0].scenario, base)
+    return load_network(first.scenario, first.path.resolve().parent)
+
+
+def _grid_key(field: str | None, keys: list[str]) -> str | None:
+    """The grid key an error's field is part of (`grid.KEY`), else the field itself."""
+    for key in keys:
+        if field and (key == field or key.startswith((f"{field}.", f"{field}["))):
+            return f"grid.{key}"
+    return field
 
 
 def _set(data: dict[str, Any], key: str, value: Any, source: str | Path) -> None:

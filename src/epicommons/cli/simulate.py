@@ -23,17 +23,16 @@ def simulate(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
-    """Simulate a scenario (network, disease, seeds, optional `[[interventions]]` and `groups`)
+    r"""Simulate a scenario (network, disease, seeds, optional `\[\[interventions]]` and `groups`)
     and write summaries per country and node.
 
     Example:  epicommons simulate examples/scenarios/seir_builtin.toml --out results/seir
     """
-    from epicommons.model import output, runner
-    from epicommons.policy import compile_interventions
+    from epicommons.model import output
     from epicommons.policy import load as load_policy_scenario
+    from epicommons.policy import prepare
 
     loaded = load_policy_scenario(scenario)
-    spec, text = loaded.scenario, loaded.text
     overrides = {}
     for name, value in (("runs", runs), ("seed", seed), ("workers", workers)):
         if value is not None:
@@ -43,25 +42,13 @@ def simulate(
                     field=f"--{name}",
                 )
             overrides[name] = value
-    spec = spec.model_copy(update=overrides)
     output.check_out(out)
     if report is not None:
         from epicommons.report.target import check_target
 
         check_target(report)
-    model, seeds = runner.prepare(spec, scenario.resolve().parent, source=str(scenario))
-    schedule = None
-    if loaded.interventions:
-        schedule = compile_interventions(
-            loaded.interventions,
-            model.network,
-            model.disease,
-            spec.start,
-            spec.days,
-            age_groups=model.ages.groups,
-            groups=loaded.groups,
-            source=str(scenario),
-        )
+    ready = prepare(loaded, **overrides)
+    spec = ready.scenario
     console = Console(stderr=True)
     total = spec.runs * spec.days
     with Progress(
@@ -75,15 +62,8 @@ def simulate(
         transient=True,
     ) as bar:
         task = bar.add_task(f"{spec.name}: {spec.runs} runs", total=total)
-        results = runner.run(
-            spec,
-            model,
-            seeds,
-            scenario_text=text,
-            schedule=schedule,
-            progress=lambda n: bar.advance(task, n),
-        )
-    written = output.write(results, out, text)
+        results = ready.run(lambda n: bar.advance(task, n))
+    written = ready.write(results, out)
     if report is not None:
         from epicommons.report.simulation import simulation_page
         from epicommons.report.target import write_page

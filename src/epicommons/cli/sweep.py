@@ -13,7 +13,9 @@ from epicommons.errors import InputError
 
 def sweep(
     scenario: Path = typer.Argument(..., help="Scenario TOML file."),
-    grid: Path = typer.Option(..., "--grid", help="TOML with a [grid] of key path = [values]."),
+    grid: Path = typer.Option(
+        ..., "--grid", help=r"TOML with a \[grid] table: key path = \[values] (example above)."
+    ),
     out: Path = typer.Option(
         ..., "--out", help="Output Parquet file (one row per variant and country)."
     ),
@@ -23,9 +25,16 @@ def sweep(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
-    """Sweep a scenario over a grid; every variant uses the scenario's seed (paired runs).
+    r"""Sweep a scenario over a grid; every variant uses the scenario's seed (paired runs).
 
-    Example:  epicommons sweep examples/calibration/sweep_scenario.toml
+    The grid file gives key paths of the scenario, each with the values to try; every
+    combination is one variant (here 3 x 2 = 6), e.g. examples/calibration/grid.toml:
+
+    \[grid]
+    "disease.parameters.R0" = \[1.5, 2.0, 3.0]
+    "seeds\[0].count" = \[10, 100]
+
+    Example:  epicommons sweep examples/calibration/sweep_seir.toml
     --grid examples/calibration/grid.toml --out results/sweep.parquet --workers 2
     """
     import pandas as pd
@@ -41,8 +50,7 @@ def sweep(
     check_output(out, "file", suffixes=(".parquet",))
     data, _ = read_toml(scenario, "scenario")
     data.pop("calibration", None)
-    points = sweeps.variants(data, sweeps.read_grid(grid), grid)
-    base = scenario.resolve().parent
+    points = sweeps.variants(data, sweeps.read_grid(grid), grid, scenario)
     with (
         open_backend(workers, scheduler) as backend,
         Progress(
@@ -57,8 +65,7 @@ def sweep(
         ) as bar,
     ):
         task = bar.add_task("sweep", total=len(points))
-        network = sweeps.shared_network(points, base)
-        shared = backend.share((base, network))
+        shared = backend.share(sweeps.shared_network(points))
         tables = backend.map(
             sweeps.run_variant, shared, points, on_done=lambda _i: bar.advance(task)
         )

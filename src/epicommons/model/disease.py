@@ -160,14 +160,18 @@ class Disease:
             self, parameters={k: v for k, v in self.parameters.items() if k not in names}
         )
 
-    def unknown_parameters(self) -> set[str]:
-        """Names used by rates but not set."""
+    def used_parameters(self) -> set[str]:
+        """Names the rates and infectiousness weights use."""
         used: set[str] = set()
         for t in self.transitions:
             used |= expressions.names(t.rate)
             for w in (t.mediated_by or {}).values():
                 used |= expressions.names(w)
-        return used - set(self.parameters)
+        return used
+
+    def unknown_parameters(self) -> set[str]:
+        """Names used by rates but not set."""
+        return self.used_parameters() - set(self.parameters)
 
     def rates(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:
         """Per-transition rate values (per day), in transition order."""

@@ -188,23 +188,35 @@ class Scenario(_Strict):
         spec = self.disease
         try:
             if spec.preset is not None:
-                d = preset(spec.preset, **spec.parameters)
-                return d
-            return Disease(
-                spec.name or self.name,
-                tuple(Compartment(**c.model_dump()) for c in spec.compartments or []),
-                tuple(
-                    Transition(t.source, t.target, t.rate, t.mediated_by)
-                    for t in spec.transitions or []
-                ),
-                spec.parameters,
-            )
+                disease = preset(spec.preset, **spec.parameters)
+            else:
+                disease = Disease(
+                    spec.name or self.name,
+                    tuple(Compartment(**c.model_dump()) for c in spec.compartments or []),
+                    tuple(
+                        Transition(t.source, t.target, t.rate, t.mediated_by)
+                        for t in spec.transitions or []
+                    ),
+                    spec.parameters,
+                )
         except InputError as exc:
             raise InputError(
                 exc.message,
                 source=source,
                 field=f"disease.{exc.field}" if exc.field else "disease.preset",
             ) from None
+        # a parameter is known when a rate uses it, it is R0 or the preset sets it by default
+        defaults = set(disease.parameters) - set(spec.parameters)
+        known = disease.used_parameters() | defaults | {"R0"}
+        for name in spec.parameters:
+            if name not in known:
+                raise InputError(
+                    f"no rate of the disease uses parameter {name!r}; "
+                    f"expected one of {', '.join(sorted(known))}",
+                    source=source,
+                    field=f"disease.parameters.{name}",
+                )
+        return disease
 
     def seed_list(self) -> list[Seed]:
         out = []

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import tomli_w
 
 from epicommons._files import read_toml
 from epicommons.errors import InputError, validate
@@ -49,14 +52,32 @@ def load(path: str | Path) -> PolicyScenario:
     """Read a scenario file with interventions; everything is validated before anything runs."""
     path = Path(path)
     data, text = read_toml(path, "scenario")
+    return from_data(data, path=path, text=text)
+
+
+def from_data(
+    data: dict[str, Any],
+    *,
+    path: str | Path,
+    text: str | None = None,
+    groups: dict[str, Group] | None = None,
+) -> PolicyScenario:
+    """Validate a scenario given as TOML tables (a file's, or built in memory).
+
+    `path` is where the scenario is (or will be) written: errors name it and relative paths
+    start from its folder. `groups` are user groups given in memory instead of a `groups` file;
+    `text` defaults to the tables written as TOML."""
+    path = Path(path)
+    text = tomli_w.dumps(data) if text is None else text
+    data = dict(data)
     tables = data.pop("interventions", [])
     groups_file = data.pop("groups", None)
     scen = model_scenario.from_data(data, source=path)
     items = parse_interventions(tables, source=path)
-    groups: dict[str, Group] = {}
+    found: dict[str, Group] = dict(groups or {})
     if groups_file is not None:
         if not isinstance(groups_file, str):
             raise InputError("expected the path of a groups file", source=path, field="groups")
         gpath = Path(groups_file)
-        groups = read_groups(gpath if gpath.is_absolute() else path.parent / gpath)
-    return PolicyScenario(scen, tuple(items), groups, path, text)
+        found.update(read_groups(gpath if gpath.is_absolute() else path.parent / gpath))
+    return PolicyScenario(scen, tuple(items), found, path, text)

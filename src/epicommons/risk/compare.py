@@ -18,12 +18,9 @@ from scipy import stats
 
 from epicommons.errors import InputError
 from epicommons.model import runner
-from epicommons.model.engine import Model
-from epicommons.model.scenario import Scenario
-from epicommons.model.seeding import Seed
-from epicommons.policy import PolicyScenario, PolicySchedule, compile_interventions
+from epicommons.policy import PolicyScenario, prepare
 
-from .outbreak import Ensemble, run_ensemble
+from .outbreak import Ensemble, run_prepared
 
 WORLD = "WORLD"
 
@@ -171,56 +168,6 @@ def check_pairable(scenarios: Sequence[PolicyScenario]) -> None:
                 )
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A scenario checked and compiled, ready to run."""
-
-    name: str
-    spec: Scenario
-    model: Model
-    seeds: list[Seed]
-    schedule: PolicySchedule | None
-
-
-def prepare(ps: PolicyScenario, *, network=None, runs: int | None = None) -> Prepared:
-    """Build the model and compile the interventions of one scenario (nothing runs yet)."""
-    spec = ps.scenario if runs is None else ps.scenario.model_copy(update={"runs": runs})
-    model, seeds = runner.prepare(
-        spec, ps.path.resolve().parent, source=str(ps.path), network=network
-    )
-    schedule = (
-        compile_interventions(
-            ps.interventions,
-            model.network,
-            model.disease,
-            spec.start,
-            spec.days,
-            age_groups=model.ages.groups,
-            groups=ps.groups,
-            source=str(ps.path),
-        )
-        if ps.interventions
-        else None
-    )
-    name = spec.name if spec.name != "scenario" else ps.path.stem
-    return Prepared(name, spec, model, seeds, schedule)
-
-
-def run_prepared(p: Prepared, progress: Callable[[int], None] | None = None) -> Ensemble:
-    """Run one prepared scenario's ensemble with importations metered."""
-    return run_ensemble(
-        p.model,
-        p.seeds,
-        p.spec.days,
-        p.spec.runs,
-        p.spec.seed,
-        schedule=p.schedule,
-        stochastic=p.spec.engine == "stochastic",
-        start=p.spec.start,
-        progress=progress,
-    )
-
-
 def compare(
     scenarios: Sequence[PolicyScenario],
     *,
@@ -236,6 +183,7 @@ def compare(
     check_pairable(scenarios)
     base_path: Path = scenarios[0].path.resolve().parent
     network = runner.load_network(scenarios[0].scenario, base_path)
-    ready = [prepare(ps, network=network, runs=runs) for ps in scenarios]
+    settings = {} if runs is None else {"runs": runs}
+    ready = [prepare(ps, network=network, **settings) for ps in scenarios]
     outs = [outcomes(p.name, run_prepared(p, progress)) for p in ready]
     return pd.concat([paired(outs[0], o) for o in outs[1:]], ignore_index=True)

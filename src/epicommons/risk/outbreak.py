@@ -16,6 +16,7 @@ from epicommons.model.ensemble import simulate
 from epicommons.model.modifiers import Schedule
 from epicommons.model.results import OutputOptions, Results
 from epicommons.model.seeding import Seed
+from epicommons.policy.prepared import Prepared
 from epicommons.world.network import Network
 
 from .effective_distance import effective_distance
@@ -82,6 +83,18 @@ def run_ensemble(
         progress=progress,
         outputs=outputs,
     )
+    return metered(res, model, meter)
+
+
+def run_prepared(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Ensemble:
+    """Run a prepared scenario's ensemble with importations metered (in one process: the meter
+    keeps state from run to run)."""
+    meter = ImportationMeter(prepared.model, prepared.scenario.days, prepared.schedule)
+    return metered(prepared.run(progress, schedule=meter, workers=1), prepared.model, meter)
+
+
+def metered(res: Results, model: Model, meter: ImportationMeter) -> Ensemble:
+    """The ensemble of results whose runs went through `meter`."""
     if tuple(res.countries) != meter.countries:  # both are sorted(set(network.country))
         raise AssertionError("country order differs between results and meter")
     dead = tuple(c.name for c in model.disease.compartments if not c.alive)
