@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 DEPS   := pyproject.toml constraints.txt
+DATA   ?= ../shared/data
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,11 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run_all.py
+
+# Both screenshot scripts need the test extras (Playwright, httpx) and Debian's chromium.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
+	$(BIN)/python scripts/report_screenshots.py --data $(DATA) --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -5,6 +5,9 @@ pages in headless Debian chromium with every request outside file: refused, and 
 each page as a palette PNG.
 
     .venv/bin/python scripts/report_screenshots.py --data ../shared/data --out docs/screenshots
+
+Needs the test extras (Playwright): `make screenshots` installs them and runs both screenshot
+scripts; or `pip install -e '.[test]'` first.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ import tempfile
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import sync_playwright
+
+try:
+    from playwright.sync_api import sync_playwright
+except ModuleNotFoundError as exc:
+    raise SystemExit(
+        f"scripts/report_screenshots.py needs the test extras ({exc.name} is missing): "
+        "run `make screenshots`, or `pip install -e '.[test]'` first"
+    ) from None
 
 from epicommons.cli import main
 from epicommons.model import runner

@@ -5,6 +5,8 @@ pledges and deliveries) with synthetic epidemics drawn by a renewal process with
 generator (not real data), starts `epicommons serve` on 127.0.0.1, signs in through the form with
 Debian's chromium (Playwright) and saves PNGs to docs/screenshots/.
 
+Needs the test extras (httpx, Playwright): `make screenshots` installs them and runs this script
+and scripts/report_screenshots.py; or `pip install -e '.[test]'`, then
 Run: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 """
 
@@ -19,8 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
+
+try:
+    import httpx
+    import playwright.sync_api  # noqa: F401  (used in shoot)
+except ModuleNotFoundError as exc:
+    raise SystemExit(
+        f"scripts/screenshots.py needs the test extras ({exc.name} is missing): "
+        "run `make screenshots`, or `pip install -e '.[test]'` first"
+    ) from None
 
 from epicommons.hub import admin
 from epicommons.hub.db import open_database

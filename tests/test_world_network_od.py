@@ -126,3 +126,14 @@ def test_cli_od_prints_the_network(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "4 nodes, 4 links, 400 travellers/day" in out
     assert "United States" in out
+
+
+def test_shipped_example_runs_through_the_cli(capsys):
+    """The example named in `world network --help` and docs: 6 countries, its CSV's totals."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "network" / "od_western_europe.csv"
+    with example.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    total = sum(float(r["travellers_per_day"]) for r in rows)
+    assert main(["world", "network", "--source", "od", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "6 nodes, 30 links" in out and f"{total:,.0f} travellers/day" in out

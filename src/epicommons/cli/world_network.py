@@ -25,6 +25,8 @@ def network(
 ) -> None:
     """Print a travel network: nodes, links, travellers per day, balance and the busiest links.
 
+    Example:  epicommons world network --source od examples/network/od_western_europe.csv
+
     Example:  epicommons world network --source openflights ../shared/data/openflights --level airport
     """
     if top < 0:
