@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from epicommons.assist import vaccine_study as vs
+from epicommons.studies import vaccine_cooperation as vs
 from epicommons.world.countries import registry
+from epicommons.world.groups import HIGH_INCOME, builtin_groups
 from epicommons.world.sources import load_network
 
 
@@ -67,7 +68,7 @@ def fit_countries(jhu: pd.Series, out: Path, runs: int, seed: int, iterations: i
     pd.DataFrame({"iso3": codes, "reduction": np.round(1 - rt / base.R0, 4)}).to_csv(
         out, index=False
     )
-    hic = vs.high_income()
+    hic = builtin_groups()[HIGH_INCOME].members
     share = model[[c in hic for c in net.country]].sum() / model.sum()
     print(f"wrote {out}; model share of deaths in high-income countries {share:.0%}")
 
@@ -98,7 +99,7 @@ def main() -> None:
         net, replace(base, mitigation=fitted), runs=args.runs, seed=args.seed, arms=("none",)
     )
     model = pd.Series(np.median(res.deaths[0], axis=0), index=res.nodes)
-    hic = vs.high_income()
+    hic = builtin_groups()[HIGH_INCOME].members
     share = lambda s: s[s.index.isin(hic)].sum() / s.sum()  # noqa: E731
     print(f"fitted mitigation = {fitted}")
     print(f"reported deaths by 2020-09-01 (JHU CSSE): {target:,.0f}")

@@ -71,8 +71,8 @@ def test_demo_tables(demo_out):
 
 def test_demo_scenario_files_are_the_scenarios_it_ran(demo_out):
     """The TOML written for the user reads back as the scenarios built in memory and run."""
-    from epicommons import demo
     from epicommons.policy import load
+    from epicommons.studies import demo
 
     out, _ = demo_out
     ran = demo.scenarios(demo.DemoSettings(runs=8), out / "scenarios")

@@ -22,6 +22,7 @@ def test_builtin_groups_partition_the_registry():
         "world",
         *(f"continent:{c}" for c in CONTINENTS),
         *(f"who:{r}" for r in WHO_REGIONS),
+        "income:high",
     }
     codes = set(registry().codes)
     assert groups["world"].members == codes
@@ -34,6 +35,17 @@ def test_builtin_groups_partition_the_registry():
     assert {"BRA", "ARG"} <= groups["continent:South America"].members
     assert "MEX" in groups["continent:North America"].members
     assert {"NGA", "ZAF"} <= groups["who:AFR"].members and "EGY" in groups["who:EMR"].members
+
+
+def test_high_income_group_is_the_world_bank_fy2021_list():
+    """World Bank FY2021 high-income economies (about 80; the Channel Islands have no ISO code):
+    members and non-members as in the published classification."""
+    hic = builtin_groups()["income:high"].members
+    assert 75 <= len(hic) <= 82
+    assert {"USA", "DEU", "JPN", "KOR", "CHL", "URY", "ROU", "MUS"} <= hic
+    assert not {"CHN", "IND", "BRA", "RUS", "ARG", "MEX", "TUR", "NGA"} & hic
+    assert hic <= set(registry().codes)
+    assert resolve_group("Income:High") == hic
 
 
 def test_resolve_group_accepts_groups_and_countries():

@@ -48,9 +48,9 @@ def demo(
 
     Example:  epicommons demo --source ITA --runs 30 --out out/demo
     """
-    from epicommons import demo as study
     from epicommons._files import check_output
     from epicommons.errors import InputError
+    from epicommons.studies import demo as study
     from epicommons.world.countries import registry
 
     if runs < 2:

@@ -40,13 +40,13 @@ def vaccine_study(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from epicommons._files import check_output, write_files
-    from epicommons.assist.vaccine_study import (
+    from epicommons.report.vaccine_study import vaccine_study_markdown
+    from epicommons.studies.vaccine_cooperation import (
         ARMS,
         StudySetting,
         optimised_plan,
         read_mitigation,
         run_study,
-        summary_markdown,
     )
     from epicommons.world.sources import load_network
 
@@ -115,7 +115,7 @@ def vaccine_study(
         + (f" --optimised --curve-runs {curve_runs}" if optimised else "")
         + f" --out {out}"
     )
-    text = summary_markdown(result, command)
+    text = vaccine_study_markdown(result, command)
     write_files(
         out,
         {

@@ -93,10 +93,14 @@ def preferred_mixing(activity: np.ndarray, population: np.ndarray, epsilon: floa
     return a[..., :, None] * (epsilon * np.eye(groups) + (1 - epsilon) * share[..., None, :])
 
 
+def band_activity(bands: int) -> np.ndarray:
+    """Daily contacts of each 5-year band 0-4, 5-9, ... (the fitted levels; 75+ for 75 and over)."""
+    return ACTIVITY_5Y[np.minimum(np.arange(bands), len(ACTIVITY_5Y) - 1)]
+
+
 def builtin_contacts(pop5: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
     """Built-in contact matrices `(nodes, A, A)` from each node's 5-year age bands `(nodes, bands)`."""
-    bands = pop5.shape[-1]
-    act5 = ACTIVITY_5Y[np.minimum(np.arange(bands), len(ACTIVITY_5Y) - 1)]
+    act5 = band_activity(pop5.shape[-1])
     pop = aggregate_bands(pop5, edges)
     activity = aggregate_bands(pop5 * act5, edges) / np.maximum(pop, 1e-300)
     return preferred_mixing(activity, pop, EPSILON)

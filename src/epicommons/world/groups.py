@@ -1,7 +1,8 @@
 """Groups: named sets of countries (ISO3), built in or read from a user's TOML or CSV file.
 
-Built-in groups are every continent (`continent:Europe`), every WHO region (`who:EUR`) and
-`world`. A user file names its own groups, e.g. a partner group for a joint response:
+Built-in groups are every continent (`continent:Europe`), every WHO region (`who:EUR`), the
+World Bank's high-income economies of fiscal year 2021 (`income:high`, data/high_income_fy2021.csv,
+source in its header) and `world`. A user file names its own groups, e.g. a partner group for a joint response:
 
     # partners.toml
     [groups.partners]
@@ -20,6 +21,7 @@ import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from os import PathLike
 from pathlib import Path
 
@@ -49,11 +51,27 @@ def _builtin() -> dict[str, Group]:
         name = f"who:{region}"
         members = frozenset(c.iso3 for c in reg if c.who_region == region)
         groups[name] = Group(name, members, f"WHO region {region}, members and reported places")
+    groups[HIGH_INCOME] = Group(
+        HIGH_INCOME,
+        _high_income(),
+        "World Bank high-income economies, fiscal year 2021 (GNI per capita 2019 > US$12,535)",
+    )
     return groups
 
 
+HIGH_INCOME = "income:high"
+
+
+def _high_income() -> frozenset[str]:
+    """ISO3 codes of the World Bank's FY2021 high-income economies (data file, source in header)."""
+    text = resources.files("epicommons.world").joinpath("data", "high_income_fy2021.csv")
+    lines = [ln for ln in text.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    return frozenset(row["iso3"] for row in csv.DictReader(lines))
+
+
 def builtin_groups() -> dict[str, Group]:
-    """Every continent (`continent:Europe`), every WHO region (`who:EUR`) and `world`."""
+    """Every continent (`continent:Europe`), every WHO region (`who:EUR`), `income:high` and
+    `world`."""
     return dict(_builtin())
 
 
@@ -106,7 +124,8 @@ def _check_name(name: object, *, source: str, line: int | None, field: str) -> s
         )
     if ":" in name or name.strip().casefold() in _builtin_by_key():
         raise InputError(
-            f"group name {name!r} is reserved for built-in groups (world, continent:*, who:*)",
+            f"group name {name!r} is reserved for built-in groups "
+            "(world, continent:*, who:*, income:high)",
             source=source,
             line=line,
             field=field,

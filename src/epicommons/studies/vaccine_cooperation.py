@@ -6,23 +6,26 @@ strategies of COVID-19 vaccine allocation: a modeling study", Network Science In
 Northeastern University (MOBS Lab), 14 Sept 2020, commissioned by the Gates Foundation; every
 assumption and difference is listed in docs/validation/assist.md.
 
-The engine's transfers take one fraction per node for all age groups, so risk groups (0-19, 20-49,
-50-64, 65+) are disease compartments here (S0..V3), mixing in proportion to their contact activity
-(the engine's fitted activity levels); vaccination moves susceptibles S_g to V_g, oldest first.
+Risk groups (0-19, 20-49, 50-64, 65+) are disease compartments here: the COVID-like preset's
+natural history repeated per group plus a vaccinated compartment V, because their death rates
+differ and the engine's rates are one per transition for every age group. Groups mix in
+proportion to their contact activity (the engine's fitted activity levels); vaccination moves
+susceptibles of a group to its V, oldest first.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from epicommons.assist.response import ResponseCurve
 from epicommons.errors import InputError
 from epicommons.model import (
     Compartment,
@@ -32,26 +35,29 @@ from epicommons.model import (
     Transfer,
     Transition,
     build_model,
+    covid_like,
     run_chunk,
 )
-from epicommons.model.mixing import ACTIVITY_5Y
+from epicommons.model.mixing import aggregate_bands, band_activity
+from epicommons.world.groups import HIGH_INCOME, builtin_groups
 from epicommons.world.network import Network
 from epicommons.world.population import population_matrix
-
-from .response import ResponseCurve
 
 ARMS = ("none", "proportional", "high_income_first", "optimised")
 RISK_EDGES = (0, 20, 50, 65)  # lower edges (years) of the risk groups; vaccinated oldest first
 RISK_LABELS = ("0-19", "20-49", "50-64", "65+")
+SEED_GROUP = RISK_LABELS.index("20-49")  # the first infections are adults
 
 # Infection fatality ratio (%) by 10-year age band 0-9, ..., 70-79, 80+: Verity R. et al. (2020)
 # Estimates of the severity of coronavirus disease 2019: a model-based analysis. Lancet Infect Dis
 # 20:669-677, Table 1 (China, adjusted for demography and under-ascertainment).
 VERITY_IFR_PCT = np.array([0.00161, 0.00695, 0.0309, 0.0844, 0.161, 0.595, 1.93, 4.28, 7.80])
 
-# COVID-like natural history, as in `epicommons.model.covid_like` (Davies et al. 2020; p_a from
-# Buitrago-Garcia et al. 2020); see docs/data/model.md.
-NATURAL_HISTORY = {"d_E": 3.0, "d_P": 2.1, "d_C": 2.9, "d_A": 5.0, "p_a": 0.2, "r_a": 0.5}
+# The COVID-like preset (`epicommons.model.covid_like`, sources in docs/data/model.md): its natural
+# history is repeated per risk group; R0 and the IFR are the study's own (per group, Verity).
+PRESET = covid_like()
+NATURAL_HISTORY = {k: v for k, v in PRESET.parameters.items() if k not in ("R0", "ifr")}
+VACCINATED = "V"  # the compartment the study adds to each group
 
 
 @dataclass(frozen=True)
@@ -137,19 +143,7 @@ def read_mitigation(path: str | Path) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def high_income() -> frozenset[str]:
-    """ISO3 codes of the World Bank's FY2021 high-income economies (data file, source in header)."""
-    text = resources.files("epicommons.assist").joinpath("data", "high_income_fy2021.csv")
-    lines = [ln for ln in text.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
-    return frozenset(row["iso3"] for row in csv.DictReader(lines))
-
-
 # -- risk groups ------------------------------------------------------------------------------
-
-
-def band_group(bands: int = 21) -> np.ndarray:
-    """Risk group of each WPP 5-year band (0-4, ..., 100+)."""
-    return np.searchsorted(np.asarray(RISK_EDGES), np.arange(bands) * 5, side="right") - 1
 
 
 def band_ifr(bands: int = 21) -> np.ndarray:
@@ -157,16 +151,10 @@ def band_ifr(bands: int = 21) -> np.ndarray:
     return VERITY_IFR_PCT[np.minimum(np.arange(bands) // 2, 8)] / 100.0
 
 
-def band_activity(bands: int = 21) -> np.ndarray:
-    """Daily contacts of each 5-year band (the engine's fitted levels; 75+ for 75 and over)."""
-    return ACTIVITY_5Y[np.minimum(np.arange(bands), len(ACTIVITY_5Y) - 1)]
-
-
 def _by_group(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted mean of a per-band value within each risk group, along the last axis."""
-    g = band_group(weights.shape[-1])
-    num = np.stack([(values * weights)[..., g == k].sum(-1) for k in range(len(RISK_EDGES))], -1)
-    den = np.stack([weights[..., g == k].sum(-1) for k in range(len(RISK_EDGES))], -1)
+    num = aggregate_bands(values * weights, RISK_EDGES)
+    den = aggregate_bands(weights, RISK_EDGES)
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
@@ -187,12 +175,11 @@ def demography(network: Network, year: int = 2020) -> Demography:
     world5 = pop5.sum(axis=0)
     missing = pop5.sum(axis=1) <= 0
     pop5[missing] = world5
-    g = band_group(pop5.shape[1])
-    grouped = np.stack([pop5[:, g == k].sum(1) for k in range(len(RISK_EDGES))], 1)
+    grouped = aggregate_bands(pop5, RISK_EDGES)
     shares = grouped / grouped.sum(axis=1, keepdims=True)
-    world_shares = np.array([world5[g == k].sum() for k in range(len(RISK_EDGES))])
+    world_shares = aggregate_bands(world5, RISK_EDGES)
     world_shares = world_shares / world_shares.sum()
-    act = _by_group(band_activity(), world5)
+    act = _by_group(band_activity(pop5.shape[1]), world5)
     act = act / float(world_shares @ act)
     return Demography(
         shares=shares,
@@ -213,37 +200,58 @@ def infectious_days(p: dict[str, float] = NATURAL_HISTORY) -> float:
     return (1 - p["p_a"]) * (stay(p["d_P"]) + stay(p["d_C"])) + p["p_a"] * p["r_a"] * stay(p["d_A"])
 
 
+@dataclass(frozen=True)
+class GroupNames:
+    """Each risk group's compartments in `group_disease`: the preset's name and the group index."""
+
+    susceptible: tuple[str, ...]
+    exposed: tuple[str, ...]
+    dead: tuple[str, ...]
+    vaccinated: tuple[str, ...]
+
+
+def in_group(name: str, group: int) -> str:
+    """The name of a preset compartment (or parameter) within one risk group: `S` -> `S2`."""
+    return f"{name}{group}"
+
+
+def group_names(groups: int = len(RISK_EDGES)) -> GroupNames:
+    """Names taken from the preset: its susceptible, first infected and dead compartments."""
+    (dead,) = (c.name for c in PRESET.compartments if not c.alive)
+
+    def each(name: str) -> tuple[str, ...]:
+        return tuple(in_group(name, g) for g in range(groups))
+
+    return GroupNames(
+        each(PRESET.susceptible), each(PRESET.first_infected), each(dead), each(VACCINATED)
+    )
+
+
 def group_disease(demo: Demography, R0: float) -> Disease:
-    """COVID-like natural history repeated per risk group, with proportionate mixing by activity
-    and the vaccinated compartment V_g; `beta` gives `R0` at the world's group shares."""
+    """The COVID-like preset repeated per risk group, with proportionate mixing by activity
+    (`a_g`), the group's IFR (`ifr_g`) and the vaccinated compartment V_g; `beta` gives `R0` at
+    the world's group shares."""
     k = len(RISK_EDGES)
     a = demo.activity
     beta = R0 / (infectious_days() * float(np.sum(a * a * demo.world_shares)))
     comps: list[Compartment] = []
     trans: list[Transition] = []
-    weights = {}
-    for h in range(k):
-        weights.update({f"Ip{h}": f"a{h}", f"Is{h}": f"a{h}", f"Ia{h}": f"r_a * a{h}"})
+    (infection,) = (t for t in PRESET.transitions if t.mediated)
+    weights = {
+        in_group(c, h): f"a{h}" if w == 1 else f"{w} * a{h}"
+        for h in range(k)
+        for c, w in (infection.mediated_by or {}).items()
+    }
+    ifr = re.compile(r"\bifr\b")
     for g in range(k):
-        comps += [
-            Compartment(f"S{g}"),
-            Compartment(f"E{g}", infected=True),
-            Compartment(f"Ip{g}", infected=True),
-            Compartment(f"Ia{g}", infected=True),
-            Compartment(f"Is{g}", infected=True, mobile=False),
-            Compartment(f"R{g}"),
-            Compartment(f"D{g}", mobile=False, alive=False),
-            Compartment(f"V{g}"),
-        ]
-        trans += [
-            Transition(f"S{g}", f"E{g}", f"beta * a{g}", weights),
-            Transition(f"E{g}", f"Ip{g}", "(1 - p_a) / d_E"),
-            Transition(f"E{g}", f"Ia{g}", "p_a / d_E"),
-            Transition(f"Ip{g}", f"Is{g}", "1 / d_P"),
-            Transition(f"Ia{g}", f"R{g}", "1 / d_A"),
-            Transition(f"Is{g}", f"R{g}", f"(1 - ifr{g} / (1 - p_a)) / d_C"),
-            Transition(f"Is{g}", f"D{g}", f"ifr{g} / (1 - p_a) / d_C"),
-        ]
+        comps += [replace(c, name=in_group(c.name, g)) for c in PRESET.compartments]
+        comps.append(Compartment(in_group(VACCINATED, g)))
+        for t in PRESET.transitions:
+            source, target = in_group(t.source, g), in_group(t.target, g)
+            if t.mediated:
+                trans.append(Transition(source, target, f"{t.rate} * a{g}", weights))
+            else:
+                trans.append(Transition(source, target, ifr.sub(f"ifr{g}", str(t.rate))))
     params = {**NATURAL_HISTORY, "beta": beta}
     params.update({f"a{g}": float(a[g]) for g in range(k)})
     params.update({f"ifr{g}": float(demo.world_ifr[g]) for g in range(k)})
@@ -348,14 +356,17 @@ class VaccineSchedule:
     factor: np.ndarray
     start: int
     fractions: np.ndarray | None
+    names: GroupNames
 
     def __call__(self, day: int, state: np.ndarray) -> Modifiers | None:
         transfers: tuple[Transfer, ...] = self.split if day == 0 else ()
         k = day - self.start
         if self.fractions is not None and 0 <= k < len(self.fractions):
             transfers += tuple(
-                Transfer(f"S{g}", f"V{g}", self.fractions[k, :, g])
-                for g in range(self.fractions.shape[2])
+                Transfer(s, v, self.fractions[k, :, g])
+                for g, (s, v) in enumerate(
+                    zip(self.names.susceptible, self.names.vaccinated, strict=True)
+                )
             )
         trans = None
         on = day >= self.mitigation_day
@@ -366,13 +377,14 @@ class VaccineSchedule:
         return Modifiers(transmission=trans, transfers=transfers)
 
 
-def split_transfers(shares: np.ndarray) -> tuple[Transfer, ...]:
-    """Transfers from S0 (where the engine starts everyone) giving each group its share."""
+def split_transfers(shares: np.ndarray, susceptible: Sequence[str]) -> tuple[Transfer, ...]:
+    """Transfers from the first group's susceptibles (where the engine starts everyone) giving
+    each group its share."""
     out = []
     rest = shares.sum(axis=1)
     for g in range(shares.shape[1] - 1, 0, -1):
         frac = np.divide(shares[:, g], rest, out=np.zeros(len(rest)), where=rest > 0)
-        out.append(Transfer("S0", f"S{g}", frac))
+        out.append(Transfer(susceptible[0], susceptible[g], frac))
         rest = rest - shares[:, g]
     return tuple(out)
 
@@ -486,13 +498,14 @@ def run_study(
     demo = demography(network)
     disease = group_disease(demo, setting.R0)
     model = build_model(disease, network)
-    hic_set = high_income()
+    hic_set = builtin_groups()[HIGH_INCOME].members
     hic = np.array([c in hic_set for c in network.country])
     pop = np.asarray(network.population, dtype=float)
     group_pop = pop[:, None] * demo.shares
     start = setting.day(setting.vaccination_start)
     vdays = min(setting.weeks * 7, setting.days - start)
-    split = split_transfers(demo.shares)
+    names = group_names()
+    split = split_transfers(demo.shares, names.susceptible)
     mitigation_day = np.full(network.size, setting.day(setting.mitigation_start))
     by_country = dict(setting.country_mitigation)
     factor = np.array([1.0 - by_country.get(c, setting.mitigation) for c in network.country])
@@ -500,8 +513,14 @@ def run_study(
         where = np.asarray(network.country) == country
         mitigation_day[where] = setting.day(when)
         factor[where] = 1.0 - reduction
-    seeds = [Seed(country=setting.seed_country, count=setting.seed_count, compartment="E1")]
-    d_idx = [disease.index(f"D{g}") for g in range(len(RISK_EDGES))]
+    seeds = [
+        Seed(
+            country=setting.seed_country,
+            count=setting.seed_count,
+            compartment=names.exposed[SEED_GROUP],
+        )
+    ]
+    d_idx = [disease.index(name) for name in names.dead]
     # the engine kills at the world's IFR per group; each country's own IFR rescales its dead
     rescale = demo.ifr / demo.world_ifr[None]
     deaths = np.zeros((len(arms), runs, network.size))
@@ -524,7 +543,7 @@ def run_study(
         fractions = (
             None if arm == "none" else protected_fractions(given, group_pop, setting.efficacy)
         )
-        schedule = VaccineSchedule(split, mitigation_day, factor, start, fractions)
+        schedule = VaccineSchedule(split, mitigation_day, factor, start, fractions, names)
         tick = None if progress is None else (lambda _d: progress(runs))
         x = run_chunk(
             model,
@@ -536,7 +555,8 @@ def run_study(
             schedule=schedule,
             on_day=tick,
         )
-        deaths[i] = (x[:, :, 0, d_idx] * rescale[None]).sum(axis=2)
+        dead = x[..., d_idx].sum(axis=2)  # (runs, nodes, groups), over the engine's age groups
+        deaths[i] = (dead * rescale[None]).sum(axis=2)
     return StudyResult(
         setting=setting,
         nodes=tuple(network.nodes),
@@ -569,8 +589,8 @@ def optimised_plan(
     alike), made concave by `ResponseCurve.from_samples`. One planning period: the plan's
     shares are then applied to every weekly delivery.
     """
-    from .problem import AllocationProblem, Item
-    from .solve import solve
+    from epicommons.assist.problem import AllocationProblem, Item
+    from epicommons.assist.solve import solve
 
     pop = np.asarray(network.population, dtype=float)
     samples_d, samples_b = [], []
@@ -608,52 +628,3 @@ def optimised_plan(
         name="vaccine cooperation study",
     )
     return solve(problem).delivered[:, 0, 0], curves
-
-
-PUBLISHED = {
-    "proportional": 0.61,
-    "high_income_first": 0.33,
-}  # Chinazzi et al. 2020, deaths averted
-
-
-def summary_markdown(result: StudyResult, command: str = "") -> str:
-    """Short report: our shares of deaths averted beside the published ones, and the setting."""
-    s = result.setting
-    world = result.world_table()
-    runs = result.deaths.shape[1]
-    lines = [
-        "# Vaccine cooperation study (setting of Chinazzi et al. 2020)",
-        "",
-        f"{runs} runs, seed {result.seed}; supply {s.supply:.3g} courses over {s.weeks} weeks from "
-        f"{s.vaccination_start}, efficacy {s.efficacy:.0%}, oldest first; R0 {s.R0}, "
-        f"transmission -{s.mitigation:.0%} from {s.mitigation_start}"
-        f"{f' ({len(s.country_mitigation)} countries fitted separately)' if s.country_mitigation else ''} "
-        f"({', '.join(f'{c}: -{r:.0%} from {d}' for c, d, r in s.early_mitigation) or 'none earlier'}); "
-        f"deaths counted to {s.end}.",
-        "",
-        "| arm | deaths (median, 5-95%) | share averted (ours) | 5-95% (paired runs) | published |",
-        "|---|---|---|---|---|",
-    ]
-    for _, r in world.iterrows():
-        pub = PUBLISHED.get(r["arm"])
-        lines.append(
-            f"| {r['arm']} | {r['deaths_median']:,.0f} ({r['deaths_p05']:,.0f}-"
-            f"{r['deaths_p95']:,.0f}) | {r['averted_share']:.0%} | "
-            f"{r['averted_share_p05']:.0%}-{r['averted_share_p95']:.0%} | "
-            f"{'' if pub is None else f'{pub:.0%}'} |"
-        )
-    lines += ["", "By income group (World Bank FY2021 high income vs the rest):", ""]
-    inc = result.income_table()
-    lines += [
-        "| group | arm | courses given | deaths averted (median, 5-95%) | share averted |",
-        "|---|---|---|---|---|",
-    ]
-    for _, r in inc.iterrows():
-        lines.append(
-            f"| {r['income_group']} | {r['arm']} | {r['courses_given']:.3g} | "
-            f"{r['averted_median']:,.0f} ({r['averted_p05']:,.0f}-{r['averted_p95']:,.0f}) | "
-            f"{r['averted_share']:.0%} |"
-        )
-    if command:
-        lines += ["", f"Command: `{command}`"]
-    return "\n".join(lines) + "\n"
