@@ -13,8 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from epicommons.cli import main
+from epicommons.errors import InputError
 from epicommons.model.reproduction import reproduction_number
+from epicommons.studies import risk_groups as rg
 from epicommons.studies import vaccine_cooperation as vs
+from epicommons.studies import vaccine_supply as supply
+from epicommons.studies.vaccine_plan import optimised_plan
 from epicommons.world.network import Network
 
 COUNTRIES = ("USA", "JPN", "NGA", "IND", "BRA")  # USA, JPN high income (World Bank FY2021)
@@ -59,7 +63,7 @@ def study() -> vs.StudyResult:
 def test_proportional_arm_is_proportional_to_population(pop, frac, weeks) -> None:
     pop = np.array(pop)
     weekly = frac * pop.sum() / weeks
-    out = vs.weekly_allocation("proportional", weekly, weeks, pop, np.zeros(pop.size, bool))
+    out = supply.weekly_allocation("proportional", weekly, weeks, pop, np.zeros(pop.size, bool))
     np.testing.assert_allclose(out, np.outer(np.full(weeks, weekly), pop / pop.sum()), rtol=1e-9)
 
 
@@ -75,7 +79,7 @@ def test_high_income_first_fills_high_income_before_others(pop, hic_bits, frac, 
     pop = np.array(pop)
     hic = np.array(hic_bits[: pop.size])
     weekly = frac * pop.sum() / weeks
-    out = vs.weekly_allocation("high_income_first", weekly, weeks, pop, hic, cap)
+    out = supply.weekly_allocation("high_income_first", weekly, weeks, pop, hic, cap)
     assert (out >= 0).all()
     assert (out.sum(axis=1) <= weekly * (1 + 1e-9) + 1e-6).all()  # never more than the supply
     assert (out.sum(axis=0) <= pop * (1 + 1e-9)).all()  # never more than the people
@@ -99,7 +103,7 @@ def test_high_income_first_fills_high_income_before_others(pop, hic_bits, frac, 
 def test_administration_serves_the_oldest_first(group_pop, daily) -> None:
     gp = np.array([group_pop])
     d = np.array(daily)[:, None]
-    given_ = vs.administer(d, gp)
+    given_ = supply.administer(d, gp)
     assert (given_.sum(axis=2) <= d * (1 + 1e-12) + 1e-9).all()
     assert (given_.sum(axis=0) <= gp * (1 + 1e-12) + 1e-9).all()
     done = np.cumsum(given_, axis=0)[:, 0, :]
@@ -112,21 +116,21 @@ def test_administration_serves_the_oldest_first(group_pop, daily) -> None:
 def test_beta_gives_the_requested_r0_by_the_engines_next_generation_matrix() -> None:
     """With every group susceptible (shares 1) the NGM is beta * D * a a^T: its spectral radius
     from the engine's own reproduction_number must be beta * D * sum(a^2)."""
-    demo = vs.demography(small_network())
-    disease = vs.group_disease(demo, 2.5)
+    demo = rg.demography(small_network())
+    disease = rg.group_disease(demo, 2.5)
     p = disease.parameters
     r = reproduction_number(
         disease, disease.rates(), disease.weights(), np.ones((1, 1)), np.ones(1), dt=1.0
     )
-    assert r == pytest.approx(p["beta"] * vs.infectious_days() * float(np.sum(demo.activity**2)))
+    assert r == pytest.approx(p["beta"] * rg.infectious_days() * float(np.sum(demo.activity**2)))
     # at the world's group shares: R0 = beta * D * sum(a^2 s)
-    assert p["beta"] * vs.infectious_days() * float(
+    assert p["beta"] * rg.infectious_days() * float(
         np.sum(demo.activity**2 * demo.world_shares)
     ) == pytest.approx(2.5)
 
 
 def test_group_ifr_lies_within_verity_bands() -> None:
-    demo = vs.demography(small_network())
+    demo = rg.demography(small_network())
     np.testing.assert_allclose(demo.shares.sum(axis=1), 1.0)
     assert 0.0193 <= demo.world_ifr[3] <= 0.078  # 65+: between the 60-69 and 80+ bands
     assert 0.000309 <= demo.world_ifr[1] <= 0.00161  # 20-49: between 20-29 and 40-49
@@ -173,7 +177,7 @@ def test_everyone_immune_on_day_zero_leaves_only_the_seeds_to_die() -> None:
     res = vs.run_study(net, setting, runs=2, seed=3, arms=("none", "proportional"))
     none, vacc = res.deaths.sum(axis=2)
     assert (none > 100).all()
-    assert (vacc <= setting.seed_count * vs.VERITY_IFR_PCT.max() / 100 * 2).all()
+    assert (vacc <= setting.seed_count * rg.VERITY_IFR_PCT.max() / 100 * 2).all()
 
 
 def test_tables_pair_the_runs(study) -> None:
@@ -193,9 +197,9 @@ def test_bad_setting_is_refused_with_status_two(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "efficacy" in err and err.startswith("error:")
     assert not (tmp_path / "o").exists()
-    with pytest.raises(vs.InputError):
+    with pytest.raises(InputError):
         vs.run_study(small_network(), SETTING, runs=1, arms=("proportional",))
-    with pytest.raises(vs.InputError):
+    with pytest.raises(InputError):
         vs.StudySetting(end=date(2019, 1, 1)).check()
 
 
@@ -205,7 +209,7 @@ def test_mitigation_file_errors_name_the_row(tmp_path) -> None:
     assert vs.read_mitigation(good) == (("USA", 0.5), ("IND", 0.25))
     bad = tmp_path / "bad.csv"
     bad.write_text("iso3,reduction\nUSA,0.5\nIND,1.5\n")
-    with pytest.raises(vs.InputError) as err:
+    with pytest.raises(InputError) as err:
         vs.read_mitigation(bad)
     assert err.value.line == 3 and err.value.field == "reduction"
     status = main(["vaccine-study", "--mitigation-file", str(bad), "--out", str(tmp_path / "o")])
@@ -220,14 +224,14 @@ def test_country_mitigation_changes_only_through_transmission() -> None:
         country_mitigation=tuple((c, 0.99) for c in COUNTRIES),
     )
     res = vs.run_study(small_network(), s, runs=2, seed=1, arms=("none",))
-    assert (res.deaths.sum(axis=2) <= s.seed_count * vs.VERITY_IFR_PCT.max() / 100 * 3).all()
+    assert (res.deaths.sum(axis=2) <= s.seed_count * rg.VERITY_IFR_PCT.max() / 100 * 3).all()
 
 
 def test_optimised_plan_beats_the_proportional_one_on_its_own_curves() -> None:
     """The LP optimum is at least as good as any feasible plan on the same concave curves, and
     the optimised arm delivers exactly the plan's shares."""
     net = small_network()
-    plan, curves = vs.optimised_plan(net, SETTING, levels=(0.5, 1.0), runs=2, seed=4)
+    plan, curves = optimised_plan(net, SETTING, levels=(0.5, 1.0), runs=2, seed=4)
     assert (plan >= -1e-6).all() and plan.sum() <= SETTING.supply * (1 + 1e-6)
     assert (plan <= net.population * (1 + 1e-9)).all()
     prop = SETTING.supply * net.population / net.population.sum()
@@ -236,5 +240,5 @@ def test_optimised_plan_beats_the_proportional_one_on_its_own_curves() -> None:
     assert value(plan) >= value(prop) - 1e-6 * value(prop)
     res = vs.run_study(net, SETTING, runs=1, seed=4, arms=("none", "optimised"), plan=plan)
     np.testing.assert_allclose(res.delivered[1], plan / plan.sum() * res.delivered[1].sum())
-    with pytest.raises(vs.InputError):
+    with pytest.raises(InputError):
         vs.run_study(net, SETTING, runs=1, arms=("none", "optimised"))

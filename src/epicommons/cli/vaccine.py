@@ -41,13 +41,9 @@ def vaccine_study(
 
     from epicommons._files import check_output, write_files
     from epicommons.report.vaccine_study import vaccine_study_markdown
-    from epicommons.studies.vaccine_cooperation import (
-        ARMS,
-        StudySetting,
-        optimised_plan,
-        read_mitigation,
-        run_study,
-    )
+    from epicommons.studies.vaccine_cooperation import StudySetting, read_mitigation, run_study
+    from epicommons.studies.vaccine_plan import optimised_plan
+    from epicommons.studies.vaccine_supply import ARMS
     from epicommons.world.sources import load_network
 
     check_output(out, "folder")

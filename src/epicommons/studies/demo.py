@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from epicommons._files import write_csv
+from epicommons._files import write_csv, write_text
 from epicommons.assist.explain import Explanation, explain
 from epicommons.assist.needs import TESTS_PER_1000_PER_WEEK, TESTS_PER_CASE, needed_tests
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
@@ -135,13 +135,12 @@ def write_scenarios(scenarios: Sequence[PolicyScenario]) -> list[Path]:
     paths = []
     for ps in scenarios:
         folder = ps.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
         groups = {
             name: {"description": g.description, "members": sorted(g.members)}
             for name, g in ps.groups.items()
         }
-        (folder / GROUPS_FILE).write_text(tomli_w.dumps({"groups": groups}))
-        ps.path.write_text(ps.text)
+        write_text(tomli_w.dumps({"groups": groups}), folder / GROUPS_FILE)
+        write_text(ps.text, ps.path)
         paths.append(ps.path)
     return paths
 

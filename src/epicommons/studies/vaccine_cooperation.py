@@ -6,58 +6,31 @@ strategies of COVID-19 vaccine allocation: a modeling study", Network Science In
 Northeastern University (MOBS Lab), 14 Sept 2020, commissioned by the Gates Foundation; every
 assumption and difference is listed in docs/validation/assist.md.
 
-Risk groups (0-19, 20-49, 50-64, 65+) are disease compartments here: the COVID-like preset's
-natural history repeated per group plus a vaccinated compartment V, because their death rates
-differ and the engine's rates are one per transition for every age group. Groups mix in
-proportion to their contact activity (the engine's fitted activity levels); vaccination moves
-susceptibles of a group to its V, oldest first.
+Risk groups and their disease are in `risk_groups`, the supply rules in `vaccine_supply`; here
+the setting, the engine's schedule (vaccination moves susceptibles of a group to its V, oldest
+first) and the study's runs and tables.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from epicommons.assist.response import ResponseCurve
 from epicommons.errors import InputError
-from epicommons.model import (
-    Compartment,
-    Disease,
-    Modifiers,
-    Seed,
-    Transfer,
-    Transition,
-    build_model,
-    covid_like,
-    run_chunk,
-)
-from epicommons.model.mixing import aggregate_bands, band_activity
+from epicommons.model import Modifiers, Seed, Transfer, build_model, run_chunk
 from epicommons.world.groups import HIGH_INCOME, builtin_groups
 from epicommons.world.network import Network
-from epicommons.world.population import population_matrix
 
-ARMS = ("none", "proportional", "high_income_first", "optimised")
-RISK_EDGES = (0, 20, 50, 65)  # lower edges (years) of the risk groups; vaccinated oldest first
-RISK_LABELS = ("0-19", "20-49", "50-64", "65+")
+from .risk_groups import RISK_EDGES, RISK_LABELS, GroupNames, demography, group_disease, group_names
+from .vaccine_supply import ARMS, administer, protected_fractions, weekly_allocation
+
 SEED_GROUP = RISK_LABELS.index("20-49")  # the first infections are adults
-
-# Infection fatality ratio (%) by 10-year age band 0-9, ..., 70-79, 80+: Verity R. et al. (2020)
-# Estimates of the severity of coronavirus disease 2019: a model-based analysis. Lancet Infect Dis
-# 20:669-677, Table 1 (China, adjusted for demography and under-ascertainment).
-VERITY_IFR_PCT = np.array([0.00161, 0.00695, 0.0309, 0.0844, 0.161, 0.595, 1.93, 4.28, 7.80])
-
-# The COVID-like preset (`epicommons.model.covid_like`, sources in docs/data/model.md): its natural
-# history is repeated per risk group; R0 and the IFR are the study's own (per group, Verity).
-PRESET = covid_like()
-NATURAL_HISTORY = {k: v for k, v in PRESET.parameters.items() if k not in ("R0", "ifr")}
-VACCINATED = "V"  # the compartment the study adds to each group
 
 
 @dataclass(frozen=True)
@@ -141,205 +114,6 @@ def read_mitigation(path: str | Path) -> tuple[tuple[str, float], ...]:
             )
         out.append((row["iso3"].strip().upper(), value))
     return tuple(out)
-
-
-# -- risk groups ------------------------------------------------------------------------------
-
-
-def band_ifr(bands: int = 21) -> np.ndarray:
-    """IFR (fraction) of each 5-year band, from Verity's 10-year bands (80+ for 80 and over)."""
-    return VERITY_IFR_PCT[np.minimum(np.arange(bands) // 2, 8)] / 100.0
-
-
-def _by_group(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted mean of a per-band value within each risk group, along the last axis."""
-    num = aggregate_bands(values * weights, RISK_EDGES)
-    den = aggregate_bands(weights, RISK_EDGES)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
-@dataclass(frozen=True)
-class Demography:
-    """Per node: share of each risk group and its IFR; world IFR and activity per group."""
-
-    shares: np.ndarray  # (nodes, groups), rows sum to 1
-    ifr: np.ndarray  # (nodes, groups)
-    world_shares: np.ndarray  # (groups,)
-    world_ifr: np.ndarray  # (groups,)
-    activity: np.ndarray  # (groups,) relative to the world mean
-
-
-def demography(network: Network, year: int = 2020) -> Demography:
-    """Risk-group structure from UN WPP 2022 (world average for places WPP does not list)."""
-    pop5 = population_matrix(network.country, year)  # (nodes, 21)
-    world5 = pop5.sum(axis=0)
-    missing = pop5.sum(axis=1) <= 0
-    pop5[missing] = world5
-    grouped = aggregate_bands(pop5, RISK_EDGES)
-    shares = grouped / grouped.sum(axis=1, keepdims=True)
-    world_shares = aggregate_bands(world5, RISK_EDGES)
-    world_shares = world_shares / world_shares.sum()
-    act = _by_group(band_activity(pop5.shape[1]), world5)
-    act = act / float(world_shares @ act)
-    return Demography(
-        shares=shares,
-        ifr=_by_group(band_ifr(), pop5),
-        world_shares=world_shares,
-        world_ifr=_by_group(band_ifr(), world5),
-        activity=act,
-    )
-
-
-def infectious_days(p: dict[str, float] = NATURAL_HISTORY) -> float:
-    """Infectiousness-weighted days per infection in the engine's daily chain (sojourn in a
-    compartment left at rate h is 1 / (1 - exp(-h)) days)."""
-
-    def stay(d: float) -> float:
-        return 1.0 / -np.expm1(-1.0 / d)
-
-    return (1 - p["p_a"]) * (stay(p["d_P"]) + stay(p["d_C"])) + p["p_a"] * p["r_a"] * stay(p["d_A"])
-
-
-@dataclass(frozen=True)
-class GroupNames:
-    """Each risk group's compartments in `group_disease`: the preset's name and the group index."""
-
-    susceptible: tuple[str, ...]
-    exposed: tuple[str, ...]
-    dead: tuple[str, ...]
-    vaccinated: tuple[str, ...]
-
-
-def in_group(name: str, group: int) -> str:
-    """The name of a preset compartment (or parameter) within one risk group: `S` -> `S2`."""
-    return f"{name}{group}"
-
-
-def group_names(groups: int = len(RISK_EDGES)) -> GroupNames:
-    """Names taken from the preset: its susceptible, first infected and dead compartments."""
-    (dead,) = (c.name for c in PRESET.compartments if not c.alive)
-
-    def each(name: str) -> tuple[str, ...]:
-        return tuple(in_group(name, g) for g in range(groups))
-
-    return GroupNames(
-        each(PRESET.susceptible), each(PRESET.first_infected), each(dead), each(VACCINATED)
-    )
-
-
-def group_disease(demo: Demography, R0: float) -> Disease:
-    """The COVID-like preset repeated per risk group, with proportionate mixing by activity
-    (`a_g`), the group's IFR (`ifr_g`) and the vaccinated compartment V_g; `beta` gives `R0` at
-    the world's group shares."""
-    k = len(RISK_EDGES)
-    a = demo.activity
-    beta = R0 / (infectious_days() * float(np.sum(a * a * demo.world_shares)))
-    comps: list[Compartment] = []
-    trans: list[Transition] = []
-    (infection,) = (t for t in PRESET.transitions if t.mediated)
-    weights = {
-        in_group(c, h): f"a{h}" if w == 1 else f"{w} * a{h}"
-        for h in range(k)
-        for c, w in (infection.mediated_by or {}).items()
-    }
-    ifr = re.compile(r"\bifr\b")
-    for g in range(k):
-        comps += [replace(c, name=in_group(c.name, g)) for c in PRESET.compartments]
-        comps.append(Compartment(in_group(VACCINATED, g)))
-        for t in PRESET.transitions:
-            source, target = in_group(t.source, g), in_group(t.target, g)
-            if t.mediated:
-                trans.append(Transition(source, target, f"{t.rate} * a{g}", weights))
-            else:
-                trans.append(Transition(source, target, ifr.sub(f"ifr{g}", str(t.rate))))
-    params = {**NATURAL_HISTORY, "beta": beta}
-    params.update({f"a{g}": float(a[g]) for g in range(k)})
-    params.update({f"ifr{g}": float(demo.world_ifr[g]) for g in range(k)})
-    return Disease("COVID-like by risk group", tuple(comps), tuple(trans), params)
-
-
-# -- supply and administration ------------------------------------------------------------------
-
-
-def weekly_allocation(
-    arm: str,
-    supply_per_week: float,
-    weeks: int,
-    population: np.ndarray,
-    high_income: np.ndarray,
-    cap: float = 1.0,
-    plan: np.ndarray | None = None,
-) -> np.ndarray:
-    """Courses delivered to each node each week `(weeks, nodes)`.
-
-    proportional: every week's supply shared in proportion to population.
-    high_income_first: high-income nodes get the week's supply (shared by population) until
-    `cap` of their people are covered; what is left goes to the others by population.
-    optimised: every week's supply shared in proportion to `plan` (courses per node from the
-    allocator).
-    No node is sent more than its population; undeliverable doses stay unallocated.
-    """
-    pop = np.asarray(population, dtype=float)
-    n = pop.size
-    out = np.zeros((weeks, n))
-    if arm == "none":
-        return out
-    if arm not in ARMS:
-        raise InputError(f"unknown arm {arm!r}; expected one of {', '.join(ARMS)}", field="arm")
-    hic = np.asarray(high_income, dtype=bool)
-    left = pop.copy()
-    hic_left = cap * pop[hic].sum()
-    if arm == "optimised" and plan is None:
-        raise InputError("the optimised arm needs a plan (courses per node)", field="plan")
-    for w in range(weeks):
-        stock = supply_per_week
-        weights = pop if arm != "optimised" else np.asarray(plan, dtype=float)
-        if arm == "high_income_first":
-            if hic_left > 0:
-                first = _by_population(min(stock, hic_left), np.where(hic, pop, 0.0), left)
-                out[w] += first
-                left -= first
-                hic_left -= first.sum()
-                stock -= first.sum()
-            weights = np.where(hic, 0.0, pop)
-        extra = _by_population(stock, weights, left)
-        out[w] += extra
-        left -= extra
-    return out
-
-
-def _by_population(amount: float, weights: np.ndarray, room: np.ndarray) -> np.ndarray:
-    """`amount` split in proportion to `weights`, never more than `room` per node."""
-    total = weights.sum()
-    if amount <= 0 or total <= 0:
-        return np.zeros_like(weights)
-    return np.minimum(amount * weights / total, np.maximum(room, 0.0))
-
-
-def administer(daily: np.ndarray, group_pop: np.ndarray) -> np.ndarray:
-    """Courses given per day, node and risk group `(days, nodes, groups)`, oldest group first.
-
-    Each group can take at most its population (people are vaccinated whatever their infection
-    history; unused courses are lost).
-    """
-    days, n = daily.shape
-    given = np.zeros((days, n, group_pop.shape[1]))
-    room = group_pop.astype(float).copy()
-    for t in range(days):
-        left = daily[t].copy()
-        for g in reversed(range(group_pop.shape[1])):
-            take = np.minimum(left, room[:, g])
-            given[t, :, g] = take
-            room[:, g] -= take
-            left -= take
-    return given
-
-
-def protected_fractions(given: np.ndarray, group_pop: np.ndarray, efficacy: float) -> np.ndarray:
-    """Share of each group's susceptibles made immune each day: efficacy x courses / people not
-    yet vaccinated (vaccination is at random among them, so susceptibles get their share)."""
-    before = group_pop[None] - np.cumsum(given, axis=0) + given
-    return efficacy * np.divide(given, before, out=np.zeros_like(given), where=before > 0)
 
 
 # -- the engine's schedule ----------------------------------------------------------------------
@@ -570,61 +344,3 @@ def run_study(
         seed=seed,
         notes={"beta": disease.parameters["beta"], "high_income_population": pop[hic].sum()},
     )
-
-
-def optimised_plan(
-    network: Network,
-    setting: StudySetting,
-    *,
-    levels: Sequence[float] = (0.25, 0.5, 1.0, 2.0),
-    runs: int = 10,
-    seed: int = 0,
-    stochastic: bool = True,
-) -> tuple[np.ndarray, tuple[ResponseCurve, ...]]:
-    """Courses per node that maximise deaths averted (allocator, objective "deaths_averted").
-
-    Response curves are sampled from the engine: the whole world vaccinated in proportion to
-    population at `levels` x the supply; each country's paired median deaths averted against the
-    courses it got gives its samples (its own curve, measured while the others are vaccinated
-    alike), made concave by `ResponseCurve.from_samples`. One planning period: the plan's
-    shares are then applied to every weekly delivery.
-    """
-    from epicommons.assist.problem import AllocationProblem, Item
-    from epicommons.assist.solve import solve
-
-    pop = np.asarray(network.population, dtype=float)
-    samples_d, samples_b = [], []
-    for level in levels:
-        s = replace(setting, supply=setting.supply * level)
-        res = run_study(
-            network, s, runs=runs, seed=seed, arms=("none", "proportional"), stochastic=stochastic
-        )
-        samples_d.append(res.given[1])
-        samples_b.append(np.maximum(np.median(res.deaths[0] - res.deaths[1], axis=0), 0.0))
-    d, b = np.array(samples_d), np.array(samples_b)  # (levels, nodes)
-    members = tuple(network.nodes)
-    curves = tuple(
-        ResponseCurve.from_samples(m, "vaccine", d[:, i], b[:, i])
-        for i, m in enumerate(members)
-        if d[:, i].max() > 0
-    )
-    m = len(members)
-    need = pop[:, None, None].copy()
-    problem = AllocationProblem(
-        members=members,
-        names=members,
-        population=pop,
-        threat=np.ones(m),
-        request_order=np.arange(m),
-        items=(Item("vaccine", unit="course"),),
-        arrivals=np.array([[setting.supply]]),
-        need=need,
-        severity=np.ones_like(need),
-        item_capacity=np.full_like(need, np.inf),
-        total_capacity=np.full((m, 1), np.inf),
-        earmarked=np.zeros_like(need),
-        objective="deaths_averted",
-        curves=curves,
-        name="vaccine cooperation study",
-    )
-    return solve(problem).delivered[:, 0, 0], curves
