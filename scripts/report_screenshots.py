@@ -27,8 +27,7 @@ except ModuleNotFoundError as exc:
     ) from None
 
 from epicommons.cli import main
-from epicommons.model import runner
-from epicommons.model.scenario import load
+from epicommons.policy import load, prepare
 from epicommons.report.simulation import simulation_page
 from epicommons.world.countries import registry
 
@@ -60,12 +59,10 @@ def make_reports(data: Path, work: Path) -> dict[str, Path]:
         if main([*args, "--report", str(pages[name]), "--quiet"]) != 0:
             raise SystemExit(f"epicommons {name} failed")
     scenario = EXAMPLES / "scenarios" / "seir_builtin.toml"
-    spec, _ = load(scenario)
-    spec = spec.model_copy(update={"runs": 10, "days": 200, "workers": 1})
-    model, seeds = runner.prepare(spec, scenario.parent, source=str(scenario))
-    results = runner.run(spec, model, seeds)
+    ready = prepare(load(scenario), runs=10, days=200, workers=1)
+    results = ready.run()
     names = {c.iso3: c.name for c in registry()}
-    pages["simulate"] = simulation_page(results, names=names, title=spec.name).write(
+    pages["simulate"] = simulation_page(results, names=names, title=ready.scenario.name).write(
         work / "simulate.html"
     )
     return pages

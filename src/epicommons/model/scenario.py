@@ -97,7 +97,7 @@ class DiseaseSpec(_Strict):
     transitions: list[TransitionSpec] | None = None
     """A custom disease's transitions (`[[disease.transitions]]` tables)."""
     parameters: dict[str, float] = Field(default_factory=dict)
-    """Parameter values, per day where they are rates (e.g. `R0 = 2.0`, `sigma = 0.2`, `gamma = 0.25`); presets fill the rest with their defaults."""
+    """Parameter values, per day where they are rates (e.g. `R0 = 2.0`, `sigma = 0.2`, `gamma = 0.25`); presets fill the rest with their defaults. Each must be `R0` or a name the disease's rates use (a typo is an error listing the valid names)."""
     age_groups: list[int] | None = None
     """Lower bounds of the age groups in years, starting at 0 (e.g. `[0, 10, 20, 40, 60]`); omitted = one age group."""
     contacts: str = "builtin"
