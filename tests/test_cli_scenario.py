@@ -60,3 +60,16 @@ def test_every_shipped_scenario_validates(example, capsys):
     if 'source = "openflights"' in text:
         pytest.skip("needs the OpenFlights files beside it")
     assert main(["scenario", "validate", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_validate_compiles_the_interventions(tmp_path, capsys):
+    """`simulate` refuses an intervention from a place that does not exist: so must validate."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'days = 30\n[disease]\npreset = "SEIR"\n[[seeds]]\nwhere = "ITA"\ncount = 10\n'
+        '[[interventions]]\ntype = "travel_reduction"\nstart = 2027-01-05\n'
+        'from = ["Atlantis"]\nreduction = 0.5\n'
+    )
+    assert main(["scenario", "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "interventions[0].from[0]" in err and "Atlantis" in err

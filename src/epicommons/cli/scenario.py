@@ -126,14 +126,16 @@ def validate(
             f"{calibration.fit_start} to {calibration.fit_end}"
         )
         interventions = 0
+        from epicommons.model.runner import prepare as prepare_model
+
+        model, seeds = prepare_model(spec, scenario.resolve().parent, source=str(scenario))
     else:
-        from epicommons.policy import load
+        from epicommons.policy import load, prepare
 
         loaded = load(scenario)
-        spec, interventions, extra = loaded.scenario, len(loaded.interventions), ""
-    from epicommons.model.runner import prepare
-
-    model, seeds = prepare(spec, scenario.resolve().parent, source=str(scenario))
+        ready = prepare(loaded)  # the interventions are compiled (checked) too
+        spec, model, seeds = ready.scenario, ready.model, ready.seeds
+        interventions, extra = len(loaded.interventions), ""
     Console().print(
         f"{scenario}: valid — {spec.name!r}, {spec.days} days from {spec.start}, "
         f"{spec.runs} runs ({spec.engine}), {len(model.network.nodes):,} nodes, "
