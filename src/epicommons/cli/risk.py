@@ -14,7 +14,12 @@ from epicommons.errors import InputError
 
 
 def risk(
-    source: str = typer.Option(..., "--source", help="Source country (ISO3 code or name)."),
+    source: str = typer.Option(
+        ...,
+        "--source",
+        help="Source country (ISO3 code or name; never an airport): the seeds are split "
+        "over its nodes in proportion to population.",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for risk.csv (created if missing)."),
     network: str = typer.Option("builtin", "--network", help="builtin | openflights | od"),
     path: Path | None = typer.Argument(
@@ -74,12 +79,8 @@ def risk(
     if level is None and network == "openflights":
         level = "airport"
     net = load_network(network, path, level)
-    if iso3 not in set(net.country):
-        raise InputError(f"{iso3} has no node in the {network} network", field="--source")
+    net.resolve_place(iso3, "country", field="--source")  # a country, never one of its airports
     model = build_model(preset(disease), net)
-    # seed the country's most populous node by its node id (an ISO3 code can also be an airport)
-    members = [i for i, c in enumerate(net.country) if c == iso3]
-    where = net.nodes[max(members, key=lambda i: net.population[i])]
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -93,7 +94,7 @@ def risk(
         task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs * days)
         ens = run_ensemble(
             model,
-            [Seed(node=where, count=seed_infections)],
+            [Seed(country=iso3, count=seed_infections)],
             days,
             runs,
             seed,

@@ -19,7 +19,7 @@ from epicommons.model.seeding import Seed
 from epicommons.world.network import Network
 
 from .effective_distance import effective_distance
-from .importation import p_at_least_one, source_nodes
+from .importation import p_at_least_one
 from .meter import ImportationMeter
 
 COLUMNS = (
@@ -116,7 +116,8 @@ def risk_table(ens: Ensemble, source: str, *, country: bool = False) -> pd.DataF
         "effective_distance"
     ]
     table["effective_distance"] = table["destination"].map(ed)
-    src = set(np.asarray(network.country)[source_nodes(network, source, country=country)])
+    place = network.resolve_place(source, "country" if country else "where", "source")
+    src = set(np.asarray(network.country)[place.nodes])
     table = table[~table["destination"].isin(src)]
     return table.sort_values(
         ["expected_importations", "destination"], ascending=[False, True], kind="stable"
