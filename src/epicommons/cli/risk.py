@@ -50,8 +50,9 @@ def risk(
 
     Writes DIR/risk.csv, one row per destination country: expected_importations (infected
     travellers arriving from any country over the horizon, mean over runs), p_at_least_one,
-    arrival_day_median/q05/q95 (days after --start; empty when not reached in enough runs) and
-    the effective distance from the source (Brockmann & Helbing 2013).
+    arrival_day_median/q05/q95 (day of the first importation after --start, over all runs;
+    empty when beyond the horizon, and beyond_horizon names those: the median is a day exactly
+    when p_at_least_one >= 0.5) and the effective distance from the source (Brockmann & Helbing 2013).
 
     Example:  epicommons risk --source ITA --out results/risk --days 60 --runs 20
     """
