@@ -78,3 +78,26 @@ def test_risk_source_is_the_country_not_the_airport(tmp_path, shared_data):
     t = pd.read_csv(tmp_path / "risk.csv")
     assert "CAN" not in set(t["destination"])  # Canada is the source
     assert "CHN" in set(t["destination"])  # China (where airport CAN is) is a destination
+
+
+def test_intervention_targets_are_never_guessed(airports):
+    from datetime import date
+
+    from epicommons.model.presets import seir
+    from epicommons.policy import compile_interventions, parse_interventions
+
+    def compile_from(names):
+        table = {"type": "travel_reduction", "start": date(2027, 1, 1), "reduction": 0.5}
+        items = parse_interventions([{**table, "from": names}])
+        return compile_interventions(items, airports, seir(), date(2027, 1, 1), 10)
+
+    with pytest.raises(InputError, match="'CAN' is ambiguous: airport CAN .*Canada") as err:
+        compile_from(["CAN"])
+    assert err.value.field == "interventions[0].from[0]"
+    with pytest.raises(InputError, match="'JFK' is an airport \\(in USA\\)"):
+        compile_from(["JFK"])
+    cut = compile_from(["Canada"]).pieces[0].links  # the name says which
+    o = np.repeat(np.arange(airports.size), np.diff(airports.flows.indptr))
+    country = np.asarray(airports.country)
+    expected = (country[o] == "CAN") & (country[airports.flows.indices] != "CAN")
+    assert np.array_equal(cut, expected)

@@ -93,12 +93,18 @@ class Network:
         return np.flatnonzero(np.asarray(self.country) == iso3)
 
     def resolve_place(
-        self, name: str, kind: PlaceKind = "where", field: str | None = None
+        self,
+        name: str,
+        kind: PlaceKind = "where",
+        field: str | None = None,
+        *,
+        hint: str | None = None,
     ) -> Place:
         """The one place resolver: a node id (`node`; `airport` on an airport network), a
         country (`country`: ISO3 or any name the registry knows; all its nodes), or either
         (`where`), which is refused when the name reads both as a node and as a different
-        place (at airport level "CAN" is Guangzhou and Canada). Never guesses."""
+        place (at airport level "CAN" is Guangzhou and Canada). Never guesses. `hint` replaces
+        the error's advice on how to say which (by default: the seed keys)."""
         if kind not in PLACE_KINDS:
             raise ValueError(f"kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
         if kind == "airport" and self.level != "airport":
@@ -128,12 +134,12 @@ class Network:
         if as_node is not None and as_country is not None:
             if np.array_equal(as_node.nodes, as_country.nodes):
                 return as_country  # a country-level node is its country
-            node = int(as_node.nodes[0])
+            key = "airport" if self.level == "airport" else "node"
+            hint = hint or f'say which with `{key} = "{name}"` or `country = "{name}"`'
             raise InputError(
-                f"{name!r} is ambiguous: {self.level} {name} (in {self.country[node]}) or "
-                f"country {as_country.code} ({as_country.nodes.size} nodes); say which with "
-                f'`{"airport" if self.level == "airport" else "node"} = "{name}"` or '
-                f'`country = "{name}"`',
+                f"{name!r} is ambiguous: {self.level} {name} (in {as_node.country}) or "
+                f"country {as_country.code} ({registry()[as_country.code].name}, "
+                f"{as_country.nodes.size} nodes); {hint}",
                 field=field,
             )
         return as_node if as_node is not None else as_country
