@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -74,6 +75,23 @@ def test_unknown_preset_and_seed_place_are_named(tmp_path):
     with pytest.raises(InputError) as err:
         runner.prepare(spec, tmp_path, source="s.toml")
     assert err.value.field == "seeds[0].where"
+
+
+@pytest.mark.parametrize(
+    ("seed", "key", "text"),
+    [
+        ("count = 1e12", "seeds[0].count", "at most the"),
+        ("count = 5\nday = 30", "seeds[0].day", "< 30 (the simulated days)"),
+        ("count = 5\ndays = [3, 40]", "seeds[0].days[1]", "got 40"),
+    ],
+)
+def test_impossible_seeds_are_named(tmp_path, seed, key, text):
+    from epicommons.model import runner
+
+    spec = scenario.parse(GOOD.replace("count = 10", seed))
+    with pytest.raises(InputError, match=re.escape(text)) as err:
+        runner.prepare(spec, tmp_path, source="s.toml")
+    assert err.value.field == key
 
 
 def test_custom_disease_errors_name_the_transition(tmp_path):

@@ -210,6 +210,15 @@ class Scenario(_Strict):
                 field=f"disease.{exc.field}" if exc.field else "disease.preset",
             ) from None
 
+    def seed_keys(self) -> list[tuple[str, str]]:
+        """Key paths of each of `seed_list()`'s seeds: its table and its day (`seeds[1]`,
+        `seeds[1].days[2]` for a list of days)."""
+        return [
+            (f"seeds[{i}]", f"seeds[{i}].day" if s.days is None else f"seeds[{i}].days[{k}]")
+            for i, s in enumerate(self.seeds)
+            for k in range(1 if s.days is None else len(s.days))
+        ]
+
     def seed_list(self) -> list[Seed]:
         out = []
         for s in self.seeds:

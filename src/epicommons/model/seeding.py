@@ -116,14 +116,18 @@ def plan(
     field: str = "seeds",
     ages: int = 1,
     whole: bool = False,
+    horizon: int | None = None,
+    keys: Sequence[tuple[str, str]] | None = None,
 ) -> SeedPlan:
     """Check seeds against the network and compartments and resolve them to positions; a
     country's seeds become one entry per node (whole people when `whole`, for the stochastic
-    engine). More people seeded at a place than live there is an error."""
+    engine). More people seeded at a place than live there is an error, and so is a seed day
+    at or after `horizon` (it would never happen). `keys` name each seed's table and day key
+    in errors (default `seeds[i]` and `seeds[i].day`)."""
     nodes, days, comps, counts, age = [], [], [], [], []
     seeded = np.zeros(network.size)
     for i, s in enumerate(seeds):
-        where = f"{field}[{i}]"
+        where, day_key = keys[i] if keys is not None else (f"{field}[{i}]", f"{field}[{i}].day")
         kind, name = s.place
         place = network.resolve_place(name, kind, field=f"{where}.{kind}")
         name = s.compartment or default
@@ -132,8 +136,9 @@ def plan(
                 f"unknown compartment {name!r}; expected one of {', '.join(compartments)}",
                 field=f"{where}.compartment",
             )
-        if s.day < 0:
-            raise InputError(f"expected a day >= 0, got {s.day}", field=f"{where}.day")
+        if s.day < 0 or (horizon is not None and s.day >= horizon):
+            limit = "" if horizon is None else f" and < {horizon} (the simulated days)"
+            raise InputError(f"expected a day >= 0{limit}, got {s.day}", field=day_key)
         if not np.isfinite(s.count) or s.count <= 0:
             raise InputError(f"expected a count > 0, got {s.count}", field=f"{where}.count")
         if s.age is not None and not 0 <= s.age < ages:
