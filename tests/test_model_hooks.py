@@ -307,3 +307,10 @@ def test_cli_names_a_bad_intervention_key(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "interventions[0]" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_stochastic_seed_of_less_than_one_person_is_an_error(airports):
+    plan([Seed(node="RKV", count=0.3)], airports, ["S", "I"], "I")  # deterministic: a fraction
+    with pytest.raises(InputError, match="at least one person") as err:
+        plan([Seed(node="RKV", count=0.3)], airports, ["S", "I"], "I", whole=True)
+    assert err.value.field == "seeds[0].count"

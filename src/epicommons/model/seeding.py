@@ -145,6 +145,12 @@ def plan(
             raise InputError(
                 f"expected an age group index 0..{ages - 1}, got {s.age}", field=f"{where}.age"
             )
+        if whole and s.count < 0.5:
+            raise InputError(
+                f"expected at least one person (the stochastic engine seeds whole people), "
+                f"got {s.count:g}",
+                field=f"{where}.count",
+            )
         parts = split(float(s.count), place.weights, whole)
         seeded[place.nodes] += parts
         lives = float(network.population[place.nodes].sum())
