@@ -136,10 +136,11 @@ class Network:
                 return as_country  # a country-level node is its country
             key = "airport" if self.level == "airport" else "node"
             hint = hint or f'say which with `{key} = "{name}"` or `country = "{name}"`'
+            code, reg = as_country.code, registry()
+            called = f"{reg[code].name}, " if code in reg else ""
             raise InputError(
                 f"{name!r} is ambiguous: {self.level} {name} (in {as_node.country}) or "
-                f"country {as_country.code} ({registry()[as_country.code].name}, "
-                f"{as_country.nodes.size} nodes); {hint}",
+                f"country {code} ({called}{as_country.nodes.size} nodes); {hint}",
                 field=field,
             )
         return as_node if as_node is not None else as_country
