@@ -99,6 +99,7 @@ def test_risk_openflights_airports(tmp_path, shared_data):
         (["--source", "ITA", "--network", "openflights"], "needs a folder"),
         (["--source", "ITA", "--network", "ships"], "expected one of builtin"),
         (["--source", "ITA", "--seed-infections", "0"], "--seed-infections"),
+        (["--source", "ITA", "--seed-infections", "1e12"], "at most the"),
     ],
 )
 def test_risk_bad_input_exit_2(tmp_path, capsys, args, text):

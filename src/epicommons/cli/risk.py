@@ -57,7 +57,7 @@ def risk(
     Example:  epicommons risk --source ITA --out results/risk --days 60 --runs 20
     """
     from epicommons.model import build_model, preset
-    from epicommons.model.seeding import Seed
+    from epicommons.model.seeding import Seed, plan
     from epicommons.risk.outbreak import risk_table, run_ensemble
     from epicommons.world.countries import registry
     from epicommons.world.sources import load_network
@@ -82,6 +82,12 @@ def risk(
     net = load_network(network, path, level)
     net.resolve_place(iso3, "country", field="--source")  # a country, never one of its airports
     model = build_model(preset(disease), net)
+    seeds = [Seed(country=iso3, count=seed_infections)]
+    d = model.disease
+    try:  # the seeding rules (at most the country's people, whole people), before any run
+        plan(seeds, net, d.compartment_names, d.first_infected, whole=True)
+    except InputError as exc:
+        raise InputError(exc.message, field="--seed-infections") from None
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -95,7 +101,7 @@ def risk(
         task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs * days)
         ens = run_ensemble(
             model,
-            [Seed(country=iso3, count=seed_infections)],
+            seeds,
             days,
             runs,
             seed,
