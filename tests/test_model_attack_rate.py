@@ -12,11 +12,12 @@ from scipy.optimize import brentq
 
 from epicommons.model import Seed, build_model, simulate, sir
 from epicommons.world.network import Network, balance
+from factories import network
 
 
 def _network(pop: np.ndarray, flows: np.ndarray, countries: list[str]) -> Network:
-    names = tuple(f"N{i}" for i in range(len(pop)))
-    return Network(names, tuple(countries), pop, balance(sp.csr_array(flows)), "airport", "test")
+    balanced = balance(sp.csr_array(flows)).toarray()
+    return network(pop, balanced, countries=countries, level="airport")
 
 
 @settings(max_examples=30, deadline=None)

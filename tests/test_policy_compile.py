@@ -366,9 +366,10 @@ def test_doses_per_day_above_the_population_is_an_error(net):
 
 
 def test_a_named_country_without_nodes_is_an_error():
-    from epicommons.world.network import Network
+    from factories import network
 
-    two = Network(("FRA", "DEU"), ("FRA", "DEU"), np.array([6e7, 8e7]), _flows(), "country", "t")
+    flows = [[0.0, 10.0], [10.0, 0.0]]
+    two = network([6e7, 8e7], flows, nodes=("FRA", "DEU"), countries=("FRA", "DEU"))
     tables = [{"type": "transmission_reduction", "start": START, "countries": ["ITA"]}]
     with pytest.raises(InputError, match="'ITA' is not a country of the network") as err:
         _compile(two, [{**tables[0], "reduction": 0.5}])
@@ -376,9 +377,3 @@ def test_a_named_country_without_nodes_is_an_error():
     # a group keeps its members that are in the network
     s = _compile(two, [{**tables[0], "countries": ["who:EUR"], "reduction": 0.5}])
     assert s.pieces[0].nodes.tolist() == [True, True]
-
-
-def _flows():
-    import scipy.sparse as sp
-
-    return sp.csr_array(np.array([[0.0, 10.0], [10.0, 0.0]]))

@@ -4,7 +4,6 @@ the day of first importation over all runs, never-importing runs later than the 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -17,7 +16,7 @@ from epicommons.risk.outbreak import (
     risk_table,
     run_ensemble,
 )
-from epicommons.world.network import Network
+from factories import network
 
 ensembles = st.tuples(st.integers(1, 12), st.integers(1, 40), st.integers(1, 4)).flatmap(
     lambda shape: arrays(
@@ -74,14 +73,7 @@ def test_risk_table_is_consistent_on_a_real_ensemble():
     f = np.zeros((4, 4))
     for a, b, v in [(0, 1, 3000.0), (1, 2, 300.0), (2, 3, 20.0)]:
         f[a, b] = f[b, a] = v
-    net = Network(
-        tuple("ABCD"),
-        ("AAA", "BBB", "CCC", "DDD"),
-        np.array([2e5, 3e5, 1e5, 5e4]),
-        sp.csr_array(f),
-        "country",
-        "test",
-    )
+    net = network([2e5, 3e5, 1e5, 5e4], f, nodes="ABCD", countries=("AAA", "BBB", "CCC", "DDD"))
     model = build_model(seir(R0=2.0), net)
     table = risk_table(run_ensemble(model, [Seed(country="AAA", count=5)], 60, 10, 3), "AAA")
     for name, q in QUANTILES:
