@@ -53,7 +53,7 @@ class Recorder:
         g = len(self.countries)
         self.arrival = np.full((runs, n), -1, dtype=np.int32)
         self.infections = np.zeros((runs, n))
-        self.susceptible = np.zeros((runs, n))  # at the end of the last day recorded
+        self.susceptible = np.zeros((runs, n))  # at the end of the last day
         self.country_prevalence = np.zeros((runs, days, g, c), dtype=np.float32)
         self.country_incidence = np.zeros((runs, days, g, c), dtype=np.float32)
         self.node_prevalence_sum = np.zeros((days, n, c)) if options.node_daily else None
@@ -82,7 +82,8 @@ class Recorder:
         rs = slice(self._offset, self._offset + self._size)
         entries = incidence @ self._entry  # (runs, nodes, compartments)
         self.infections[rs] += incidence @ self._infection + seeded
-        self.susceptible[rs] = prevalence[..., self._susceptible]
+        if day == self.days - 1:
+            self.susceptible[rs] = prevalence[..., self._susceptible]
         arrival = self.arrival[rs]
         arrival[(arrival < 0) & (infected_now >= 1.0)] = day
         self.country_prevalence[rs, day] = self._by_country(prevalence)
