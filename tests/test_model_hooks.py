@@ -31,7 +31,7 @@ from epicommons.model import (
     simulate,
 )
 from epicommons.model import scenario as scenario_file
-from epicommons.model.seeding import AmbiguousPlace, plan, resolve_node
+from epicommons.model.seeding import plan
 from epicommons.world.network import Network
 from factories import network
 
@@ -197,18 +197,45 @@ def airports():
 
 
 def test_seed_places_are_explicit(airports):
-    assert resolve_node(airports, "ISL", kind="node") == 1
-    assert resolve_node(airports, "ISL", kind="country") == 2
-    assert resolve_node(airports, "TUR", kind="where") == 0  # only a country
-    assert resolve_node(airports, "RKV") == 3  # only a node
-    with pytest.warns(AmbiguousPlace, match=r"seeds\[0\]\.where.*both node ISL"):
-        old = plan([Seed("ISL", 5)], airports, ["S", "I"], "I")
-    assert old.node.tolist() == [1]  # old calls keep their meaning: node ids first
-    p = plan([Seed(node="ISL", count=5), Seed(country="ISL", count=5)], airports, ["S", "I"], "I")
-    assert p.node.tolist() == [1, 2]
+    assert airports.resolve_place("ISL", "airport").nodes.tolist() == [1]
+    assert airports.resolve_place("ISL", "country").nodes.tolist() == [2, 3]
+    assert airports.resolve_place("TUR").nodes.tolist() == [0, 1]  # only a country
+    assert airports.resolve_place("RKV").nodes.tolist() == [3]  # only a node
+    with pytest.raises(
+        InputError, match=r"ambiguous: airport ISL \(in TUR\) or country ISL"
+    ) as err:
+        plan([Seed("ISL", 5)], airports, ["S", "I"], "I")
+    assert err.value.field == "seeds[0].where"
+    p = plan([Seed(node="ISL", count=5), Seed(airport="IST", count=5)], airports, ["S", "I"], "I")
+    assert p.node.tolist() == [1, 0]
     with pytest.raises(InputError) as err:
         plan([Seed(node="TUR", count=5)], airports, ["S", "I"], "I")
     assert err.value.field == "seeds[0].node"
+
+
+def test_country_seed_is_split_by_population(airports):
+    # ISL: KEF 3e5 and RKV 1e4 people, so 62 seeds are 60 and 2 (62 * 3e5 / 3.1e5 = 60)
+    exact = plan([Seed(country="ISL", count=62)], airports, ["S", "I"], "I")
+    assert exact.node.tolist() == [2, 3]
+    assert exact.count == pytest.approx([60.0, 2.0])
+    whole = plan([Seed(country="Iceland", count=7)], airports, ["S", "I"], "I", whole=True)
+    # 7 * 3e5/3.1e5 = 6.77, 7 * 1e4/3.1e5 = 0.23: floors 6 and 0, the larger remainder gets 1
+    assert whole.count.tolist() == [7.0]
+    assert whole.node.tolist() == [2]
+
+
+def test_more_seeds_than_people_is_an_error(airports):
+    with pytest.raises(InputError, match="at most the 10,000 people of node RKV") as err:
+        plan(
+            [Seed(node="RKV", count=6e3), Seed(node="RKV", count=5e3, day=3)],
+            airports,
+            ["S", "I"],
+            "I",
+        )
+    assert err.value.field == "seeds[1].count"
+    with pytest.raises(InputError, match="310,000 people of country ISL") as err:
+        plan([Seed(country="ISL", count=1e12)], airports, ["S", "I"], "I")
+    assert err.value.field == "seeds[0].count"
 
 
 def test_seed_needs_exactly_one_place():
@@ -280,3 +307,10 @@ def test_cli_names_a_bad_intervention_key(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "interventions[0]" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_stochastic_seed_of_less_than_one_person_is_an_error(airports):
+    plan([Seed(node="RKV", count=0.3)], airports, ["S", "I"], "I")  # deterministic: a fraction
+    with pytest.raises(InputError, match="at least one person") as err:
+        plan([Seed(node="RKV", count=0.3)], airports, ["S", "I"], "I", whole=True)
+    assert err.value.field == "seeds[0].count"

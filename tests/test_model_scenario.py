@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -94,6 +95,23 @@ def test_a_parameter_no_rate_uses_is_refused_with_the_valid_ones(tmp_path):
     with pytest.raises(InputError) as err:
         scenario.parse(custom).build_disease("s.toml")
     assert err.value.field == "disease.parameters.sigma"  # SIR has no latent period
+
+
+@pytest.mark.parametrize(
+    ("seed", "key", "text"),
+    [
+        ("count = 1e12", "seeds[0].count", "at most the"),
+        ("count = 5\nday = 30", "seeds[0].day", "< 30 (the simulated days)"),
+        ("count = 5\ndays = [3, 40]", "seeds[0].days[1]", "got 40"),
+    ],
+)
+def test_impossible_seeds_are_named(tmp_path, seed, key, text):
+    from epicommons.model import runner
+
+    spec = scenario.parse(GOOD.replace("count = 10", seed))
+    with pytest.raises(InputError, match=re.escape(text)) as err:
+        runner.prepare(spec, tmp_path, source="s.toml")
+    assert err.value.field == key
 
 
 def test_custom_disease_errors_name_the_transition(tmp_path):

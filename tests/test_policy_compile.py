@@ -353,3 +353,27 @@ def test_example_scenarios_load_and_compile(net, name):
     assert len(sched.pieces) == len(ps.interventions)
     if name == "fast_lane":
         assert ps.groups["partners"].members >= {"FRA", "DEU"}
+
+
+def test_doses_per_day_above_the_population_is_an_error(net):
+    # independent limit: Iceland's population in the network's own array
+    iceland = float(net.population[net.index("ISL")])
+    vacc = {"type": "vaccination", "start": START, "countries": ["ISL"], "efficacy": 0.9}
+    _compile(net, [{**vacc, "doses_per_day": 0.5 * iceland}])
+    with pytest.raises(InputError, match=f"at most the {iceland:,.0f} people of ISL") as err:
+        _compile(net, [{**vacc, "doses_per_day": 2 * iceland}])
+    assert err.value.field == "interventions[0].doses_per_day"
+
+
+def test_a_named_country_without_nodes_is_an_error():
+    from factories import network
+
+    flows = [[0.0, 10.0], [10.0, 0.0]]
+    two = network([6e7, 8e7], flows, nodes=("FRA", "DEU"), countries=("FRA", "DEU"))
+    tables = [{"type": "transmission_reduction", "start": START, "countries": ["ITA"]}]
+    with pytest.raises(InputError, match="'ITA' is not a country of the network") as err:
+        _compile(two, [{**tables[0], "reduction": 0.5}])
+    assert err.value.field == "interventions[0].countries[0]"
+    # a group keeps its members that are in the network
+    s = _compile(two, [{**tables[0], "countries": ["who:EUR"], "reduction": 0.5}])
+    assert s.pieces[0].nodes.tolist() == [True, True]

@@ -137,3 +137,16 @@ def test_shipped_example_runs_through_the_cli(capsys):
     assert main(["world", "network", "--source", "od", str(example)]) == 0
     out = capsys.readouterr().out
     assert "6 nodes, 30 links" in out and f"{total:,.0f} travellers/day" in out
+
+
+def test_more_travellers_than_people_exit_2(tmp_path, capsys):
+    # the case: 1e9 a day out of a country of tens of millions (limit from WPP directly)
+    people = population("KEN", 2020)
+    rows = [("KEN", "FRA", "1000"), ("KEN", "DEU", "1e9"), ("FRA", "DEU", "5")]
+    path = _write(tmp_path / "od.csv", rows)
+    assert main(["world", "network", "--source", "od", str(path), "--level", "country"]) == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "field 'travellers_per_day'" in err
+    assert f"more than its {people:,.0f} people" in err and "KEN sends 1,000,001,000" in err
+    ok = _write(tmp_path / "ok.csv", [("KEN", "FRA", f"{0.5 * people:.0f}")])
+    assert read_od(ok).total_travellers > 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import qmc
 
-from epicommons.risk.screening import Screening, fraction_missed
+from epicommons.policy.screening import Screening, fraction_missed
 
 LOW = [0.05, 0.6, 0.05, 4.0, 2.0, 3.0]
 HIGH = [0.40, 0.9, 0.25, 7.0, 4.0, 7.0]

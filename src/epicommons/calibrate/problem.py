@@ -19,7 +19,6 @@ from epicommons.model.engine import Model, build_model
 from epicommons.model.reproduction import reproduction_number
 from epicommons.model.runner import load_network
 from epicommons.model.scenario import Scenario
-from epicommons.model.seeding import resolve_node
 from epicommons.surveillance import CaseData
 from epicommons.world.network import Network, balance
 
@@ -246,13 +245,8 @@ def build_problem(
             field="country",
         )
     check_data_end(data, spec, source)
-    seed_nodes = np.array(
-        [
-            resolve_node(net, iso, field="calibration.countries", kind="country")
-            for iso in spec.countries
-        ],
-        dtype=np.int64,
-    )
+    places = [net.resolve_place(iso, "country", "calibration.countries") for iso in spec.countries]
+    seed_nodes = np.array([p.nodes[np.argmax(p.weights)] for p in places], dtype=np.int64)
     return Problem(
         model=model,
         countries=tuple(spec.countries),

@@ -14,7 +14,12 @@ from epicommons.errors import InputError
 
 
 def risk(
-    source: str = typer.Option(..., "--source", help="Source country (ISO3 code or name)."),
+    source: str = typer.Option(
+        ...,
+        "--source",
+        help="Source country (ISO3 code or name; never an airport): the seeds are split "
+        "over its nodes in proportion to population.",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for risk.csv (created if missing)."),
     network: str = typer.Option("builtin", "--network", help="builtin | openflights | od"),
     path: Path | None = typer.Argument(
@@ -45,13 +50,14 @@ def risk(
 
     Writes DIR/risk.csv, one row per destination country: expected_importations (infected
     travellers arriving from any country over the horizon, mean over runs), p_at_least_one,
-    arrival_day_median/q05/q95 (days after --start; empty when not reached in enough runs) and
-    the effective distance from the source (Brockmann & Helbing 2013).
+    arrival_day_median/q05/q95 (day of the first importation after --start, over all runs;
+    empty when beyond the horizon, and beyond_horizon names those: the median is a day exactly
+    when p_at_least_one >= 0.5) and the effective distance from the source (Brockmann & Helbing 2013).
 
     Example:  epicommons risk --source ITA --out results/risk --days 60 --runs 20
     """
     from epicommons.model import build_model, preset
-    from epicommons.model.seeding import Seed
+    from epicommons.model.seeding import Seed, plan
     from epicommons.risk.outbreak import risk_table, run_ensemble
     from epicommons.world.countries import registry
     from epicommons.world.sources import load_network
@@ -74,12 +80,14 @@ def risk(
     if level is None and network == "openflights":
         level = "airport"
     net = load_network(network, path, level)
-    if iso3 not in set(net.country):
-        raise InputError(f"{iso3} has no node in the {network} network", field="--source")
+    net.resolve_place(iso3, "country", field="--source")  # a country, never one of its airports
     model = build_model(preset(disease), net)
-    # seed the country's most populous node by its node id (an ISO3 code can also be an airport)
-    members = [i for i, c in enumerate(net.country) if c == iso3]
-    where = net.nodes[max(members, key=lambda i: net.population[i])]
+    seeds = [Seed(country=iso3, count=seed_infections)]
+    d = model.disease
+    try:  # the seeding rules (at most the country's people, whole people), before any run
+        plan(seeds, net, d.compartment_names, d.first_infected, whole=True)
+    except InputError as exc:
+        raise InputError(exc.message, field="--seed-infections") from None
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -93,7 +101,7 @@ def risk(
         task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs * days)
         ens = run_ensemble(
             model,
-            [Seed(node=where, count=seed_infections)],
+            seeds,
             days,
             runs,
             seed,

@@ -290,7 +290,12 @@ def run_chunk(
     d = model.disease
     if not isinstance(seeds, SeedPlan):
         seeds = plan(
-            seeds, model.network, d.compartment_names, d.first_infected, ages=model.ages.groups
+            seeds,
+            model.network,
+            d.compartment_names,
+            d.first_infected,
+            ages=model.ages.groups,
+            whole=stochastic,
         )
     n, c, t = model.shape[0], model.shape[2], len(d.transitions)
     r_count = len(runs)

@@ -41,7 +41,12 @@ def simulate(
     outputs = outputs or OutputOptions()
     d = model.disease
     seed_plan = plan(
-        seeds, model.network, d.compartment_names, d.first_infected, ages=model.ages.groups
+        seeds,
+        model.network,
+        d.compartment_names,
+        d.first_infected,
+        ages=model.ages.groups,
+        whole=stochastic,
     )
     if runs < 1 or days < 1:
         raise ValueError("runs and days must be >= 1")

@@ -1,6 +1,7 @@
 """Results of an ensemble: summaries gathered as runs go, full arrays only on request.
 
-Kept per run (small): arrival day and cumulative infections per node, and daily prevalence and
+Kept per run (small): arrival day, cumulative infections and susceptible people at the end per
+node (the attack rate's denominator, `at_risk`), and daily prevalence and
 incidence per country (for quantiles across runs). Per node daily values are kept as running sums
 (means) when asked for, and full `(runs, days, nodes, compartments)` arrays only with `full=True`.
 """
@@ -40,6 +41,7 @@ class Recorder:
         self._starts = np.searchsorted(self._cidx[self._order], np.arange(len(self.countries)))
         self._entry = np.zeros((t, c))
         self._entry[np.arange(t), model.tr_dst] = 1.0
+        self._susceptible = d.index(d.susceptible)
         self._infection = np.zeros(t)
         self._infection[
             [
@@ -51,6 +53,7 @@ class Recorder:
         g = len(self.countries)
         self.arrival = np.full((runs, n), -1, dtype=np.int32)
         self.infections = np.zeros((runs, n))
+        self.susceptible = np.zeros((runs, n))  # at the end of the last day
         self.country_prevalence = np.zeros((runs, days, g, c), dtype=np.float32)
         self.country_incidence = np.zeros((runs, days, g, c), dtype=np.float32)
         self.node_prevalence_sum = np.zeros((days, n, c)) if options.node_daily else None
@@ -79,6 +82,8 @@ class Recorder:
         rs = slice(self._offset, self._offset + self._size)
         entries = incidence @ self._entry  # (runs, nodes, compartments)
         self.infections[rs] += incidence @ self._infection + seeded
+        if day == self.days - 1:
+            self.susceptible[rs] = prevalence[..., self._susceptible]
         arrival = self.arrival[rs]
         arrival[(arrival < 0) & (infected_now >= 1.0)] = day
         self.country_prevalence[rs, day] = self._by_country(prevalence)
@@ -95,6 +100,7 @@ class Recorder:
         rs = slice(offset, offset + other.arrival.shape[0])
         self.arrival[rs] = other.arrival
         self.infections[rs] = other.infections
+        self.susceptible[rs] = other.susceptible
         self.country_prevalence[rs] = other.country_prevalence
         self.country_incidence[rs] = other.country_incidence
         if self.node_prevalence_sum is not None:
@@ -110,7 +116,8 @@ class Results:
     """An ensemble's outputs with labelled axes.
 
     Arrays: `arrival_day (runs, nodes)` (-1: never), `infections (runs, nodes)` (cumulative,
-    including seeds), `country_prevalence` / `country_incidence (runs, days, countries,
+    including seeds, wherever the infected person lives), `susceptible (runs, nodes)` (at the
+    end), `country_prevalence` / `country_incidence (runs, days, countries,
     compartments)` (incidence = people entering the compartment that day), optional node means
     `(days, nodes, compartments)` and full arrays `(runs, days, nodes, compartments)`.
     """
@@ -129,6 +136,7 @@ class Results:
     quantiles: tuple[float, ...]
     arrival_day: np.ndarray
     infections: np.ndarray
+    susceptible: np.ndarray
     country_prevalence: np.ndarray
     country_incidence: np.ndarray
     node_prevalence_mean: np.ndarray | None = None
@@ -164,6 +172,7 @@ class Results:
             quantiles=tuple(rec.options.quantiles),
             arrival_day=rec.arrival,
             infections=rec.infections,
+            susceptible=rec.susceptible,
             country_prevalence=rec.country_prevalence,
             country_incidence=rec.country_incidence,
             node_prevalence_mean=mean(rec.node_prevalence_sum),
@@ -187,19 +196,22 @@ class Results:
     def country_population(self) -> np.ndarray:
         return np.array([self.node_population[idx].sum() for idx in self._country_members()])
 
-    def country_attack_rate(self) -> np.ndarray:
-        """Infections that happened in the country per head of its population `(runs, countries)`.
+    def _by_country(self, a: np.ndarray) -> np.ndarray:
+        return np.stack([a[:, idx].sum(axis=1) for idx in self._country_members()], axis=1)
 
-        Travellers infected there count where they were infected, so a small hub with heavy
-        traffic can exceed 1.
-        """
-        inf = np.stack(
-            [self.infections[:, idx].sum(axis=1) for idx in self._country_members()], axis=1
+    def country_attack_rate(self) -> np.ndarray:
+        """Share of the people at risk in the country who were infected there `(runs, countries)`,
+        in [0, 1] (`at_risk`)."""
+        inf = self._by_country(self.infections)
+        return _share(
+            inf, at_risk(self.country_population(), self._by_country(self.susceptible), inf)
         )
-        return inf / np.maximum(self.country_population(), 1e-300)
 
     def node_attack_rate(self) -> np.ndarray:
-        return self.infections / np.maximum(self.node_population, 1e-300)
+        """Share of the people at risk at each node who were infected there `(runs, nodes)`."""
+        return _share(
+            self.infections, at_risk(self.node_population, self.susceptible, self.infections)
+        )
 
     # -- tables ----------------------------------------------------------------------------
     def country_table(self) -> pd.DataFrame:
@@ -291,6 +303,17 @@ class Results:
                 "infections": self.infections.ravel(),
             }
         )
+
+
+def at_risk(population: np.ndarray, susceptible: np.ndarray, infections: np.ndarray) -> np.ndarray:
+    """People at risk at a place over the horizon: its population, or more when visitors count:
+    everyone infected there and everyone still susceptible there at the end was a susceptible
+    person present there (people have no home in the model: they are where they travel)."""
+    return np.maximum(population, susceptible + infections)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.divide(part, whole, out=np.zeros(np.broadcast(part, whole).shape), where=whole > 0)
 
 
 def _pct(q: float) -> str:

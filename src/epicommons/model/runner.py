@@ -47,7 +47,15 @@ def prepare(
         raise InputError(exc.message, source=source, field=field) from None
     seeds = scenario.seed_list()
     try:
-        plan(seeds, network, disease.compartment_names, disease.first_infected, ages=ages.groups)
+        plan(
+            seeds,
+            network,
+            disease.compartment_names,
+            disease.first_infected,
+            ages=ages.groups,
+            horizon=scenario.days,
+            keys=scenario.seed_keys(),
+        )
     except InputError as exc:
         raise InputError(exc.message, source=source, field=exc.field) from None
     return model, seeds

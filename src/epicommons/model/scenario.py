@@ -20,7 +20,8 @@ contacts = "builtin"            # or a CSV path
 R0 = 2.0
 
 [[seeds]]
-country = "ITA"                 # or `node = "FCO"`, or `where` (either, nodes first)
+country = "ITA"                 # split over its nodes by population; or `airport = "FCO"`,
+                                # `node = "FCO"`, or `where` (refused if it reads both ways)
 count = 10
 
 [outputs]
@@ -39,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epicommons._files import read_toml
 from epicommons.errors import InputError, validate
+from epicommons.world.network import PLACE_KINDS
 
 from .disease import Compartment, Disease, Transition
 from .presets import preset
@@ -117,11 +119,13 @@ class DiseaseSpec(_Strict):
 
 class SeedSpec(_Strict):
     where: str | None = None
-    """A place by code: a node id (an airport or country node) or a country; must not be ambiguous on the network."""
+    """A node id or a country; refused when it reads both ways (on the airport network `CAN` is Guangzhou and Canada)."""
     node: str | None = None
     """A node id of the network (an IATA code on airport networks, an ISO3 code on country networks)."""
+    airport: str | None = None
+    """One airport (IATA code) of an airport-level network."""
     country: str | None = None
-    """A country (ISO3 code or name); the infections go to its most populous node."""
+    """A country (ISO3 code or name); the infections are split over its nodes in proportion to their population."""
     count: Annotated[float, Field(gt=0)]
     """People infected at the start, in `compartment` (people, > 0; at most the people there)."""
     day: Annotated[int, Field(ge=0)] = 0
@@ -135,10 +139,10 @@ class SeedSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_place(self) -> SeedSpec:
-        given = [k for k in ("where", "node", "country") if getattr(self, k) is not None]
+        given = [k for k in PLACE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of `where`, `node` or `country`"
+                "give exactly one of `country`, `airport`, `node` or `where`"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self
@@ -218,6 +222,15 @@ class Scenario(_Strict):
                 )
         return disease
 
+    def seed_keys(self) -> list[tuple[str, str]]:
+        """Key paths of each of `seed_list()`'s seeds: its table and its day (`seeds[1]`,
+        `seeds[1].days[2]` for a list of days)."""
+        return [
+            (f"seeds[{i}]", f"seeds[{i}].day" if s.days is None else f"seeds[{i}].days[{k}]")
+            for i, s in enumerate(self.seeds)
+            for k in range(1 if s.days is None else len(s.days))
+        ]
+
     def seed_list(self) -> list[Seed]:
         out = []
         for s in self.seeds:
@@ -230,6 +243,7 @@ class Scenario(_Strict):
                         s.compartment,
                         s.age,
                         node=s.node,
+                        airport=s.airport,
                         country=s.country,
                     )
                 )

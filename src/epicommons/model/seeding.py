@@ -1,30 +1,26 @@
-"""Seeds: people put into an infected compartment at a node on a given day.
+"""Seeds: people put into an infected compartment at a place on a given day.
 
 A seed on day 0 is an initial infection; later seeds are importations from outside the network.
-Seeded people are taken from the susceptible compartment, so the number of people is unchanged.
-Where: `node=` a node id, `country=` an ISO3 country (its most populous node), or `where=` either
-one, node ids first (as in earlier versions). At airport level 70 OpenFlights IATA codes are
-also ISO3 codes of other countries ("ISL" is Istanbul Atatürk and Iceland, "FRA" Frankfurt and
-France): `where` then takes the node and warns (`AmbiguousPlace`); name it with `node=` or
-`country=` to be explicit.
+Seeded people are taken from the susceptible compartment, so the number of people is unchanged,
+and a place is never seeded with more people than live there.
+The place is named by exactly one key, resolved by `Network.resolve_place` (one resolver, never a
+guess): `country=` an ISO3 code or name (the seeds are split over the country's nodes in
+proportion to their population), `airport=` one airport of an airport-level network, `node=` one
+node id at any level, or `where=` either, refused when it reads both ways (at airport level
+"CAN" is Guangzhou and Canada, "PER" Perth and Peru).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from epicommons.errors import InputError
-from epicommons.world.network import Network
+from epicommons.world.network import PLACE_KINDS, Network
 
-WHERE = ("where", "node", "country")
-
-
-class AmbiguousPlace(UserWarning):
-    """A seed's `where` names both a node and a different country; the node was taken."""
+WHERE = PLACE_KINDS
 
 
 @dataclass(frozen=True, init=False)
@@ -32,9 +28,9 @@ class Seed:
     """`count` people into `compartment` (default: the disease's first infected) at one place,
     in age group `age` (index) or spread over ages in proportion to the susceptibles.
 
-    The place is exactly one of `where` (a node id first, else a country; `AmbiguousPlace` is
-    warned when it names a node and a different country), `node` (a node id) or `country` (an
-    ISO3 code: the country's most populous node).
+    The place is exactly one of `where` (a node or a country, refused when ambiguous), `node`
+    (a node id), `airport` (an airport of an airport-level network) or `country` (ISO3 or a
+    name: split over the country's nodes in proportion to population).
     """
 
     where: str | None
@@ -43,6 +39,7 @@ class Seed:
     compartment: str | None
     age: int | None
     node: str | None
+    airport: str | None
     country: str | None
 
     def __init__(
@@ -54,23 +51,25 @@ class Seed:
         age: int | None = None,
         *,
         node: str | None = None,
+        airport: str | None = None,
         country: str | None = None,
     ) -> None:
-        given = [k for k, v in zip(WHERE, (where, node, country), strict=True) if v is not None]
+        places = (where, node, airport, country)
+        given = [k for k, v in zip(WHERE, places, strict=True) if v is not None]
         if len(given) != 1:
-            raise ValueError(f"Seed: give exactly one of where, node or country (got {given})")
+            raise ValueError(f"Seed: give exactly one of {', '.join(WHERE)} (got {given})")
         if count is None:
             raise TypeError("Seed: missing count")
         for name, value in zip(
-            ("where", "count", "day", "compartment", "age", "node", "country"),
-            (where, count, day, compartment, age, node, country),
+            ("where", "count", "day", "compartment", "age", "node", "airport", "country"),
+            (where, count, day, compartment, age, node, airport, country),
             strict=True,
         ):
             object.__setattr__(self, name, value)
 
     @property
     def place(self) -> tuple[str, str]:
-        """How the place is named (`where`, `node` or `country`) and the name."""
+        """How the place is named (`where`, `node`, `airport` or `country`) and the name."""
         for kind in WHERE:
             value = getattr(self, kind)
             if value is not None:
@@ -80,7 +79,8 @@ class Seed:
 
 @dataclass(frozen=True)
 class SeedPlan:
-    """Seeds resolved to positions: node, day, compartment index, count (arrays, one per seed)."""
+    """Seeds resolved to positions: node, day, compartment index, count (arrays, one entry per
+    seed and node: a country's seed has one per node it is split over)."""
 
     node: np.ndarray
     day: np.ndarray
@@ -93,41 +93,18 @@ class SeedPlan:
         return np.flatnonzero(self.day == day)
 
 
-def resolve_node(
-    network: Network, where: str, field: str | None = None, kind: str = "where"
-) -> int:
-    """Position of a node id (`kind="node"`), of a country's most populous node
-    (`kind="country"`), or of either (`kind="where"`: the node first, with a warning when the
-    name is also a different country)."""
-    if kind not in WHERE:
-        raise ValueError(f"kind must be one of {', '.join(WHERE)}, got {kind!r}")
-    as_node = network.index(where) if where in network._positions else None
-    members = [i for i, c in enumerate(network.country) if c == where.upper()]
-    as_country = max(members, key=lambda i: network.population[i]) if members else None
-    found = {"node": as_node, "country": as_country}
-    if kind != "where":
-        if found[kind] is None:
-            raise InputError(
-                f"{where!r} is not a {kind} of the network "
-                f"({network.level} level, {network.size} nodes)",
-                field=field,
-            )
-        return found[kind]
-    if as_node is None and as_country is None:
-        raise InputError(
-            f"{where!r} is neither a node nor a country of the network "
-            f"({network.level} level, {network.size} nodes)",
-            field=field,
-        )
-    if as_node is not None and as_country is not None and as_node != as_country:
-        warnings.warn(
-            f"{field or 'seed'}: {where!r} is both node {where} (in {network.country[as_node]}) "
-            f"and country {where.upper()} (largest node {network.nodes[as_country]}); seeding "
-            "the node. Use `node` or `country` instead of `where` to say which.",
-            AmbiguousPlace,
-            stacklevel=3,
-        )
-    return as_node if as_node is not None else as_country
+def split(count: float, weights: np.ndarray, whole: bool) -> np.ndarray:
+    """`count` shared in proportion to `weights` (summing to 1): exactly, or in whole people by
+    the largest remainder (Hamilton) rule, so the parts sum to the rounded count."""
+    exact = count * weights
+    if not whole:
+        return exact
+    total = int(np.floor(count + 0.5))
+    parts = np.floor(total * weights)
+    short = total - int(parts.sum())
+    order = np.argsort(-(total * weights - parts), kind="stable")
+    parts[order[:short]] += 1
+    return parts
 
 
 def plan(
@@ -138,31 +115,58 @@ def plan(
     *,
     field: str = "seeds",
     ages: int = 1,
+    whole: bool = False,
+    horizon: int | None = None,
+    keys: Sequence[tuple[str, str]] | None = None,
 ) -> SeedPlan:
-    """Check seeds against the network and compartments and resolve them to positions."""
+    """Check seeds against the network and compartments and resolve them to positions; a
+    country's seeds become one entry per node (whole people when `whole`, for the stochastic
+    engine). More people seeded at a place than live there is an error, and so is a seed day
+    at or after `horizon` (it would never happen). `keys` name each seed's table and day key
+    in errors (default `seeds[i]` and `seeds[i].day`)."""
     nodes, days, comps, counts, age = [], [], [], [], []
+    seeded = np.zeros(network.size)
     for i, s in enumerate(seeds):
-        where = f"{field}[{i}]"
+        where, day_key = keys[i] if keys is not None else (f"{field}[{i}]", f"{field}[{i}].day")
         kind, name = s.place
-        nodes.append(resolve_node(network, name, field=f"{where}.{kind}", kind=kind))
+        place = network.resolve_place(name, kind, field=f"{where}.{kind}")
         name = s.compartment or default
         if name not in compartments:
             raise InputError(
                 f"unknown compartment {name!r}; expected one of {', '.join(compartments)}",
                 field=f"{where}.compartment",
             )
-        comps.append(list(compartments).index(name))
-        if s.day < 0:
-            raise InputError(f"expected a day >= 0, got {s.day}", field=f"{where}.day")
+        if s.day < 0 or (horizon is not None and s.day >= horizon):
+            limit = "" if horizon is None else f" and < {horizon} (the simulated days)"
+            raise InputError(f"expected a day >= 0{limit}, got {s.day}", field=day_key)
         if not np.isfinite(s.count) or s.count <= 0:
             raise InputError(f"expected a count > 0, got {s.count}", field=f"{where}.count")
         if s.age is not None and not 0 <= s.age < ages:
             raise InputError(
                 f"expected an age group index 0..{ages - 1}, got {s.age}", field=f"{where}.age"
             )
-        days.append(int(s.day))
-        counts.append(float(s.count))
-        age.append(-1 if s.age is None else int(s.age))
+        if whole and s.count < 0.5:
+            raise InputError(
+                f"expected at least one person (the stochastic engine seeds whole people), "
+                f"got {s.count:g}",
+                field=f"{where}.count",
+            )
+        parts = split(float(s.count), place.weights, whole)
+        seeded[place.nodes] += parts
+        lives = float(network.population[place.nodes].sum())
+        if np.any(seeded[place.nodes] > network.population[place.nodes]):
+            raise InputError(
+                f"expected at most the {lives:,.0f} people of {place.kind} {place.code} "
+                f"(all seeds there together), got {s.count:,.6g}",
+                field=f"{where}.count",
+            )
+        keep = parts > 0
+        nodes.extend(place.nodes[keep].tolist())
+        counts.extend(parts[keep].tolist())
+        n = int(keep.sum())
+        comps.extend([list(compartments).index(name)] * n)
+        days.extend([int(s.day)] * n)
+        age.extend([-1 if s.age is None else int(s.age)] * n)
     return SeedPlan(
         np.array(nodes, dtype=np.int64),
         np.array(days, dtype=np.int64),

@@ -8,7 +8,7 @@ combine (multipliers multiply); contradictory ones are refused before anything r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -145,10 +145,11 @@ def compile_interventions(
 ) -> PolicySchedule:
     """Check interventions against the simulation and compile them; InputError names the key."""
     pieces = []
+    target = Target(network, disease, age_groups, groups)
     for i, item in enumerate(items):
         key = f"interventions[{i}]"
         try:
-            pieces.append(_compile_one(i, item, network, disease, start, days, age_groups, groups))
+            pieces.append(_compile_one(i, item, target, start, days))
         except InputError as exc:
             where = f"{key}.{exc.field}" if exc.field else key
             raise InputError(exc.message, source=source, field=where) from None
@@ -175,153 +176,197 @@ def _days(item: Intervention, start: date, days: int) -> tuple[int, int]:
     return a, b + 1
 
 
-def _routes(item: RouteTarget, network: Network, groups) -> np.ndarray:
-    def res(names, key):
-        return None if names is None else targets.countries(names, key, groups)
+@dataclass(frozen=True)
+class Target:
+    """What every intervention's compile function needs: the network, the disease, the age
+    groups and the user's groups."""
 
-    mask = targets.route_mask(
-        network,
-        res(item.from_, "from"),
-        res(item.to, "to"),
-        res(item.between, "between"),
-        item.directions == "both",
-        item.domestic,
-    )
-    if not mask.any():
-        key = "between" if item.between is not None else ("from" if item.from_ else "to")
-        raise InputError(
-            f"targets no route of the {network.level}-level network ({network.source}): no "
-            "travel links between the named countries",
-            field=key,
+    network: Network
+    disease: Disease
+    age_groups: int
+    groups: Mapping[str, Group] | None
+
+    def countries(self, names: list[str], key: str) -> frozenset[str]:
+        return targets.countries(names, key, self.groups, self.network)
+
+    def routes(self, item: RouteTarget) -> np.ndarray:
+        """Links of the routes an intervention targets; none is an error."""
+
+        def res(names, key):
+            return None if names is None else self.countries(names, key)
+
+        mask = targets.route_mask(
+            self.network,
+            res(item.from_, "from"),
+            res(item.to, "to"),
+            res(item.between, "between"),
+            item.directions == "both",
+            item.domestic,
         )
-    return mask
+        if not mask.any():
+            key = "between" if item.between is not None else ("from" if item.from_ else "to")
+            raise InputError(
+                f"targets no route of the {self.network.level}-level network "
+                f"({self.network.source}): no travel links between the named countries",
+                field=key,
+            )
+        return mask
 
-
-def _compile_one(
-    i: int,
-    item: Intervention,
-    network: Network,
-    disease: Disease,
-    start: date,
-    days: int,
-    age_groups: int,
-    groups,
-) -> Piece:
-    a, b = _days(item, start, days)
-    n_links, n_comp = network.n_links, len(disease.compartments)
-    base = {"index": i, "kind": item.type, "start": a, "end": b}
-
-    def on_links(mask: np.ndarray, per_comp: np.ndarray) -> np.ndarray:
-        out = np.ones((n_links, n_comp))
+    def on_links(self, mask: np.ndarray, per_comp: np.ndarray) -> np.ndarray:
+        """Pass factors `(links, compartments)`: `per_comp` on the masked links, 1 elsewhere."""
+        out = np.ones((self.network.n_links, len(self.disease.compartments)))
         out[mask] = per_comp
         return out
 
-    if isinstance(item, TravelReduction):
-        mask = _routes(item, network, groups)
-        travel = np.where(mask, 1.0 - item.reduction, 1.0)
-        return Piece(**base, travel=travel, links=mask, signature=(item.reduction,))
-    if isinstance(item, Screening):
-        mask = _routes(item, network, groups)
-        sym = item.symptomatic_compartments or effects.symptomatic_default(disease)
-        effects.check_names(disease, sym, "symptomatic_compartments")
-        p = effects.screening_pass(
-            disease,
-            sym,
-            symptomatic=item.symptomatic,
-            aware=item.aware,
-            fever_sensitivity=item.fever_sensitivity,
-            risk_sensitivity=item.risk_sensitivity,
-            flight_days=item.flight_days,
-            exit=item.exit,
-            entry=item.entry,
+
+Compiler = Callable[[Intervention, Target, dict], Piece]
+COMPILERS: dict[type, Compiler] = {}
+
+
+def compiles(kind: type) -> Callable[[Compiler], Compiler]:
+    """Register the compile function of one intervention type."""
+
+    def register(fn: Compiler) -> Compiler:
+        COMPILERS[kind] = fn
+        return fn
+
+    return register
+
+
+def _compile_one(i: int, item: Intervention, target: Target, start: date, days: int) -> Piece:
+    a, b = _days(item, start, days)
+    return COMPILERS[type(item)](
+        item, target, {"index": i, "kind": item.type, "start": a, "end": b}
+    )
+
+
+@compiles(TravelReduction)
+def _travel_reduction(item: TravelReduction, t: Target, base: dict) -> Piece:
+    mask = t.routes(item)
+    travel = np.where(mask, 1.0 - item.reduction, 1.0)
+    return Piece(**base, travel=travel, links=mask, signature=(item.reduction,))
+
+
+@compiles(Screening)
+def _screening(item: Screening, t: Target, base: dict) -> Piece:
+    mask = t.routes(item)
+    sym = item.symptomatic_compartments or effects.symptomatic_default(t.disease)
+    effects.check_names(t.disease, sym, "symptomatic_compartments")
+    p = effects.screening_pass(
+        t.disease,
+        sym,
+        symptomatic=item.symptomatic,
+        aware=item.aware,
+        fever_sensitivity=item.fever_sensitivity,
+        risk_sensitivity=item.risk_sensitivity,
+        flight_days=item.flight_days,
+        exit=item.exit,
+        entry=item.entry,
+    )
+    return Piece(**base, passing=t.on_links(mask, p), links=mask, signature=tuple(p))
+
+
+@compiles(PreDepartureTest)
+def _pre_departure_test(item: PreDepartureTest, t: Target, base: dict) -> Piece:
+    mask = t.routes(item)
+    effects.check_names(t.disease, item.sensitivity, "sensitivity")
+    p = effects.test_pass(t.disease, item.sensitivity)
+    return Piece(**base, passing=t.on_links(mask, p), links=mask, signature=tuple(p))
+
+
+@compiles(ArrivalQuarantine)
+def _arrival_quarantine(item: ArrivalQuarantine, t: Target, base: dict) -> Piece:
+    mask = t.routes(item)
+    d = t.disease
+    iso = item.isolate_on if item.isolate_on is not None else effects.symptomatic_default(d)
+    effects.check_names(d, iso, "isolate_on")
+    effects.check_names(d, item.exit_test or {}, "exit_test")
+    p = effects.quarantine_pass(d, item.days, item.compliance, iso, item.exit_test)
+    return Piece(**base, passing=t.on_links(mask, p), links=mask, signature=tuple(p))
+
+
+@compiles(FastLane)
+def _fast_lane(item: FastLane, t: Target, base: dict) -> Piece:
+    members = t.countries(item.group, "group")
+    inside = targets.route_mask(t.network, None, None, members, False, False)
+    if not inside.any():
+        raise InputError("the group's members have no travel links between them", field="group")
+    touching = targets.route_mask(t.network, members, None, None, True, False) & ~inside
+    effects.check_names(t.disease, item.test_sensitivity, "test_sensitivity")
+    p = effects.test_pass(t.disease, item.test_sensitivity)
+    if item.quarantine_days > 0:
+        p = p * effects.quarantine_pass(
+            t.disease,
+            item.quarantine_days,
+            item.compliance,
+            effects.symptomatic_default(t.disease),
+            None,
         )
-        return Piece(**base, passing=on_links(mask, p), links=mask, signature=tuple(p))
-    if isinstance(item, PreDepartureTest):
-        mask = _routes(item, network, groups)
-        effects.check_names(disease, item.sensitivity, "sensitivity")
-        p = effects.test_pass(disease, item.sensitivity)
-        return Piece(**base, passing=on_links(mask, p), links=mask, signature=tuple(p))
-    if isinstance(item, ArrivalQuarantine):
-        mask = _routes(item, network, groups)
-        iso = (
-            item.isolate_on if item.isolate_on is not None else effects.symptomatic_default(disease)
+    travel = np.where(touching, 1.0 - item.other_reduction, 1.0)
+    return Piece(
+        **base,
+        travel=travel,
+        passing=t.on_links(inside, p),
+        links=inside,
+        signature=("fast_lane", members),
+    )
+
+
+@compiles(TransmissionReduction)
+def _transmission_reduction(item: TransmissionReduction, t: Target, base: dict) -> Piece:
+    nodes = targets.node_mask(t.network, t.countries(item.countries, "countries"))
+    return Piece(
+        **base,
+        transmission=np.where(nodes, 1.0 - item.reduction, 1.0),
+        nodes=nodes,
+        signature=(item.reduction,),
+    )
+
+
+@compiles(Vaccination)
+def _vaccination(item: Vaccination, t: Target, base: dict) -> Piece:
+    d, network = t.disease, t.network
+    members = t.countries(item.countries, "countries")
+    nodes = targets.node_mask(network, members)
+    if item.target not in d.compartment_names:
+        raise InputError(
+            f"unknown compartment {item.target!r}; expected one of "
+            f"{', '.join(d.compartment_names)}",
+            field="target",
         )
-        effects.check_names(disease, iso, "isolate_on")
-        effects.check_names(disease, item.exit_test or {}, "exit_test")
-        p = effects.quarantine_pass(disease, item.days, item.compliance, iso, item.exit_test)
-        return Piece(**base, passing=on_links(mask, p), links=mask, signature=tuple(p))
-    if isinstance(item, FastLane):
-        members = targets.countries(item.group, "group", groups)
-        inside = targets.route_mask(network, None, None, members, False, False)
-        if not inside.any():
-            raise InputError("the group's members have no travel links between them", field="group")
-        touching = targets.route_mask(network, members, None, None, True, False) & ~inside
-        effects.check_names(disease, item.test_sensitivity, "test_sensitivity")
-        p = effects.test_pass(disease, item.test_sensitivity)
-        if item.quarantine_days > 0:
-            p = p * effects.quarantine_pass(
-                disease,
-                item.quarantine_days,
-                item.compliance,
-                effects.symptomatic_default(disease),
-                None,
-            )
-        travel = np.where(touching, 1.0 - item.other_reduction, 1.0)
-        return Piece(
-            **base,
-            travel=travel,
-            passing=on_links(inside, p),
-            links=inside,
-            signature=("fast_lane", members),
+    priority = (
+        tuple(item.age_priority)
+        if item.age_priority is not None
+        else tuple(range(t.age_groups - 1, -1, -1))
+    )
+    bad = [g for g in priority if g >= t.age_groups]
+    if bad:
+        raise InputError(
+            f"age group {bad[0]} does not exist (the model has {t.age_groups})",
+            field="age_priority",
         )
-    if isinstance(item, TransmissionReduction):
-        members = targets.countries(item.countries, "countries", groups)
-        nodes = targets.node_mask(network, members)
-        return Piece(
-            **base,
-            transmission=np.where(nodes, 1.0 - item.reduction, 1.0),
-            nodes=nodes,
-            signature=(item.reduction,),
-        )
-    if isinstance(item, Vaccination):
-        members = targets.countries(item.countries, "countries", groups)
-        nodes = targets.node_mask(network, members)
-        if item.target not in disease.compartment_names:
+    # a country's doses are shared among its nodes in proportion to population
+    share = np.zeros(network.size)
+    for c in sorted(members):
+        place = network.resolve_place(c, "country", "countries")
+        people = float(network.population[place.nodes].sum())
+        if item.doses_per_day > people:
             raise InputError(
-                f"unknown compartment {item.target!r}; expected one of "
-                f"{', '.join(disease.compartment_names)}",
-                field="target",
+                f"expected at most the {people:,.0f} people of {c} per day, got "
+                f"{item.doses_per_day:,.6g} doses",
+                field="doses_per_day",
             )
-        priority = (
-            tuple(item.age_priority)
-            if item.age_priority is not None
-            else tuple(range(age_groups - 1, -1, -1))
-        )
-        bad = [g for g in priority if g >= age_groups]
-        if bad:
-            raise InputError(
-                f"age group {bad[0]} does not exist (the model has {age_groups})",
-                field="age_priority",
-            )
-        # a country's doses are shared among its nodes in proportion to population
-        country = np.asarray(network.country)
-        pop = network.population
-        share = np.zeros(network.size)
-        for c in members:
-            idx = np.flatnonzero(country == c)
-            if idx.size:
-                share[idx] = pop[idx] / max(pop[idx].sum(), 1e-300)
-        plan = VaccinationPlan(
-            item.doses_per_day * share * nodes,
-            priority,
-            item.efficacy,
-            disease.index(disease.susceptible),
-            disease.index(item.target),
-            disease.susceptible,
-            item.target,
-        )
-        return Piece(**base, vaccination=plan, nodes=nodes, signature=("vaccination",))
-    raise AssertionError(f"unhandled intervention type {item.type}")  # pragma: no cover
+        share[place.nodes] = place.weights
+    plan = VaccinationPlan(
+        item.doses_per_day * share,
+        priority,
+        item.efficacy,
+        d.index(d.susceptible),
+        d.index(item.target),
+        d.susceptible,
+        item.target,
+    )
+    return Piece(**base, vaccination=plan, nodes=nodes, signature=("vaccination",))
 
 
 def _check_contradictions(

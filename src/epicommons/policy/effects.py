@@ -17,6 +17,7 @@ from epicommons.errors import InputError
 from epicommons.model.disease import Disease
 
 from .natural_history import History, Quarantine, history, still_infected_when_released
+from .screening import Screening, decision_tree
 
 
 def symptomatic_default(disease: Disease) -> list[str]:
@@ -60,23 +61,16 @@ def screening_pass(
     exit: bool,
     entry: bool,
 ) -> np.ndarray:
-    """Share of travellers per compartment who pass exit and/or entry screening (Gostic et al.
-    2020 decision tree on the disease's compartments, with progression during the flight)."""
+    """Share of travellers per compartment who pass exit and/or entry screening: the Gostic et
+    al. 2020 decision tree (`policy.screening`) on the disease's compartments, with progression
+    during the flight from the natural history."""
     h = history(disease)
-    sym = np.isin(np.array(h.names), list(symptomatic_compartments)).astype(float)
-    move = expm(h.generator * flight_days)
-    gone = 1.0 - move.sum(axis=1)
-    total = np.zeros(len(h.names))
-    for fever in (1.0, 0.0):
-        for aw in (1.0, 0.0):
-            w = (symptomatic if fever else 1 - symptomatic) * (aware if aw else 1 - aware)
-            if w == 0:
-                continue
-            miss = (1 - fever_sensitivity * fever * sym) * (1 - risk_sensitivity * aw)
-            miss_exit = miss if exit else np.ones_like(miss)
-            miss_entry = miss if entry else np.ones_like(miss)
-            total += w * miss_exit * (move @ miss_entry + gone)
-    return _full(disease, h, total)
+    sym = np.isin(np.array(h.names), list(symptomatic_compartments))
+    rule = Screening(
+        symptomatic, aware, fever_sensitivity, risk_sensitivity, flight_days, exit, entry
+    )
+    missed = decision_tree(sym, expm(h.generator * flight_days), rule)["missed"]
+    return _full(disease, h, missed)
 
 
 def test_pass(disease: Disease, sensitivity: Mapping[str, float]) -> np.ndarray:

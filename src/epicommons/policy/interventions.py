@@ -4,7 +4,10 @@ Every intervention has `start` and optional `end` dates (inclusive; no end = to 
 simulation) and a target. Route targets name sets of countries (names, ISO codes or groups such
 as `who:EUR`, `continent:Europe` or a user group): `from`, `to` (either may be omitted = any
 country) or `between` (both ends in the set); `directions = "both"` also covers the reverse
-routes. Only routes that cross a border are targeted unless `domestic = true`.
+routes. Only routes that cross a border are targeted unless `domestic = true`. Targets are
+countries: on an airport network a code that is also an airport is refused, never guessed ("CAN"
+is Guangzhou and Canada: write "Canada"); a named country must have a node in the network, a
+group keeps its members that do.
 
 ```toml
 [[interventions]]

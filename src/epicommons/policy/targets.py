@@ -7,23 +7,51 @@ from collections.abc import Mapping
 import numpy as np
 
 from epicommons.errors import InputError
-from epicommons.world.groups import Group, resolve_group
+from epicommons.world.countries import registry
+from epicommons.world.groups import Group, find_group, resolve_group
 from epicommons.world.network import Network
 
 
 def countries(
-    names: list[str], field: str, groups: Mapping[str, Group] | None = None
+    names: list[str],
+    field: str,
+    groups: Mapping[str, Group] | None = None,
+    network: Network | None = None,
 ) -> frozenset[str]:
-    """Union of the members of each name (country, code, built-in or user group)."""
+    """Union of the members of each name (country, code, built-in or user group); with a
+    network, only members that have a node in it, and a named country must have one."""
     out: set[str] = set()
     for i, name in enumerate(names):
         try:
-            out |= resolve_group(name, groups)
+            out |= _members(name, groups, network)
         except InputError as exc:
             raise InputError(exc.message, field=f"{field}[{i}]") from None
     if not out:
         raise InputError("names no country", field=field)
     return frozenset(out)
+
+
+def _members(name: str, groups: Mapping[str, Group] | None, network: Network | None) -> set[str]:
+    group = find_group(name, groups)
+    if network is None:
+        return set(resolve_group(name, groups))
+    present = set(network.country)
+    if group is not None:
+        inside = set(group.members) & present
+        if not inside:
+            raise InputError(f"group {name!r} has no country in the network ({network.source})")
+        return inside
+    if network.has_node(name) and network.level == "airport":
+        iso3 = registry().try_resolve(name)
+        hint = "interventions target countries: write the country's name to mean it" + (
+            f" ({registry()[iso3].name!r})" if iso3 else ""
+        )
+        place = network.resolve_place(name, "where", hint=hint)  # refused if also a country
+        raise InputError(
+            f"{name!r} is an airport (in {place.country}); interventions target countries: "
+            f"name its country ({place.country}) or a group"
+        )
+    return {network.resolve_place(next(iter(resolve_group(name))), "country").code}
 
 
 def link_ends(network: Network) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ SHORT = {  # column headings that fit the page
     "arrival_day_median": "arrival day",
     "arrival_day_q05": "q05",
     "arrival_day_q95": "q95",
+    "beyond_horizon": "beyond the horizon",
     "effective_distance": "effective distance",
 }
 
@@ -44,13 +45,12 @@ def risk_page(
         "Country outlines: countryinfo (MIT). Effective distance: Brockmann & Helbing, "
         "Science 342 (2013)."
     )
-    reached = int(np.isfinite(table["arrival_day_median"]).sum())
     likely = int((table["p_at_least_one"] >= 0.5).sum())
     sec = page.section("Where and how soon")
     sec.text(
         f"Over {days} days and {runs} runs, {likely} of {len(table)} destination countries import "
-        f"at least one infection with probability 50% or more, and {reached} are reached "
-        "in at least half of the runs."
+        "at least one infection with probability 50% or more: those are the ones whose median "
+        "day of first importation falls within the horizon."
     )
     p1 = dict(zip(table["destination"], table["p_at_least_one"], strict=True))
     sec.figure(
@@ -68,14 +68,14 @@ def risk_page(
     sec.figure(
         choropleth(
             arrival,
-            title="Median arrival day of the first infection",
+            title="Median day of the first importation",
             label="days",
             cmap="magma",
             vmin=0.0,
             vmax=float(days),
             highlight=source,
         ),
-        "Grey: not reached in at least half of the runs.",
+        f"Grey: beyond the {days}-day horizon (probability of an importation below 50%).",
     )
 
     sec = page.section("Most exposed destinations")
@@ -84,7 +84,8 @@ def risk_page(
     sec.table(
         top.rename(columns=SHORT),
         f"The {len(top)} destinations with most expected importations; arrival days are the "
-        "median and 5%/95% quantiles over runs (blank: not reached in enough runs).",
+        "median and 5%/95% quantiles of the day of first importation over all runs (blank: "
+        "beyond the horizon, as the last column says).",
     )
 
     sec = page.section("Effective distance and arrival")

@@ -87,7 +87,7 @@ def simulation_page(
     )
     attack = dict(zip(table["country"], table["attack_rate_median"], strict=True))
     sec.figure(
-        choropleth(attack, title="Median attack rate", label="infections per head", vmin=0.0),
+        choropleth(attack, title="Median attack rate", label="share of people at risk", vmin=0.0),
         "Infections that happened in the country per head of its population.",
     )
 
@@ -104,7 +104,7 @@ def simulation_page(
     sec.table(
         shown.rename(columns={"runs_reached": "runs reached"}),
         "Countries by median arrival day (day after the start; blank: not reached in enough "
-        "runs); attack rate: infections per head.",
+        "runs); attack rate: share of the people at risk there who were infected there.",
     )
     return page
 

@@ -1,4 +1,4 @@
-"""Cross-border risk: importation risk, effective distance, traveller screening, arrival times
+"""Cross-border risk: importation risk, effective distance, arrival times
 from ensembles, scenario comparison with common random numbers, acting alone versus together."""
 
 from .compare import compare, paired

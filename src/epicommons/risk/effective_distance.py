@@ -15,8 +15,6 @@ from scipy.sparse.csgraph import dijkstra
 
 from epicommons.world.network import Network
 
-from .importation import source_nodes
-
 
 def flux_fraction(flows: sp.sparray) -> sp.csr_array:
     """P_mn = F_mn / sum_n F_mn (row-normalised flows); rows without travel stay empty."""
@@ -45,9 +43,10 @@ def effective_distance(network: Network, source: str, *, country: bool = False) 
     """Effective distance from a source (node or country) to every country, with its rank.
 
     At airport level a country is as close as its closest node, and the source as close as its
-    closest node (the minimum over source nodes).
+    closest node (the minimum over source nodes). `source` is resolved by
+    `Network.resolve_place` (always a country with `country=True`).
     """
-    nodes = source_nodes(network, source, country=country)
+    nodes = network.resolve_place(source, "country" if country else "where", "source").nodes
     d = np.atleast_2d(effective_distance_matrix(network.flows, nodes)).min(axis=0)
     table = (
         pd.DataFrame({"destination": network.country, "effective_distance": d})

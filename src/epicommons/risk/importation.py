@@ -92,35 +92,26 @@ def p_at_least_one_binomial(travellers: np.ndarray, prevalence: np.ndarray) -> n
     return -np.expm1(np.sum(t * np.log1p(-pi), axis=-1))
 
 
-def source_nodes(network: Network, source: str, *, country: bool = False) -> np.ndarray:
-    """Nodes of a source: a node id, or every node of an ISO3 country (always a country when
-    `country` is true: at airport level a code such as ISL is also an airport, Istanbul)."""
-    if not country and source in network._positions:
-        return np.array([network.index(source)])
-    nodes = np.flatnonzero(np.asarray(network.country) == source.upper())
-    if nodes.size == 0:
-        raise InputError(
-            f"{source!r} is neither a node nor a country of the network "
-            f"({network.level} level, {network.size} nodes)",
-            field="source",
-        )
-    return nodes
-
-
 def importation_risk(
-    network: Network, source: str, prevalence: np.ndarray, multiplier: np.ndarray | None = None
+    network: Network,
+    source: str,
+    prevalence: np.ndarray,
+    multiplier: np.ndarray | None = None,
+    *,
+    country: bool = False,
 ) -> pd.DataFrame:
     """Importation risk from one source given its prevalence over days.
 
-    `prevalence` is the share of the source's population infected and travelling, one value per
-    day (or one number for one day). Spread over the source's nodes in proportion to population.
-    Returns one row per destination country: expected importations per day summed over the
-    horizon, and the Poisson probability of at least one, sorted by risk.
+    `source` is a node or a country (`Network.resolve_place`: refused when it reads both ways;
+    always a country with `country=True`). `prevalence` is the share of the source's population
+    infected and travelling, one value per day (or one number for one day), the same at each of
+    the source's nodes. Returns one row per destination country: expected importations per day
+    summed over the horizon, and the Poisson probability of at least one, sorted by risk.
     """
     prev = np.atleast_1d(np.asarray(prevalence, dtype=float))
     if np.any((prev < 0) | (prev > 1)) or prev.ndim != 1:
         raise InputError("expected one prevalence in [0, 1] per day", field="prevalence")
-    nodes = source_nodes(network, source)
+    nodes = network.resolve_place(source, "country" if country else "where", "source").nodes
     infected = np.zeros((prev.size, network.size))
     infected[:, nodes] = prev[:, None] * network.population[nodes][None, :]
     countries, daily = international_by_destination(
@@ -142,13 +133,18 @@ def importation_risk(
 
 
 def importation_risk_by_day(
-    network: Network, source: str, prevalence: np.ndarray, multiplier: np.ndarray | None = None
+    network: Network,
+    source: str,
+    prevalence: np.ndarray,
+    multiplier: np.ndarray | None = None,
+    *,
+    country: bool = False,
 ) -> pd.DataFrame:
     """Like `importation_risk`, by day: expected importations up to and including each day and
     the Poisson probability of at least one by then (long table: destination, day, ...)."""
     prev = np.atleast_1d(np.asarray(prevalence, dtype=float))
     rows = [
-        importation_risk(network, source, prev[: d + 1], multiplier).assign(day=d)
+        importation_risk(network, source, prev[: d + 1], multiplier, country=country).assign(day=d)
         for d in range(prev.size)
     ]
     return pd.concat(rows, ignore_index=True)[

@@ -1,5 +1,11 @@
 """Risk from a running engine: seed an outbreak, run an ensemble, and tabulate per destination
 country the expected importations, P(at least one), arrival-day quantiles and effective distance.
+
+P(at least one importation by day d) is F(d) = mean over runs of 1 - exp(-L_r(d)), L_r(d) the
+run's expected importations up to day d; the arrival day (of the first importation) has that
+distribution over all runs, runs that never import being later than the horizon. Its quantile q
+is the first day with F >= q, or beyond the horizon when F(last day) = P(at least one) < q: the
+median is a day exactly when P >= 0.5.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from epicommons.policy.prepared import Prepared
 from epicommons.world.network import Network
 
 from .effective_distance import effective_distance
-from .importation import p_at_least_one, source_nodes
+from .importation import p_at_least_one
 from .meter import ImportationMeter
 
 COLUMNS = (
@@ -30,8 +36,10 @@ COLUMNS = (
     "arrival_day_median",
     "arrival_day_q05",
     "arrival_day_q95",
+    "beyond_horizon",
     "effective_distance",
 )
+QUANTILES = (("arrival_day_q05", 0.05), ("arrival_day_median", 0.5), ("arrival_day_q95", 0.95))
 
 
 @dataclass
@@ -108,28 +116,48 @@ def quantile_days(arrival: np.ndarray, q: float) -> np.ndarray:
     return np.where(np.isinf(out), np.nan, out)
 
 
+def first_importation_cdf(importations: np.ndarray) -> np.ndarray:
+    """P(at least one importation by day d) `(days, countries)` from expected importations per
+    run and day `(runs, days, countries)`: the mean over runs of 1 - exp(-cumulative)."""
+    return p_at_least_one(np.cumsum(importations, axis=1, dtype=float)).mean(axis=0)
+
+
+def arrival_quantile(cdf: np.ndarray, q: float) -> np.ndarray:
+    """First day with `cdf >= q` per country; NaN when beyond the horizon (`cdf[-1] < q`)."""
+    reached = cdf >= q
+    return np.where(reached[-1], reached.argmax(axis=0).astype(float), np.nan)
+
+
+def beyond_horizon(p: np.ndarray) -> list[str]:
+    """Per country, which arrival-day quantiles lie beyond the horizon (those with q > P)."""
+    return [
+        ", ".join(name.removeprefix("arrival_day_") for name, q in QUANTILES if x < q) for x in p
+    ]
+
+
 def risk_table(ens: Ensemble, source: str, *, country: bool = False) -> pd.DataFrame:
     """One row per destination country (all but the source's), in the order of risk.
 
-    `source` is a node id or a country; with `country=True` always a country (ISO3)."""
-    lam = ens.expected_by_run()
-    arr = ens.arrival()
+    `source` is a node id or a country; with `country=True` always a country (ISO3). The
+    arrival-day quantiles are those of the first importation over all runs (module docstring);
+    `beyond_horizon` names the ones later than the horizon (left empty)."""
+    cdf = first_importation_cdf(ens.importations)
     network = ens.network
     table = pd.DataFrame(
         {
             "destination": ens.countries,
-            "expected_importations": lam.mean(axis=0),
-            "p_at_least_one": p_at_least_one(lam).mean(axis=0),
-            "arrival_day_median": quantile_days(arr, 0.5),
-            "arrival_day_q05": quantile_days(arr, 0.05),
-            "arrival_day_q95": quantile_days(arr, 0.95),
+            "expected_importations": ens.expected_by_run().mean(axis=0),
+            "p_at_least_one": cdf[-1],
+            **{name: arrival_quantile(cdf, q) for name, q in QUANTILES},
+            "beyond_horizon": beyond_horizon(cdf[-1]),
         }
     )
     ed = effective_distance(network, source, country=country).set_index("destination")[
         "effective_distance"
     ]
     table["effective_distance"] = table["destination"].map(ed)
-    src = set(np.asarray(network.country)[source_nodes(network, source, country=country)])
+    place = network.resolve_place(source, "country" if country else "where", "source")
+    src = set(np.asarray(network.country)[place.nodes])
     table = table[~table["destination"].isin(src)]
     return table.sort_values(
         ["expected_importations", "destination"], ascending=[False, True], kind="stable"
@@ -149,7 +177,7 @@ def importation_curve(ens: Ensemble) -> pd.DataFrame:
             "destination": np.tile(ens.countries, days),
             "day": np.repeat(np.arange(days), g),
             "expected_importations": cum.mean(axis=0).ravel(),
-            "p_at_least_one": p_at_least_one(cum).mean(axis=0).ravel(),
+            "p_at_least_one": first_importation_cdf(ens.importations).ravel(),
         }
     )
 

@@ -79,16 +79,21 @@ def _builtin_by_key() -> dict[str, Group]:
     return {name.casefold(): g for name, g in _builtin().items()}
 
 
+def find_group(name: str, user: Mapping[str, Group] | None = None) -> Group | None:
+    """The user group or built-in group (case-insensitive) of that name, if there is one."""
+    if user and name in user:
+        return user[name]
+    return _builtin_by_key().get(name.strip().casefold())
+
+
 def resolve_group(name_or_member: str, user: Mapping[str, Group] | None = None) -> frozenset[str]:
     """Members of a user group, a built-in group (case-insensitive) or a single country.
 
     Raises InputError naming the closest group names and countries when nothing matches.
     """
-    if user and name_or_member in user:
-        return user[name_or_member].members
-    builtin = _builtin_by_key().get(name_or_member.strip().casefold())
-    if builtin is not None:
-        return builtin.members
+    group = find_group(name_or_member, user)
+    if group is not None:
+        return group.members
     reg = registry()
     iso3 = reg.try_resolve(name_or_member)
     if iso3 is not None:

@@ -13,7 +13,28 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
+from epicommons.errors import InputError
+
+from .countries import registry
+
 Level = Literal["country", "airport"]
+PlaceKind = Literal["where", "node", "airport", "country"]
+PLACE_KINDS: tuple[str, ...] = ("where", "node", "airport", "country")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place resolved on a network: one node, or every node of a country.
+
+    `weights` are the nodes' shares of the place's population (they sum to 1): a country's
+    seeds, prevalence or doses are split over its nodes in proportion to population.
+    """
+
+    kind: Literal["node", "country"]
+    code: str
+    country: str  # ISO3 of the country, or of the node's country
+    nodes: np.ndarray
+    weights: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +83,85 @@ class Network:
     def index(self, node: str) -> int:
         """Position of a node id."""
         return self._positions[node]
+
+    def has_node(self, node: str) -> bool:
+        """Whether `node` is a node id of this network."""
+        return node in self._positions
+
+    def country_nodes(self, iso3: str) -> np.ndarray:
+        """Positions of the nodes of a country (ISO3), empty if it has none."""
+        return np.flatnonzero(np.asarray(self.country) == iso3)
+
+    def resolve_place(
+        self,
+        name: str,
+        kind: PlaceKind = "where",
+        field: str | None = None,
+        *,
+        hint: str | None = None,
+    ) -> Place:
+        """The one place resolver: a node id (`node`; `airport` on an airport network), a
+        country (`country`: ISO3 or any name the registry knows; all its nodes), or either
+        (`where`), which is refused when the name reads both as a node and as a different
+        place (at airport level "CAN" is Guangzhou and Canada). Never guesses. `hint` replaces
+        the error's advice on how to say which (by default: the seed keys)."""
+        if kind not in PLACE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+        if kind == "airport" and self.level != "airport":
+            raise InputError(
+                f"{name!r}: `airport` needs an airport-level network; this one is at "
+                f"{self.level} level ({self.source}); use `country` or `node`",
+                field=field,
+            )
+        as_node = self._node_place(name) if kind != "country" else None
+        as_country = self._country_place(name) if kind in ("where", "country") else None
+        if kind != "where":
+            found = as_node if kind in ("node", "airport") else as_country
+            if found is None:
+                what = "an airport" if kind == "airport" else f"a {kind}"
+                raise InputError(
+                    f"{name!r} is not {what} of the network "
+                    f"({self.level} level, {self.size} nodes)",
+                    field=field,
+                )
+            return found
+        if as_node is None and as_country is None:
+            raise InputError(
+                f"{name!r} is neither a node nor a country of the network "
+                f"({self.level} level, {self.size} nodes)",
+                field=field,
+            )
+        if as_node is not None and as_country is not None:
+            if np.array_equal(as_node.nodes, as_country.nodes):
+                return as_country  # a country-level node is its country
+            key = "airport" if self.level == "airport" else "node"
+            hint = hint or f'say which with `{key} = "{name}"` or `country = "{name}"`'
+            code, reg = as_country.code, registry()
+            called = f"{reg[code].name}, " if code in reg else ""
+            raise InputError(
+                f"{name!r} is ambiguous: {self.level} {name} (in {as_node.country}) or "
+                f"country {code} ({called}{as_country.nodes.size} nodes); {hint}",
+                field=field,
+            )
+        return as_node if as_node is not None else as_country
+
+    def _node_place(self, name: str) -> Place | None:
+        if not self.has_node(name):
+            return None
+        i = self.index(name)
+        return Place("node", name, self.country[i], np.array([i]), np.ones(1))
+
+    def _country_place(self, name: str) -> Place | None:
+        iso3 = name.upper() if name.upper() in set(self.country) else None
+        if iso3 is None:
+            iso3 = registry().try_resolve(name)
+        nodes = self.country_nodes(iso3) if iso3 is not None else np.empty(0, dtype=np.int64)
+        if nodes.size == 0:
+            return None
+        pop = self.population[nodes].astype(float)
+        total = pop.sum()
+        weights = pop / total if total > 0 else np.full(nodes.size, 1.0 / nodes.size)
+        return Place("country", iso3, iso3, nodes, weights)
 
     @property
     def _positions(self) -> dict[str, int]:

@@ -84,6 +84,31 @@ def _records(path: Path) -> list[tuple[int, str, str, float]]:
     return rows
 
 
+def _check_within_population(
+    path: Path,
+    rows: list[tuple[int, str, str, float]],
+    ends: np.ndarray,
+    value: np.ndarray,
+    pops: dict[str, float],
+) -> None:
+    """No country sends or receives more travellers a day (over all its nodes and routes abroad
+    and at home) than it has people; the error names the country's busiest row."""
+    for side, verb in ((0, "sends"), (1, "receives")):
+        by = ends[:, side]
+        for iso3 in sorted(set(by)):
+            mine = np.flatnonzero(by == iso3)
+            total = float(value[mine].sum())
+            if 0 < pops[iso3] < total:  # 0: WPP lists no population, no limit known
+                row = int(mine[np.argmax(value[mine])])
+                raise InputError(
+                    f"{iso3} {verb} {total:,.0f} travellers a day in this file, more than its "
+                    f"{pops[iso3]:,.0f} people (the largest row is this one)",
+                    source=path,
+                    line=rows[row][0],
+                    field="travellers_per_day",
+                )
+
+
 def _infer_level(rows: list[tuple[int, str, str, float]]) -> Level:
     codes = set(registry().codes)
     return "country" if all(o in codes and d in codes for _, o, d, _ in rows) else "airport"
@@ -130,9 +155,11 @@ def read_od(
                 country.append(iso3)
                 coords.append(latlon)
             ends[k, side] = node_of[code]
-    flows = flows_from_edges(len(nodes), ends[:, 0], ends[:, 1], np.array([r[3] for r in rows]))
+    value = np.array([r[3] for r in rows])
+    flows = flows_from_edges(len(nodes), ends[:, 0], ends[:, 1], value)
     codes = sorted(set(country))
     pops = dict(zip(codes, country_populations(codes, year), strict=True))
+    _check_within_population(path, rows, np.asarray(country)[ends], value, pops)
     if level == "airport":
         degree = np.asarray(flows.sum(axis=0)).ravel() + np.asarray(flows.sum(axis=1)).ravel()
         population = catchments(np.asarray(country), degree, pops)

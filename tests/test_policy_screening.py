@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import qmc
 
-from epicommons.risk.screening import (
+from epicommons.policy.screening import (
     Screening,
     fraction_missed,
     gamma_incubation,
@@ -68,3 +68,43 @@ def test_published_screening_misses_more_than_half(symptomatic):
         for g, fs, rs, inc, r0, admit in pts
     ]
     assert np.median(missed) > 0.5
+
+
+@pytest.mark.parametrize("flight", [0.5, 1.0, 2.0])
+def test_engine_pass_factors_follow_the_paper_tree(flight):
+    # SEIR with exponential incubation (rate sigma) and no recovery during the flight: an E
+    # traveller is the paper's traveller at exposure (onset during the flight 1 - e^{-sigma f}),
+    # an I traveller one long after onset; the engine's pass factor is the paper's "missed"
+    from epicommons.model import seir
+    from epicommons.policy.effects import screening_pass
+
+    sigma = 0.4
+    d = seir(sigma=sigma, gamma=1e-12)
+    s = Screening(0.8, 0.3, fever_sensitivity=0.7, risk_sensitivity=0.2, flight_days=flight)
+    p = screening_pass(
+        d,
+        ["I"],
+        symptomatic=s.symptomatic,
+        aware=s.aware,
+        fever_sensitivity=s.fever_sensitivity,
+        risk_sensitivity=s.risk_sensitivity,
+        flight_days=flight,
+        exit=True,
+        entry=True,
+    )
+    exponential = lambda t: 1.0 - np.exp(-sigma * np.asarray(t, dtype=float))  # noqa: E731
+    at_exposure, long_after = outcomes(np.array([0.0, 200.0]), exponential, s)["missed"]
+    assert p[d.index("E")] == pytest.approx(at_exposure, abs=1e-9)
+    assert p[d.index("I")] == pytest.approx(long_after, abs=1e-9)
+    # and by hand, at exposure: departure only the questionnaire; on arrival onset has happened
+    # with probability q, then fever screen (symptomatic share f) and questionnaire again
+    q, f, g, fs, rs = 1 - np.exp(-sigma * flight), 0.8, 0.3, 0.7, 0.2
+    left = g * (1 - rs) + (1 - g)
+    arrive = (
+        f * g * (q * (1 - fs) + 1 - q) * (1 - rs) * (1 - rs)
+        + f * (1 - g) * (q * (1 - fs) + 1 - q)
+        + (1 - f) * g * (1 - rs) ** 2
+        + (1 - f) * (1 - g)
+    )
+    assert left > arrive > 0
+    assert p[d.index("E")] == pytest.approx(arrive, abs=1e-9)

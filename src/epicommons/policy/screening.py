@@ -1,4 +1,6 @@
-"""Traveller screening: the decision-tree model of Gostic et al. 2020 (eLife 9:e55570).
+"""Traveller screening: the decision-tree model of Gostic et al. 2020 (eLife 9:e55570), the one
+home of the tree for both the paper's population model (below) and the engine's per-compartment
+pass factors (`policy.effects.screening_pass`).
 
 An infected traveller, `t` days after exposure, is caught at departure or arrival by a symptom
 (fever) screen, if symptoms have begun (incubation CDF) and the infection shows detectable
@@ -49,18 +51,18 @@ def gamma_incubation(mean: float, scale: float = 1.2) -> Callable[[np.ndarray], 
     return lambda t: special.gammainc(shape, np.maximum(np.asarray(t, dtype=float), 0.0) / scale)
 
 
-def outcomes(
-    t: np.ndarray, incubation_cdf: Callable[[np.ndarray], np.ndarray], s: Screening
-) -> dict[str, np.ndarray]:
-    """Probability of each outcome for a traveller `t` days after exposure (vectorised)."""
-    t = np.asarray(t, dtype=float)
-    onset = incubation_cdf(t)
-    later = incubation_cdf(t + s.flight_days)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        new = np.where(onset < 1.0, (later - onset) / (1.0 - onset), 0.0)
-    if not s.arrival:
-        new = np.zeros_like(onset)
-    out = {k: np.zeros_like(onset) for k in OUTCOMES}
+def decision_tree(symptomatic: np.ndarray, move: np.ndarray, s: Screening) -> dict[str, np.ndarray]:
+    """The one screening decision tree: share of infected travellers in each outcome per state at
+    departure `(..., states)`. `symptomatic[l]` says whether state l shows symptoms; `move[...,
+    k, l]` is the chance of being in state l on arrival after departing in state k (a row summing
+    below 1: no longer infected on arrival, they pass). Symptomatic travellers face the fever
+    screen, aware ones the risk questionnaire, at departure and again on arrival."""
+    sym = np.asarray(symptomatic, dtype=float)
+    move = np.asarray(move, dtype=float)
+    arrive_sym = move @ sym
+    arrive_other = move.sum(axis=-1) - arrive_sym
+    gone = 1.0 - arrive_sym - arrive_other
+    out = {k: np.zeros(arrive_sym.shape) for k in OUTCOMES}
     for fever in (True, False):
         for aware in (True, False):
             w = (s.symptomatic if fever else 1 - s.symptomatic) * (
@@ -70,17 +72,32 @@ def outcomes(
             rd = s.risk_sensitivity if (aware and s.departure) else 0.0
             sa = s.fever_sensitivity if (fever and s.arrival) else 0.0
             ra = s.risk_sensitivity if (aware and s.arrival) else 0.0
-            sym, asym = onset, 1.0 - onset
             out["departure_fever"] += w * sym * sd
-            sym = sym * (1 - sd)
-            out["departure_risk"] += w * (sym + asym) * rd
-            sym, asym = sym * (1 - rd), asym * (1 - rd)
-            sym, asym = sym + asym * new, asym * (1 - new)
-            out["arrival_fever"] += w * sym * sa
-            sym = sym * (1 - sa)
-            out["arrival_risk"] += w * (sym + asym) * ra
-            out["missed"] += w * (sym + asym) * (1 - ra)
+            after_fever = 1.0 - sym * sd
+            out["departure_risk"] += w * after_fever * rd
+            left = after_fever * (1.0 - rd)
+            out["arrival_fever"] += w * left * arrive_sym * sa
+            rest = left * (arrive_sym * (1.0 - sa) + arrive_other)
+            out["arrival_risk"] += w * rest * ra
+            out["missed"] += w * (rest * (1.0 - ra) + left * gone)
     return out
+
+
+def outcomes(
+    t: np.ndarray, incubation_cdf: Callable[[np.ndarray], np.ndarray], s: Screening
+) -> dict[str, np.ndarray]:
+    """Probability of each outcome for a traveller `t` days after exposure (vectorised): the
+    decision tree over two states, symptomatic or not yet, with onset during the flight."""
+    t = np.asarray(t, dtype=float)
+    onset = incubation_cdf(t)
+    later = incubation_cdf(t + s.flight_days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        new = np.where(onset < 1.0, (later - onset) / (1.0 - onset), 0.0)
+    move = np.zeros((*onset.shape, 2, 2))
+    move[..., 0, 0] = 1.0
+    move[..., 1, 0], move[..., 1, 1] = new, 1.0 - new
+    by_state = decision_tree(np.array([1.0, 0.0]), move, s)
+    return {k: onset * v[..., 0] + (1.0 - onset) * v[..., 1] for k, v in by_state.items()}
 
 
 def growing_epidemic_age(r0: float, window: float) -> Callable[[np.ndarray], np.ndarray]:
