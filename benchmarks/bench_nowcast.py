@@ -52,7 +52,9 @@ def main() -> None:
             lambda m=method: nowcast(national, "2025-01-05", method=m, max_delay=4, forecast=4),
             args.repeat,
         )
-        rows.append(("one national weekly nowcast + 4-week forecast (SARI, 1,000 paths)", method, w, c))
+        rows.append(
+            ("one national weekly nowcast + 4-week forecast (SARI, 1,000 paths)", method, w, c)
+        )
         w, c, bt = timed(
             lambda m=method: backtest(national, "2024-10-06", "2025-04-27", method=m, max_delay=4),
             args.repeat,

@@ -25,7 +25,8 @@ from .triangle import Triangle
 if TYPE_CHECKING:
     import pandas as pd
 
-METHODS = ("model", "empirical")
+METHODS = ("empirical", "model")
+DEFAULT_METHOD = "empirical"  # never worse than the counts as known in the backtests
 # the 23 quantile levels of the COVID-19 Forecast Hubs
 HUB_QUANTILES = (
     0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
@@ -93,7 +94,7 @@ def nowcast(
     triangle: Triangle,
     as_of: str | np.datetime64 | None = None,
     *,
-    method: str = "model",
+    method: str = DEFAULT_METHOD,
     max_delay: int | None = None,
     forecast: int = 0,
     n_paths: int = 1000,
@@ -117,16 +118,15 @@ def nowcast(
             source=triangle.source,
             field="--as-of",
         )
-    max_delay = (
-        int(triangle.delays[-2 if triangle.open_tail else -1]) if max_delay is None else max_delay
-    )
+    max_delay = default_max_delay(triangle) if max_delay is None else max_delay
     cut = triangle.as_of(day).up_to_delay(max_delay).from_delay_zero()
     incomplete = max(int(cut.delays[-1]), 1)
-    window = window or max(8, 3 * len(cut.delays))
-    if cut.counts.shape[1] < window + 2 * incomplete:
+    window = window or default_window(max_delay, method)
+    earliest = earliest_as_of(triangle, max_delay, window)
+    if day < earliest:
         raise InputError(
-            f"too little history before {day}: {cut.counts.shape[1]} reference steps, need at "
-            f"least {window + 2 * incomplete} (window {window})",
+            f"too little history before {day}: the first as-of date with {window} reference "
+            f"steps of history (the window) and the nowcast's own rows is {earliest}",
             source=triangle.source,
             field="--as-of",
         )
@@ -189,14 +189,19 @@ def default_max_delay(triangle: Triangle) -> int:
     return int(triangle.delays[-2 if triangle.open_tail else -1])
 
 
-def default_window(triangle: Triangle) -> int:
-    """Reference steps used to estimate delays and past errors: three per delay, at least 8."""
-    return max(8, 3 * len(triangle.delays))
+def default_window(max_delay: int, method: str = DEFAULT_METHOD) -> int:
+    """Reference steps used to estimate delays (and the empirical method's past errors): five
+    per delay for `empirical`, three for `model` (its fit window; longer ones fitted the end of
+    a season worse), at least 8. Chosen on the backtests of docs/validation/nowcast.md."""
+    per_delay = 5 if method == "empirical" else 3
+    return max(8, per_delay * (max(max_delay, 0) + 1))
 
 
-def earliest_as_of(triangle: Triangle, max_delay: int, window: int | None = None) -> np.datetime64:
+def earliest_as_of(
+    triangle: Triangle, max_delay: int, window: int | None = None, method: str = DEFAULT_METHOD
+) -> np.datetime64:
     """The first as-of date with enough history for `nowcast`."""
-    window = window or default_window(triangle.up_to_delay(max_delay))
+    window = window or default_window(max_delay, method)
     need = window + 2 * max(max_delay, 1) - 1
     return triangle.dates[min(need, len(triangle.dates) - 1)]
 

@@ -12,7 +12,7 @@ import numpy as np
 from epicommons.calibrate.scoring import covered, wis_components
 from epicommons.errors import InputError
 
-from .nowcast import HUB_QUANTILES, default_max_delay, earliest_as_of, nowcast
+from .nowcast import DEFAULT_METHOD, HUB_QUANTILES, default_max_delay, earliest_as_of, nowcast
 from .triangle import Triangle
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def backtest(
     start: str | np.datetime64,
     end: str | np.datetime64,
     *,
-    method: str = "model",
+    method: str = DEFAULT_METHOD,
     max_delay: int | None = None,
     n_paths: int = 500,
     window: int | None = None,
@@ -85,7 +85,7 @@ def backtest(
             field="--from",
         )
     k = default_max_delay(triangle) if max_delay is None else max_delay
-    earliest = earliest_as_of(triangle, k, window)
+    earliest = earliest_as_of(triangle, k, window, method)
     if first < earliest:
         raise InputError(
             f"--from {first} leaves too little history; the first possible as-of date is "
