@@ -73,8 +73,11 @@ def compare(
 
         write_page(page, report)
     if not quiet:
-        world = table[table["country"] == "WORLD"]
-        Console().print(world.to_string(index=False))
+        from epicommons.report.compare import WORLD_COLUMNS, world_effects
+        from epicommons.report.tables import cells, rich_table
+
+        world = cells(world_effects(table), WORLD_COLUMNS, missing="–")
+        Console().print(rich_table(world, "Worldwide effects against the first scenario"))
         Console().print(f"wrote {out / 'compare.csv'}")
         if report is not None:
             Console().print(f"wrote the report to {report}")

@@ -128,7 +128,12 @@ def risk(
 
         write_page(page, report)
     if not quiet:
-        Console().print(table.head(15).to_string(index=False))
+        from epicommons.report.risk import COLUMNS, top_destinations
+        from epicommons.report.tables import cells, rich_table
+
+        names = {c.iso3: c.name for c in registry()}
+        top = cells(top_destinations(table, names, 15), COLUMNS, missing="–")
+        Console().print(rich_table(top, f"Most exposed destinations of an outbreak in {iso3}"))
         Console().print(f"wrote {out / 'risk.csv'} ({len(table)} destinations)")
         if report is not None:
             Console().print(f"wrote the report to {report}")

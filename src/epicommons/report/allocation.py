@@ -6,13 +6,42 @@ import pandas as pd
 
 from .charts import bullet_chart
 from .figures import band_chart
+from .format import percent
 from .page import Page
+from .tables import COUNT, NUMBER, PERCENT, Column
 
 BASELINE_LABELS = {
     "proportional": "population-proportional",
     "covax": "COVAX rule",
     "first_come_first_served": "first come, first served",
 }
+COMPARISON_COLUMNS = {  # comparison.csv: one row per plan
+    "plan": "plan",
+    "objective": Column("objective", NUMBER),
+    "deaths_averted": Column("deaths averted", NUMBER),
+    "breaks": "rules broken",
+    "delivered": Column("delivered", COUNT),
+    "weighted_unmet_need": Column("weighted unmet need", NUMBER),
+    "smallest_share_met": Column("smallest share of need met", PERCENT),
+    "members_fully_met": Column("members fully served", COUNT),
+    "members_receiving": Column("members receiving", COUNT),
+}
+SHORTFALL_COLUMNS = {  # members.csv rows where need is not met
+    "member": "code",
+    "name": "member",
+    "item": "item",
+    "need": Column("need", COUNT),
+    "delivered": Column("delivered", COUNT),
+    "share_met": Column("share of need met", PERCENT),
+    "binding": "what holds it back",
+}
+
+
+def plans(comparison: pd.DataFrame) -> pd.DataFrame:
+    """comparison.csv with the baseline rules' readable names, to show with COMPARISON_COLUMNS."""
+    table = comparison.copy()
+    table["plan"] = table["plan"].map(lambda p: BASELINE_LABELS.get(p, p))
+    return table
 
 
 def allocation_page(
@@ -41,7 +70,7 @@ def allocation_page(
     sec.text(
         f"{members['member'].nunique()} members, {len(items)} items. Bars: need (grey) and "
         "what the plan delivers (from the pool, then earmarked donations); markers: what each baseline rule "
-        f"would deliver. Overall {members['delivered'].sum() / total_need:.0%} of need is met."
+        f"would deliver. Overall {percent(members['delivered'].sum() / total_need)} of need is met."
         if total_need > 0
         else "No need was stated."
     )
@@ -64,9 +93,11 @@ def allocation_page(
         )
 
     sec = page.section("The plan beside the baselines")
-    table = comparison.copy()
-    table["plan"] = table["plan"].map(lambda p: BASELINE_LABELS.get(p, p))
-    sec.table(table, "The optimised plan and the baseline rules on the same measures.")
+    sec.table(
+        plans(comparison),
+        "The optimised plan and the baseline rules on the same measures.",
+        COMPARISON_COLUMNS,
+    )
 
     sec = page.section("Shadow prices")
     weeks = sorted(shadow_prices["week"].unique())
@@ -93,17 +124,21 @@ def allocation_page(
     )
     wide = shadow_prices.pivot(index="week", columns="item", values="shadow_price")
     wide.columns.name = None
-    sec.table(wide[items].reset_index(), "Shadow price per item and week.")
+    sec.table(
+        wide[items].reset_index(),
+        "Shadow price per item and week.",
+        {"week": Column("week", COUNT)} | {i: Column(i.replace("_", " "), NUMBER) for i in items},
+    )
 
     sec = page.section("What binds")
     short = members[members["share_met"] < 1 - 1e-9] if "share_met" in members else members
-    cols = [c for c in ("member", "name", "item", "need", "delivered", "share_met", "binding")]
     sec.text(
         f"{len(short)} member-item pairs get less than their need; the binding constraint says "
         "what holds each back (stock, delivery capacity, minimum lot, fairness floor)."
     )
     sec.table(
-        short.sort_values("share_met", kind="stable")[[c for c in cols if c in short]],
+        short.sort_values("share_met", kind="stable"),
         "Unmet need and what binds, smallest share met first.",
+        SHORTFALL_COLUMNS,
     )
     return page

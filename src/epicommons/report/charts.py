@@ -6,13 +6,15 @@ Each returns an inline SVG string, like `figures.py`; matplotlib draws, nothing 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._svg import to_svg
+from ._svg import legend, to_svg, whole_numbers
 from .figures import PALETTE
 
 MARKERS = ("D", "s", "^", "v", "P", "X")
@@ -70,7 +72,9 @@ def small_multiples(
                 ax.set_ylim(0.0, top * 1.05)
         if log:
             ax.set_yscale("symlog", linthresh=1.0)
-        ax.set_title(title, fontsize=9)
+        if np.issubdtype(np.asarray(p.x).dtype, np.integer):
+            whole_numbers(ax.xaxis, ticks=5)
+        ax.set_title(textwrap.fill(title, 30), fontsize=9)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.tick_params(labelsize=7)
         for label in ax.get_xticklabels():
@@ -111,7 +115,7 @@ def interval_chart(
     ax.invert_yaxis()
     ax.set(title=title, xlabel=xlabel)
     if len(series) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        legend(fig, ax)
     return to_svg(fig)
 
 
@@ -126,24 +130,54 @@ def scatter_chart(
     ylabel: str = "",
     fit: bool = False,
 ) -> str:
-    """Points, the first `annotate` of them labelled; `fit` adds a least-squares line. SVG."""
+    """Points, the first `annotate` of them labelled where labels do not overlap; `fit` adds a
+    least-squares line. SVG."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
     fig = Figure(figsize=(7.0, 3.6), layout="constrained")
     ax = fig.add_subplot()
     ax.scatter(x[ok], y[ok], s=14, color=PALETTE[0], alpha=0.7, edgecolors="none")
-    for i in range(min(annotate, len(labels))):
-        if ok[i]:
-            ax.annotate(
-                labels[i], (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points"
-            )
     if fit and ok.sum() > 2:
         slope, intercept = np.polyfit(x[ok], y[ok], 1)
         xs = np.array([x[ok].min(), x[ok].max()])
         ax.plot(xs, intercept + slope * xs, color=PALETTE[1], lw=1, ls="--", label="least squares")
-        ax.legend(frameon=False, fontsize=8)
+        legend(fig, ax)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    _place_labels(
+        fig, ax, [(labels[i], x[i], y[i]) for i in range(min(annotate, len(labels))) if ok[i]]
+    )
     return to_svg(fig)
+
+
+# label offsets tried in turn (points): right, left, above, below, then the diagonals further out
+_OFFSETS = ((4, 3), (-4, 3), (0, 7), (0, -9), (6, 8), (-6, 8), (6, -10), (-6, -10), (12, 0))
+
+
+def _place_labels(fig: Figure, ax: object, points: list[tuple[str, float, float]]) -> None:
+    """Annotate points, each at the first offset whose text overlaps no label already placed.
+
+    A label that fits nowhere is left out rather than drawn over another.
+    """
+    renderer = FigureCanvasAgg(fig).get_renderer()  # text sizes as they will be drawn
+    fig.draw_without_rendering()
+    placed: list = []
+    for text, px, py in points:
+        for dx, dy in _OFFSETS:
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            note = ax.annotate(  # type: ignore[attr-defined]
+                text,
+                (px, py),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=7,
+                ha=ha,
+                va="center",
+            )
+            box = note.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            note.remove()
 
 
 def bullet_chart(

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .charts import interval_chart
-from .maps import choropleth
 from .page import Page
+from .tables import INTERVAL, NUMBER, Column, intervals
 
 WORLD = "WORLD"
 TOP = 15  # countries in the per-country charts
@@ -19,6 +19,24 @@ METRICS = {
     "infections_averted": "infections averted",
     "deaths_averted": "deaths averted",
 }
+WORLD_COLUMNS = {  # the worldwide rows of compare.csv, as the page and the terminal show them
+    "scenario": "scenario",
+    "metric": "measure",
+    "baseline_mean": Column("baseline", NUMBER),
+    "scenario_mean": Column("with the scenario", NUMBER),
+    "difference_mean": Column("difference", NUMBER),
+    "interval": Column("95% interval", INTERVAL),
+}
+
+
+def world_effects(effects: pd.DataFrame, label: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The worldwide rows with readable scenario and measure names and an `interval` column."""
+    label = label or {}
+    world = effects[effects["country"] == WORLD].reset_index(drop=True)
+    world["scenario"] = world["scenario"].map(lambda s: label.get(s, s))
+    world["metric"] = world["metric"].map(lambda m: METRICS.get(m, m))
+    world["interval"] = intervals(world["ci_low"], world["ci_high"])
+    return world
 
 
 def compare_page(
@@ -44,15 +62,12 @@ def compare_page(
     )
 
     sec = page.section("Worldwide effects")
-    world = effects[effects["country"] == WORLD].copy()
-    world["scenario"] = world["scenario"].map(label)
-    world["metric"] = world["metric"].map(lambda m: METRICS.get(m, m))
-    cols = ["scenario", "metric", "baseline_mean", "scenario_mean"]
-    cols += ["difference_mean", "ci_low", "ci_high"]
     sec.table(
-        world[cols].reset_index(drop=True),
-        "Worldwide, per scenario: baseline and scenario means and the mean paired difference "
-        "with its 95% interval (arrival delay: mean over countries reached in the baseline).",
+        world_effects(effects, labels),
+        "Worldwide, per scenario: the mean over runs in the baseline and in the scenario, and "
+        "the mean paired difference with its 95% interval (arrival delay: mean over countries "
+        "reached in the baseline).",
+        WORLD_COLUMNS,
     )
 
     countries = effects[(effects["country"] != WORLD)]
@@ -88,17 +103,15 @@ def compare_page(
     for s in scenarios[:MAPPED]:
         rows = countries[countries["scenario"] == s]
         for metric, cmap in (("importations_averted", "Greens"), ("arrival_delay", "Blues")):
-            part = rows[rows["metric"] == metric]
-            values = dict(zip(part["country"], part["difference_mean"], strict=True))
-            sec.figure(
-                choropleth(
-                    values,
-                    title=f"{label(s)}: {METRICS[metric]}",
-                    label=METRICS[metric],
-                    cmap=cmap,
-                    vmin=0.0,
-                ),
+            sec.map(
+                rows[rows["metric"] == metric],
+                "country",
+                "difference_mean",
                 "Mean paired difference against the baseline; grey: no estimate.",
+                title=f"{label(s)}: {METRICS[metric]}",
+                label=METRICS[metric],
+                cmap=cmap,
+                vmin=0.0,
             )
     if len(scenarios) > MAPPED:
         sec.text(f"Maps are drawn for the first {MAPPED} scenarios; the CSV holds all.")

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._svg import new_figure, to_svg
+from ._svg import legend, new_figure, to_svg, whole_numbers
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 
@@ -23,7 +23,8 @@ def band_chart(
 ) -> str:
     """Lines with shaded bands: `series[label] = (central, low, high)`; low/high may be None.
 
-    Returns an inline SVG string. `hline` draws a dashed reference line (e.g. Rt = 1).
+    Returns an inline SVG string. `hline` draws a dashed reference line (e.g. Rt = 1); a
+    whole-number x (days, weeks) gets whole-number ticks; the legend sits below the plot.
     """
     fig, ax = new_figure()
     for colour, (label, (mid, lo, hi)) in zip(PALETTE * 10, series.items(), strict=False):
@@ -34,9 +35,11 @@ def band_chart(
         ax.axhline(hline, color="0.3", ls="--", lw=0.8)
     if log:
         ax.set_yscale("symlog", linthresh=1.0)
+    if np.issubdtype(np.asarray(x).dtype, np.integer):
+        whole_numbers(ax.xaxis)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if len(series) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        legend(fig, ax)
     return to_svg(fig)
 
 
@@ -68,5 +71,5 @@ def bar_chart(
         ax.set_ylabel(ylabel)
     ax.set_title(title)
     if len(groups) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        legend(fig, ax)
     return to_svg(fig)

@@ -17,6 +17,10 @@ from markupsafe import Markup
 from epicommons import __version__
 from epicommons._files import write_text
 
+from .format import count
+from .maps import choropleth
+from .tables import Spec, cells
+
 
 @dataclass
 class Section:
@@ -76,16 +80,24 @@ class _SectionBuilder:
         return self
 
     def table(
-        self, frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:,.3g}", max_rows: int = 60
+        self,
+        frame: pd.DataFrame,
+        caption: str = "",
+        columns: Spec | None = None,
+        max_rows: int = 60,
     ) -> _SectionBuilder:
-        shown = frame.head(max_rows)
-        html = shown.to_html(
-            index=False,
-            border=0,
-            classes="data",
-            na_rep="",
-            float_format=lambda v: floatfmt.format(v),
-        )
-        more = len(frame) - len(shown)
-        self._s.parts.append(("table", (Markup(html), caption, more)))
+        """The first `max_rows` rows, labelled and formatted by `columns` (see `tables.cells`)."""
+        shown = cells(frame.head(max_rows), columns)
+        more = len(frame) - len(shown.rows)
+        self._s.parts.append(("table", (shown, caption, count(more) if more else "")))
         return self
+
+    def map(
+        self, frame: pd.DataFrame, key: str, value: str, caption: str = "", **options: object
+    ) -> _SectionBuilder:
+        """A map of `frame[value]` per country code in `frame[key]`, zoomed to them when they
+        are few; `options` go to `choropleth` (title, label, cmap, vmin, vmax, highlight, percent).
+        """
+        values = dict(zip(frame[key], frame[value].astype(float), strict=True))
+        options.setdefault("zoom", True)
+        return self.figure(choropleth(values, **options), caption)  # type: ignore[arg-type]

@@ -8,7 +8,35 @@ import numpy as np
 import pandas as pd
 
 from .figures import band_chart, bar_chart
+from .format import count, number
 from .page import Page
+from .tables import COUNT, NUMBER, PERCENT, Column
+
+REMAINING_COLUMNS = {
+    "country": "country",
+    "group": "priority group",
+    "waiting": Column("waiting", COUNT),
+    "returned": Column("returned", COUNT),
+    "remaining": Column("still waiting", COUNT),
+}
+FLIGHT_COLUMNS = {
+    "flight": "flight",
+    "origin": "from",
+    "day": Column("day", COUNT),
+    "seats": Column("seats", COUNT),
+    "operated": "operated",
+    "passengers": Column("passengers", COUNT),
+    "load_factor": Column("seats filled", PERCENT),
+    "expected_infections": Column("expected infections", NUMBER),
+    "cost": Column("cost", COUNT),
+}
+SCHEDULE_COLUMNS = {
+    "flight": "flight",
+    "origin": "from",
+    "day": Column("day", COUNT),
+    "group": "priority group",
+    "people": Column("people", COUNT),
+}
 
 
 def repatriation_page(
@@ -28,9 +56,10 @@ def repatriation_page(
     sec = page.section("Who returns")
     operated = flights[flights["operated"].astype(bool)]
     sec.text(
-        f"{int(operated['passengers'].sum()):,} people return on {len(operated)} of "
-        f"{len(flights)} candidate flights; {int(remaining['remaining'].sum()):,} still wait; "
-        f"{operated['expected_infections'].sum():.2f} infections expected among the returnees."
+        f"{count(operated['passengers'].sum())} people return on {len(operated)} of "
+        f"{len(flights)} candidate flights; {count(remaining['remaining'].sum())} still wait; "
+        f"{number(operated['expected_infections'].sum())} infections expected among the "
+        "returnees."
     )
     by_country = remaining.groupby("country", sort=False)[["returned", "remaining"]].sum()
     sec.figure(
@@ -41,7 +70,7 @@ def repatriation_page(
             ylabel="people",
         )
     )
-    sec.table(remaining, "Per country and priority group.")
+    sec.table(remaining, "Per country and priority group.", REMAINING_COLUMNS)
 
     sec = page.section("Quarantine places")
     days = quarantine["day"].to_numpy()
@@ -56,10 +85,12 @@ def repatriation_page(
             xlabel="day",
             ylabel="people",
         ),
-        f"Peak occupancy {int(np.max(quarantine['occupied'].to_numpy(), initial=0)):,} people.",
+        f"Peak occupancy {count(np.max(quarantine['occupied'].to_numpy(), initial=0))} people.",
     )
 
     sec = page.section("Flights")
-    sec.table(flights, "Every candidate flight; operated ones carry the schedule below.")
-    sec.table(schedule, "Seats given per flight and priority group.")
+    sec.table(
+        flights, "Every candidate flight; operated ones carry the schedule below.", FLIGHT_COLUMNS
+    )
+    sec.table(schedule, "Seats given per flight and priority group.", SCHEDULE_COLUMNS)
     return page

@@ -8,19 +8,28 @@ import numpy as np
 import pandas as pd
 
 from .charts import scatter_chart
-from .maps import choropleth
 from .page import Page
+from .tables import NUMBER, PERCENT, Column, with_names
 
 TOP = 25  # destinations in the table
-SHORT = {  # column headings that fit the page
-    "expected_importations": "expected importations",
-    "p_at_least_one": "P(at least one)",
-    "arrival_day_median": "arrival day",
-    "arrival_day_q05": "q05",
-    "arrival_day_q95": "q95",
+COLUMNS = {  # risk.csv's columns as the page and the terminal summary show them
+    "destination": "code",
+    "name": "destination",
+    "expected_importations": Column("expected importations", NUMBER),
+    "p_at_least_one": Column("chance of at least one", PERCENT),
+    "arrival_day_median": Column("arrival day (median)", NUMBER),
+    "arrival_day_q05": Column("arrival day, 5%", NUMBER),
+    "arrival_day_q95": Column("arrival day, 95%", NUMBER),
     "beyond_horizon": "beyond the horizon",
-    "effective_distance": "effective distance",
+    "effective_distance": Column("effective distance", NUMBER),
 }
+
+
+def top_destinations(
+    table: pd.DataFrame, names: Mapping[str, str], rows: int = TOP
+) -> pd.DataFrame:
+    """The first rows of the risk table with the destinations' names, to show with COLUMNS."""
+    return with_names(table.head(rows), names, "destination")
 
 
 def risk_page(
@@ -52,40 +61,39 @@ def risk_page(
         "at least one infection with probability 50% or more: those are the ones whose median "
         "day of first importation falls within the horizon."
     )
-    p1 = dict(zip(table["destination"], table["p_at_least_one"], strict=True))
-    sec.figure(
-        choropleth(
-            p1,
-            title=f"Probability of at least one importation within {days} days",
-            label="probability",
-            vmin=0.0,
-            vmax=1.0,
-            highlight=source,
-        ),
+    sec.map(
+        table,
+        "destination",
+        "p_at_least_one",
         f"Source outlined in red ({src}).",
+        title=f"Chance of at least one importation within {days} days",
+        label="chance",
+        vmin=0.0,
+        vmax=1.0,
+        highlight=source,
+        percent=True,
     )
-    arrival = dict(zip(table["destination"], table["arrival_day_median"], strict=True))
-    sec.figure(
-        choropleth(
-            arrival,
-            title="Median day of the first importation",
-            label="days",
-            cmap="magma",
-            vmin=0.0,
-            vmax=float(days),
-            highlight=source,
-        ),
+    sec.map(
+        table,
+        "destination",
+        "arrival_day_median",
         f"Grey: beyond the {days}-day horizon (probability of an importation below 50%).",
+        title="Median day of the first importation",
+        label="days",
+        cmap="magma",
+        vmin=0.0,
+        vmax=float(days),
+        highlight=source,
     )
 
     sec = page.section("Most exposed destinations")
-    top = table.head(TOP).copy()
-    top.insert(1, "name", [names.get(c, c) for c in top["destination"]])
+    top = top_destinations(table, names)
     sec.table(
-        top.rename(columns=SHORT),
+        top,
         f"The {len(top)} destinations with most expected importations; arrival days are the "
         "median and 5%/95% quantiles of the day of first importation over all runs (blank: "
         "beyond the horizon, as the last column says).",
+        COLUMNS,
     )
 
     sec = page.section("Effective distance and arrival")

@@ -8,13 +8,34 @@ import numpy as np
 import pandas as pd
 
 from .charts import Panel, small_multiples
-from .maps import choropleth
+from .format import count
 from .page import Page
+from .tables import COUNT, INTERVAL, NUMBER, Column, intervals, with_names
 
 MAX_PANELS = 12  # countries drawn per page; the table lists them all
 MAX_POINTS = 400  # windows drawn per panel; longer series are thinned evenly
 MAP_FROM = 5  # countries with estimates from which a world map is worth drawing
 RECENT_DAYS = 28  # the period of the cases shown beside each latest estimate
+LATEST_COLUMNS = {
+    "country": "code",
+    "name": "country",
+    "date_end": "window ends",
+    "t_end": Column("day", COUNT),
+    "mean": Column("Rt (mean)", NUMBER),
+    "interval": Column("95% credible interval", INTERVAL),
+    "cases_28d": Column(f"cases, {RECENT_DAYS} days to the window's end", COUNT),
+}
+CLEANING_COLUMNS = {
+    "country": "country",
+    "date": "date",
+    "day": Column("day", COUNT),
+    "field": "field",
+    "issue": "issue",
+    "rule": "rule",
+    "original": Column("original", COUNT),
+    "new": Column("new", COUNT),
+    "note": "note",
+}
 
 
 def latest(rt: pd.DataFrame) -> pd.DataFrame:
@@ -119,44 +140,36 @@ def rt_page(
         "of each upper bound so early, wide intervals do not hide the rest.",
     )
 
-    table = last.copy()
-    if has_country:
-        table.insert(1, "name", [names.get(c, c) for c in table["country"]])
+    table = with_names(last, names) if has_country else last.copy()
+    table["interval"] = intervals(table["q0.025"], table["q0.975"])
     if recent:
         table["cases_28d"] = table["country"].map(recent)
         table = table.sort_values("cases_28d", ascending=False, kind="stable")
-        table["cases_28d"] = table["cases_28d"].map(lambda v: f"{v:,.0f}")  # counted people
-    keep = [
-        c
-        for c in ("country", "name", "date_end", "t_end", "mean", "q0.025", "q0.975", "cases_28d")
-        if c in table
-    ]
     caption = "Latest Rt per series with its 95% credible interval" + (
-        f"; cases_28d: its cases in the {RECENT_DAYS} days to date_end, the window's last day."
-        if recent
-        else "."
+        f"; cases: those in the {RECENT_DAYS} days to the window's last day." if recent else "."
     )
-    sec.table(table[keep], caption, max_rows=40)
+    sec.table(table, caption, LATEST_COLUMNS, max_rows=40)
 
     if has_country and len(last) >= MAP_FROM:
         sec = page.section("Latest Rt on the map")
-        values = dict(zip(last["country"], last["mean"], strict=True))
-        sec.figure(
-            choropleth(
-                values,
-                title="Latest Rt (posterior mean)",
-                label="Rt",
-                cmap="RdYlBu_r",
-                vmin=0.0,
-                vmax=2.0,
-            ),
+        sec.map(
+            last,
+            "country",
+            "mean",
             "Blue: shrinking (Rt < 1); red: growing; colours saturate at 0 and 2.",
+            title="Latest Rt (posterior mean)",
+            label="Rt",
+            cmap="RdYlBu_r",
+            vmin=0.0,
+            vmax=2.0,
         )
 
     if cleaning is not None and len(cleaning):
         sec = page.section("Cleaning record")
-        sec.text(f"{len(cleaning)} changes were made to the input before estimating.")
-        sec.table(_readable(cleaning), "Every change made to the counts, first rows.", max_rows=30)
+        sec.text(f"{count(len(cleaning))} changes were made to the input before estimating.")
+        sec.table(
+            cleaning, "Every change made to the counts, first rows.", CLEANING_COLUMNS, max_rows=30
+        )
     return page
 
 
@@ -180,15 +193,6 @@ def _stopped(rt: pd.DataFrame) -> list[str]:
         return []
     hit = rt["note"].fillna("").astype(str).str.startswith("reporting stopped")
     return list(dict.fromkeys(rt.loc[hit, "country"]))
-
-
-def _readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Blank cells for missing values and whole numbers without decimals, for the table."""
-    out = frame.astype(object).where(frame.notna(), "")
-    for col in frame.select_dtypes("number"):
-        whole = frame[col].notna() & (frame[col] % 1 == 0)
-        out.loc[whole, col] = frame.loc[whole, col].map(lambda v: f"{v:,.0f}")
-    return out
 
 
 def _title(code: str, names: Mapping[str, str]) -> str:

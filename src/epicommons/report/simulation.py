@@ -10,8 +10,9 @@ from epicommons.model.results import Results
 
 from .charts import Panel, small_multiples
 from .figures import band_chart
-from .maps import choropleth
+from .format import count
 from .page import Page
+from .tables import COUNT, NUMBER, PERCENT, Column, with_names
 
 TOP = 12  # countries drawn as small multiples
 ROWS = 30  # countries in the table
@@ -45,8 +46,8 @@ def simulation_page(
     world = incidence.sum(axis=2)
     total = world.sum(axis=1)
     sec.text(
-        f"Infections over the horizon: median {np.median(total):,.0f} "
-        f"(5-95%: {np.quantile(total, 0.05):,.0f} to {np.quantile(total, 0.95):,.0f})."
+        f"Infections over the horizon: median {count(np.median(total))} "
+        f"(5-95%: {count(np.quantile(total, 0.05))} to {count(np.quantile(total, 0.95))})."
     )
     sec.figure(
         band_chart(
@@ -73,38 +74,46 @@ def simulation_page(
 
     table = results.country_table()
     sec = page.section("Maps")
-    arrival = dict(zip(table["country"], table["arrival_day_median"], strict=True))
-    sec.figure(
-        choropleth(
-            arrival,
-            title="Median arrival day",
-            label="day",
-            cmap="magma",
-            vmin=0.0,
-            vmax=float(results.days),
-        ),
+    sec.map(
+        table,
+        "country",
+        "arrival_day_median",
         "Grey: not reached in at least half of the runs.",
+        title="Median arrival day",
+        label="day",
+        cmap="magma",
+        vmin=0.0,
+        vmax=float(results.days),
     )
-    attack = dict(zip(table["country"], table["attack_rate_median"], strict=True))
-    sec.figure(
-        choropleth(attack, title="Median attack rate", label="share of people at risk", vmin=0.0),
-        "Infections that happened in the country per head of its population.",
+    sec.map(
+        table,
+        "country",
+        "attack_rate_median",
+        "Infections that happened in the country, as a share of the people at risk there.",
+        title="Median attack rate",
+        label="share of people at risk infected",
+        vmin=0.0,
+        percent=True,
     )
 
     sec = page.section("Countries")
-    keep = ["country", "population", "runs_reached"]
-    keep += [c for c in table if c.startswith("arrival_day_") and c != "arrival_day_q50"]
-    keep += ["attack_rate_mean", "attack_rate_median"]
-    shown = table.head(ROWS)[keep].copy()
-    shown.insert(1, "name", [names.get(c, c) for c in shown["country"]])
-    shown.columns = [
-        c.replace("arrival_day_", "arrival ").replace("attack_rate_", "attack rate ")
-        for c in shown.columns
-    ]
+    columns: dict[str, Column | str] = {
+        "country": "code",
+        "name": "country",
+        "population": Column("population", COUNT),
+        "runs_reached": Column("runs reached", PERCENT),
+        "arrival_day_median": Column("arrival day (median)", NUMBER),
+    }
+    for c in table:
+        if c.startswith("arrival_day_q") and c != "arrival_day_q50":
+            columns[c] = Column(f"arrival day, {c.removeprefix('arrival_day_q')}%", NUMBER)
+    columns["attack_rate_mean"] = Column("attack rate (mean)", PERCENT)
+    columns["attack_rate_median"] = Column("attack rate (median)", PERCENT)
     sec.table(
-        shown.rename(columns={"runs_reached": "runs reached"}),
+        with_names(table.head(ROWS), names),
         "Countries by median arrival day (day after the start; blank: not reached in enough "
         "runs); attack rate: share of the people at risk there who were infected there.",
+        columns,
     )
     return page
 

@@ -26,7 +26,12 @@ from epicommons.assist.needs import TESTS_PER_1000_PER_WEEK, TESTS_PER_CASE, nee
 from epicommons.assist.problem import AllocationProblem, Fairness, Item
 from epicommons.assist.solve import Allocation, solve
 from epicommons.policy import PolicyScenario, from_data, prepare
-from epicommons.report import Page, band_chart, bar_chart, choropleth
+from epicommons.report import Page, band_chart, bar_chart
+from epicommons.report.allocation import COMPARISON_COLUMNS, plans
+from epicommons.report.compare import WORLD_COLUMNS
+from epicommons.report.compare import world_effects as report_world_effects
+from epicommons.report.risk import COLUMNS as RISK_COLUMNS
+from epicommons.report.risk import top_destinations
 from epicommons.risk.compare import outcomes, paired
 from epicommons.risk.outbreak import Ensemble, risk_table, run_prepared
 from epicommons.world.countries import registry
@@ -268,38 +273,39 @@ def _page(
     )
 
     sec = page.section("Importation risk and arrival times")
-    arrival = dict(zip(risk["destination"], risk["arrival_day_median"], strict=True))
-    sec.figure(
-        choropleth(
-            arrival,
-            title="Median arrival day of the first infection",
-            label="days after the first infection",
-            cmap="magma",
-            highlight=settings.source,
-        )
+    sec.map(
+        risk,
+        "destination",
+        "arrival_day_median",
+        title="Median arrival day of the first infection",
+        label="days after the first infection",
+        cmap="magma",
+        highlight=settings.source,
     )
-    p1 = dict(zip(risk["destination"], risk["p_at_least_one"], strict=True))
-    sec.figure(
-        choropleth(
-            p1,
-            title=f"Probability of at least one importation within {settings.days} days",
-            label="probability",
-            cmap="viridis",
-            vmin=0,
-            vmax=1,
-            highlight=settings.source,
-        )
+    sec.map(
+        risk,
+        "destination",
+        "p_at_least_one",
+        title=f"Chance of at least one importation within {settings.days} days",
+        label="chance",
+        vmin=0,
+        vmax=1,
+        highlight=settings.source,
+        percent=True,
     )
-    table = risk.head(20).copy()
-    table.insert(1, "name", [reg[c].name for c in table["destination"]])
-    sec.table(table, "The 20 destinations with most expected importations (no measures).")
+    names = {c.iso3: c.name for c in reg}
+    sec.table(
+        top_destinations(risk, names, 20),
+        "The 20 destinations with most expected importations (no measures).",
+        RISK_COLUMNS,
+    )
 
     sec = page.section("What joint measures buy")
-    world_rows = world_effects(effects)
-    world_rows["scenario"] = world_rows["scenario"].map(LABELS)
     sec.table(
-        world_rows,
-        "Worldwide paired differences against no measures: mean and 95% interval over runs.",
+        report_world_effects(effects, LABELS),
+        "Worldwide, against no measures: means over runs and the mean paired difference with "
+        "its 95% interval.",
+        WORLD_COLUMNS,
     )
     delay = effects[
         (effects["metric"] == "arrival_delay") & effects["country"].isin(top["destination"])
@@ -340,7 +346,7 @@ def _page(
         )
     )
     sec.table(members, "Per member: need, delivered, share met, baselines and what binds.")
-    sec.table(explanation.comparison, "The plan beside the baselines.")
+    sec.table(plans(explanation.comparison), "The plan beside the baselines.", COMPARISON_COLUMNS)
     return page
 
 

@@ -195,8 +195,12 @@ def _data(name: str) -> dict[str, Any]:
     return json.loads(resources.files("epicommons.world").joinpath("data", name).read_text("utf-8"))
 
 
-def _countryinfo_records() -> list[dict[str, Any]]:
-    """The countryinfo package's records that carry an ISO alpha-3 code (geometry ignored)."""
+def countryinfo_records() -> list[dict[str, Any]]:
+    """The countryinfo package's records that carry a name and an ISO alpha-3 code, in file order.
+
+    The one reader of countryinfo's files: the registry merges a code's records into one
+    country, `world.outlines` merges their rings into its outline.
+    """
     import countryinfo
 
     folder = Path(countryinfo.__file__).parent / "data"
@@ -240,7 +244,7 @@ def _build() -> CountryRegistry:
 
     # Merge countryinfo records of one code (it has two for VAT, PSE and CUW).
     merged: dict[str, dict[str, Any]] = {}
-    for info in _countryinfo_records():
+    for info in countryinfo_records():
         iso3 = info["ISO"]["alpha3"]
         if iso3 in over["exclude"]:
             continue
