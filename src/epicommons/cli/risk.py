@@ -111,6 +111,7 @@ def risk(
     table = risk_table(ens, iso3, country=True)
     page = None
     if report is not None:
+        from epicommons.report.format import count
         from epicommons.report.risk import risk_page
 
         page = risk_page(
@@ -119,7 +120,7 @@ def risk(
             days=days,
             runs=runs,
             names={c.iso3: c.name for c in registry()},
-            subtitle=f"{disease} disease, {seed_infections:g} infections seeded on {first}, "
+            subtitle=f"{disease} disease, {count(seed_infections)} infections seeded on {first}, "
             f"{network} network, {runs} stochastic runs over {days} days (seed {seed}).",
         )
     write_csv(table, out / "risk.csv")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .format import count
+
 if TYPE_CHECKING:  # the results type only; report/ does not run studies
     from epicommons.studies.vaccine_cooperation import StudyResult
 
@@ -22,7 +24,7 @@ def vaccine_study_markdown(result: StudyResult, command: str = "") -> str:
     lines = [
         "# Vaccine cooperation study (setting of Chinazzi et al. 2020)",
         "",
-        f"{runs} runs, seed {result.seed}; supply {s.supply:.3g} courses over {s.weeks} weeks from "
+        f"{runs} runs, seed {result.seed}; supply {count(s.supply)} courses over {s.weeks} weeks from "
         f"{s.vaccination_start}, efficacy {s.efficacy:.0%}, oldest first; R0 {s.R0}, "
         f"transmission -{s.mitigation:.0%} from {s.mitigation_start}"
         f"{f' ({len(s.country_mitigation)} countries fitted separately)' if s.country_mitigation else ''} "
@@ -48,7 +50,7 @@ def vaccine_study_markdown(result: StudyResult, command: str = "") -> str:
     ]
     for _, r in inc.iterrows():
         lines.append(
-            f"| {r['income_group']} | {r['arm']} | {r['courses_given']:.3g} | "
+            f"| {r['income_group']} | {r['arm']} | {count(r['courses_given'])} | "
             f"{r['averted_median']:,.0f} ({r['averted_p05']:,.0f}-{r['averted_p95']:,.0f}) | "
             f"{r['averted_share']:.0%} |"
         )
