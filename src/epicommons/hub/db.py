@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -140,3 +140,11 @@ def require_current(db: Database) -> None:
             f"run `epicommons hub init --db {db.url}`",
             field="--db",
         )
+
+
+def lock_member(session: Session, member_id: int) -> None:
+    """Hold the member's row until the transaction ends: that member's rule-checked writes
+    (imports, quota-counted writes) run one at a time on PostgreSQL (SQLite has one writer)."""
+    from .models import Member
+
+    session.execute(select(Member.id).where(Member.id == member_id).with_for_update())

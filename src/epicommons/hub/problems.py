@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from epicommons.errors import InputError
 
+from .refusals import Refusal, status_of
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -83,6 +85,10 @@ def install(app: FastAPI) -> None:
         return problem_response(
             exc.status, exc.detail, request.url.path, exc.headers, **exc.extensions
         )
+
+    @app.exception_handler(Refusal)
+    async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
+        return problem_response(status_of(exc), exc.detail, request.url.path, **exc.extensions)
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> JSONResponse:

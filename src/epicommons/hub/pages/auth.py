@@ -9,6 +9,8 @@ token that must equal the value of a SameSite=Strict cookie.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -17,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from ..access import Principal
 from ..api.deps import Hub, principal
 from ..problems import HubProblem
+from ..refusals import Refusal, status_of
 
 SESSION = "ec_session"
 CSRF = "ec_csrf"
@@ -41,6 +44,15 @@ class PageError(Exception):
         self.signin = signin
         self.headers = headers or {}
         self.caller = caller  # signed-in caller, for the navigation of the error page
+
+
+@contextmanager
+def as_page(caller: Principal | None) -> Iterator[None]:
+    """Turn a service's refusal into the dashboard's error page of the same status."""
+    try:
+        yield
+    except Refusal as exc:
+        raise PageError(status_of(exc), exc.detail, caller=caller) from exc
 
 
 def check_token(state: Hub, token: str) -> Principal:

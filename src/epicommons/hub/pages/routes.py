@@ -17,14 +17,15 @@ from starlette.concurrency import run_in_threadpool
 
 from epicommons.errors import InputError
 
+from .. import ledger as ledger_service
+from .. import sharing
 from ..access import Principal, readable_members, require_coordinator
 from ..api.deps import hub
-from ..api.ledger import ledger as ledger_rows
-from ..api.sharing import list_grants
+from ..events import visible_events
 from ..indicators import INDICATORS
 from ..models import Member
-from ..problems import HubProblem
-from .auth import SESSION, PageError, check_csrf, check_token, home, safe_next, viewer
+from ..refusals import Refusal
+from .auth import SESSION, PageError, as_page, check_csrf, check_token, home, safe_next, viewer
 from .render import render, set_session
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +35,8 @@ Viewer = Annotated[Principal, Depends(viewer)]
 SI_MEAN, SI_SD, WINDOW = 4.7, 2.9, 7
 RT_DAYS = 120  # the coordinator's Rt uses each member's last 120 days
 TABLE_ROWS = 60
+EVENTS = 50  # newest shared events on a page (the API pages through all of them)
+LEDGER_ROWS = 200
 DAILY = [i for i in INDICATORS if i not in ("stock", "need")]
 
 
@@ -110,7 +113,8 @@ def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         frame = data.values(session, Member.id == target.id)
     grants = None
     if caller.role == "coordinator" or caller.member_id == target.id:
-        grants = list_grants(caller, state, target)
+        with as_page(caller):
+            grants = sharing.list_grants(state.db, caller, target)
     cases, deaths = data.daily(frame, "new_cases"), data.daily(frame, "new_deaths")
     table, more = data.report_table(frame, DAILY, TABLE_ROWS)
     return render(
@@ -187,7 +191,7 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
             session,
             readable_members(caller, "reports") & (Member.id != caller.member_id),
         )
-        events = data.shared_events(session, caller)
+        events = visible_events(session, caller, others_only=True, limit=EVENTS + 1, offset=0)
     blocks = []
     for m in partners:
         rows = frame[frame["member"] == m.code]
@@ -207,7 +211,8 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
         caller=caller,
         title="Shared with us",
         blocks=blocks,
-        events=events,
+        events=events[:EVENTS],
+        more_events=len(events) > EVENTS,
     )
 
 
@@ -215,7 +220,7 @@ def _coordinator(caller: Principal) -> None:
     """403 page for anyone but a coordinator (the access layer's rule)."""
     try:
         require_coordinator(caller)
-    except HubProblem as exc:
+    except Refusal as exc:
         raise PageError(403, "This page is for coordinators.", caller=caller) from exc
 
 
@@ -312,9 +317,9 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
     from . import charts  # pandas and matplotlib load on first view
 
     state = hub(request)
-    by_pledge = ledger_rows(caller, state, "by_pledge", None)
-    by_donor = ledger_rows(caller, state, "by_donor", None)
-    by_recipient = ledger_rows(caller, state, "by_recipient", None)
+    with as_page(caller):
+        book = ledger_service.book(state.db, caller)
+    by_pledge, by_donor, by_recipient = (book.view(v) for v in ledger_service.VIEWS)
     chart = None
     if by_donor:
         labels = [f"{r['donor']} · {r['item']}" for r in by_donor]
@@ -330,9 +335,11 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
         "ledger.html",
         caller=caller,
         title="Pledges and deliveries",
-        by_pledge=by_pledge,
+        by_pledge=by_pledge[:LEDGER_ROWS],
+        more_pledges=max(len(by_pledge) - LEDGER_ROWS, 0),
         by_donor=by_donor,
         by_recipient=by_recipient,
+        skipped=book.skipped,
         chart=chart,
         names=names,
     )
