@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from . import pages, problems
+from . import apidocs, pages, problems
 from .api import events, ledger, members, reports, rt, sharing
 from .api.deps import Hub, strict_query
 from .db import Database, open_database, require_current
@@ -28,6 +28,8 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
         version="1",
         description="Members report indicators, notify events, share data and record assistance. "
         "Every refusal is application/problem+json (RFC 9457).",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hub = Hub(db, settings, RateLimiter(settings.rate_per_minute))
     problems.install(app)
@@ -39,6 +41,7 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
             dependencies=[Depends(strict_query)],
         )
     pages.install(app)
+    apidocs.install(app)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
