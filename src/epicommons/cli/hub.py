@@ -77,7 +77,12 @@ def add_member(
 def issue_token(
     member: Annotated[str, typer.Option(help="member code")],
     role: Annotated[str, typer.Option(help="reporter | analyst | coordinator")],
-    expires: Annotated[float | None, typer.Option(help="days until the token expires")] = None,
+    expires: Annotated[
+        float, typer.Option(help="days until the token expires (default 90)")
+    ] = 90.0,
+    never_expires: Annotated[
+        bool, typer.Option("--never-expires", help="a token without expiry (not recommended)")
+    ] = False,
     label: Annotated[str, typer.Option(help="a note to recognise the token")] = "",
     db: DbOption = None,
 ) -> None:
@@ -89,7 +94,9 @@ def issue_token(
 
     database = _db(db)
     try:
-        issued = admin.issue_token(database, member, role, expires_days=expires, label=label)
+        issued = admin.issue_token(
+            database, member, role, expires_days=None if never_expires else expires, label=label
+        )
     finally:
         database.dispose()
     until = issued.expires_at.isoformat(timespec="seconds") + "Z" if issued.expires_at else "never"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -11,12 +12,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from epicommons.errors import InputError
 
 from .refusals import Refusal, status_of
 
 MEDIA_TYPE = "application/problem+json"
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: any text a client sent (even a lone
+    surrogate) can be echoed back without an encoding error."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
 
 
 class Problem(BaseModel):
@@ -64,10 +76,10 @@ def problem_response(
         "instance": instance,
     }
     body.update(jsonable_encoder(extensions))
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return AsciiJSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429)
+STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {
         "description": HTTPStatus(code).phrase,
@@ -106,6 +118,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(
-            exc.status_code, str(exc.detail), request.url.path, getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem_response(exc.status_code, str(exc.detail), request.url.path, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette lists only one route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return sorted(methods)

@@ -163,8 +163,11 @@ def import_report(
                     atomic=atomic,
                     key=idempotency_key,
                 )
-        except (IntegrityError, OperationalError):
-            # A concurrent import inserted the same keys (PostgreSQL) or the database was busy.
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent import inserted the same keys, or SQLite was busy; a database that is
+            # down is not retried (the edge answers 503).
+            if isinstance(exc, OperationalError) and "locked" not in str(exc.orig):
+                raise
             if attempt == RETRIES - 1:
                 raise Clash("the import collided with concurrent writes; retry") from None
     raise AssertionError("unreachable")

@@ -107,10 +107,10 @@ def _https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def set_session(request: Request, response: HTMLResponse, token: str) -> None:
-    """Keep the token in a session cookie that scripts cannot read and other sites cannot send."""
+def set_session(request: Request, response: HTMLResponse, secret: str) -> None:
+    """Keep the session's secret in a cookie that scripts cannot read and other sites cannot send."""
     response.set_cookie(
-        SESSION, token, httponly=True, samesite="strict", secure=_https(request), path="/"
+        SESSION, secret, httponly=True, samesite="strict", secure=_https(request), path="/"
     )
 
 

@@ -18,9 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from epicommons.errors import InputError
 
 from .. import ledger as ledger_service
-from .. import sharing
+from .. import sessions, sharing
 from ..access import Principal, readable_members, require_coordinator
-from ..api.deps import hub
+from ..api.deps import client_address, hub
 from ..events import visible_events
 from ..indicators import INDICATORS
 from ..models import Member
@@ -65,17 +65,22 @@ async def signin(request: Request) -> RedirectResponse:
     check_csrf(request, form.get("csrf"))
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""
-    caller = await run_in_threadpool(check_token, hub(request), token)
+    state = hub(request)
+    caller = await run_in_threadpool(check_token, state, token, client_address(request))
+    secret = await run_in_threadpool(sessions.open_session, state.db, caller.token_id)
     response = RedirectResponse(safe_next(form.get("next")) or home(caller), status_code=303)
-    set_session(request, response, token)
+    set_session(request, response, secret)
     return response
 
 
 @router.post("/signout")
 async def signout(request: Request) -> RedirectResponse:
-    """Forget the session cookie."""
+    """End the session (its cookie no longer signs anyone in) and forget the cookie."""
     form = await request.form()
     check_csrf(request, form.get("csrf"))
+    secret = request.cookies.get(SESSION)
+    if secret and len(secret) <= 200:
+        await run_in_threadpool(sessions.end_session, hub(request).db, secret)
     response = RedirectResponse("/signin?signed_out=1", status_code=303)
     response.delete_cookie(SESSION, path="/", httponly=True, samesite="strict")
     return response
