@@ -133,6 +133,9 @@ def serve(
     rate_limit: Annotated[int, typer.Option(help="requests per minute per token")] = 600,
     max_rows: Annotated[int, typer.Option(help="rows per import")] = 10_000,
     max_body: Annotated[int, typer.Option(help="largest request body in bytes")] = 2 * 1024 * 1024,
+    daily_quota: Annotated[
+        int, typer.Option(help="pledges to members and shared events per member per 24 hours")
+    ] = 200,
 ) -> None:
     """Run the member hub HTTP service (OpenAPI document at /docs and /openapi.json).
 
@@ -145,5 +148,6 @@ def serve(
         max_body_bytes=max_body,
         max_rows=max_rows,
         rate_per_minute=rate_limit,
+        daily_quota=daily_quota,
     )
     run(settings, host, port)

@@ -290,6 +290,7 @@ class PledgeOut(BaseModel):
     quantity: float
     date: dt.date
     delivered: float
+    declined: bool = Field(description="the recipient declined it; it is out of the ledger")
 
 
 class DeliveryIn(Strict):
