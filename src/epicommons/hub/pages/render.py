@@ -61,13 +61,17 @@ def nav(caller: Principal | None) -> list[tuple[str, str]]:
             ("/dashboard/members", "Members"),
         ]
     own = f"/dashboard/members/{caller.member_code}"
-    return [
+    links = [
         (own, "Our reports"),
         (own + "/rt", "Our Rt"),
         ("/dashboard/shared", "Shared with us"),
         ("/dashboard/members", "Members"),
         ("/dashboard/ledger", "Pledges and deliveries"),
+        ("/dashboard/sharing", "Sharing"),
     ]
+    if caller.role == "reporter":
+        links.insert(1, ("/dashboard/upload", "Upload"))
+    return links
 
 
 def render(

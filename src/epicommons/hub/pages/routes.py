@@ -24,7 +24,7 @@ from ..api.deps import client_address, hub
 from ..events import visible_events
 from ..indicators import INDICATORS
 from ..models import Member
-from ..refusals import Refusal
+from ..refusals import Refusal, status_of
 from .auth import SESSION, PageError, as_page, check_csrf, check_token, home, safe_next, viewer
 from .render import render, set_session
 
@@ -347,4 +347,135 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
         skipped=book.skipped,
         chart=chart,
         names=names,
+    )
+
+
+@router.get("/dashboard/upload", response_class=HTMLResponse)
+def upload_form(request: Request, caller: Viewer) -> HTMLResponse:
+    """The CSV upload form of the caller's member (its reporters only)."""
+    _reporter(caller)
+    return render(request, "upload.html", caller=caller, title="Upload a report")
+
+
+@router.post("/dashboard/upload", response_class=HTMLResponse)
+async def upload(request: Request, caller: Viewer) -> HTMLResponse:
+    """Import an uploaded CSV through the API's import service; show its summary."""
+    from ..reports import import_report, records_from_csv
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    _reporter(caller)
+    state = hub(request)
+    file = form.get("report")
+    if file is None or isinstance(file, str):
+        return _upload_page(request, caller, message="Choose a CSV file to upload.", status=422)
+    body = await file.read()
+    with hub(request).db.read() as session:
+        member = session.get(Member, caller.member_id)
+    try:
+        records = records_from_csv(body, state.settings.max_rows)
+        summary = await run_in_threadpool(
+            import_report,
+            state.db,
+            caller,
+            member,
+            records,
+            from_text=True,
+            dry_run=form.get("dry_run") == "1",
+        )
+    except Refusal as exc:
+        return _upload_page(request, caller, message=exc.detail, status=status_of(exc))
+    status = 422 if summary.status == "ERROR" else 200
+    return _upload_page(request, caller, summary=summary.as_json(), status=status)
+
+
+def _upload_page(request: Request, caller: Principal, status: int, **context) -> HTMLResponse:  # type: ignore[no-untyped-def]
+    return render(
+        request, "upload.html", caller=caller, title="Upload a report", status=status, **context
+    )
+
+
+def _reporter(caller: Principal) -> None:
+    """403 page for anyone but a reporter (only reporters write their member's data)."""
+    if caller.role != "reporter":
+        raise PageError(403, "Only a reporter token writes its member's data.", caller=caller)
+
+
+@router.get("/dashboard/sharing", response_class=HTMLResponse)
+def sharing_page(request: Request, caller: Viewer) -> HTMLResponse:
+    """The grants the caller's member gave, and (reporters) the form to give or withdraw one."""
+    return _sharing(request, caller)
+
+
+@router.post("/dashboard/sharing", response_class=HTMLResponse)
+async def share(request: Request, caller: Viewer) -> HTMLResponse:
+    """Give a grant through the sharing service (the API's rules)."""
+    from ..schemas import GrantIn
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    kind, _, code = str(form.get("grantee", "")).partition(":")
+    field = {"member": "grantee_member", "group": "grantee_group"}.get(kind)
+    try:
+        body = GrantIn.model_validate({field or "grantee_member": code, "scope": form.get("scope")})
+    except ValueError:
+        return _sharing(
+            request, caller, "Choose a member or group and a scope.", bad=True, status=422
+        )
+    member = await run_in_threadpool(_own_member, request, caller)
+    try:
+        out = await run_in_threadpool(sharing.grant, hub(request).db, caller, member, body)
+    except Refusal as exc:
+        return _sharing(request, caller, exc.detail, bad=True, status=status_of(exc))
+    return _sharing(request, caller, f"Grant {out['id']}: {code} now reads {out['scope']}.")
+
+
+@router.post("/dashboard/sharing/revoke", response_class=HTMLResponse)
+async def unshare(request: Request, caller: Viewer) -> HTMLResponse:
+    """Withdraw a grant through the sharing service."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    grant_id = str(form.get("grant", ""))
+    if not grant_id.isdigit() or len(grant_id) > 10:
+        return _sharing(request, caller, "No such grant.", bad=True, status=422)
+    member = await run_in_threadpool(_own_member, request, caller)
+    try:
+        await run_in_threadpool(
+            sharing.revoke_grant, hub(request).db, caller, member, int(grant_id)
+        )
+    except Refusal as exc:
+        return _sharing(request, caller, exc.detail, bad=True, status=status_of(exc))
+    return _sharing(request, caller, f"Grant {grant_id} withdrawn.")
+
+
+def _own_member(request: Request, caller: Principal) -> Member:
+    with hub(request).db.read() as session:
+        return session.get(Member, caller.member_id)
+
+
+def _sharing(  # type: ignore[no-untyped-def]
+    request: Request, caller: Principal, message=None, bad=False, status=200
+) -> HTMLResponse:
+    from ..schemas import Scope
+
+    state = hub(request)
+    member = _own_member(request, caller)
+    with as_page(caller):
+        grants = sharing.list_grants(state.db, caller, member)
+    with state.db.read() as session:
+        members = list(
+            session.scalars(select(Member).where(Member.id != member.id).order_by(Member.code))
+        )
+    return render(
+        request,
+        "sharing.html",
+        caller=caller,
+        title="Sharing",
+        grants=grants,
+        members=members,
+        groups=sharing.list_groups(state.db),
+        scopes=list(Scope.__args__),
+        message=message,
+        bad=bad,
+        status=status,
     )
