@@ -200,8 +200,8 @@ def _import(
             stored.update(replayed=True, submission=previous.id)
             return _from_json(stored)
 
-    stored_values = _stored(session, member.id, rows)
-    rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored_values.items()})
+    stored = stored_values(session, member.id, rows)
+    rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored.items()})
     conflicts.extend(rule_conflicts)
     bad_lines = {c.row for c in conflicts}
     good = [r for r in rows if r.line not in bad_lines]
@@ -216,7 +216,7 @@ def _import(
 
     new, changed = [], []
     for r in good:
-        old = stored_values.get(r.key)
+        old = stored.get(r.key)
         if old is None:
             new.append(r)
         elif old[1] != r.value:
@@ -268,7 +268,9 @@ def _import(
     return summary
 
 
-def _stored(session: Session, member_id: int, rows: list[Row]) -> dict[Key, tuple[int, float]]:
+def stored_values(
+    session: Session, member_id: int, rows: list[Row]
+) -> dict[Key, tuple[int, float]]:
     """Stored (id, value) of the keys the rows touch and of the values their rules compare with.
 
     Reads by (date, indicator) through the unique index, never the whole date range, so the cost
