@@ -21,6 +21,7 @@ from .. import ledger as ledger_service
 from .. import sessions, sharing
 from ..access import Principal, readable_members, require_coordinator
 from ..api.deps import client_address, hub
+from ..clock import utcnow
 from ..events import visible_events
 from ..indicators import INDICATORS
 from ..models import Member
@@ -37,6 +38,7 @@ RT_DAYS = 120  # the coordinator's Rt uses each member's last 120 days
 TABLE_ROWS = 60
 EVENTS = 50  # newest shared events on a page (the API pages through all of them)
 LEDGER_ROWS = 200
+STALE_DAYS = 28  # a report older than four weeks is not a member's current prevalence
 DAILY = [i for i in INDICATORS if i not in ("stock", "need")]
 
 
@@ -280,17 +282,41 @@ def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
 
 @router.get("/dashboard/coordinator/risk", response_class=HTMLResponse)
 def risk(request: Request, caller: Viewer) -> HTMLResponse:
-    """Expected importations over the next days from the members' current prevalence."""
+    """Expected importations over the next days from the members' current prevalence.
+
+    Every input is shown with its age; a member whose latest report is older than `STALE_DAYS`
+    is left out as a source (an old report is not today's prevalence).
+    """
     from . import charts, data  # pandas and matplotlib load on first view
     from .risk import HORIZON, importation_table
 
     _coordinator(caller)
     shown, frames = _latest_cases(request, caller)
-    cases7 = {}
+    today = utcnow().date()
+    cases7, inputs = {}, []
     for m in shown:
+        if m.kind != "country":
+            continue
         summary = data.summarise(m, frames[m.code])
-        if m.kind == "country" and summary.cases7:
+        age = None if summary.latest is None else (today - summary.latest).days
+        if age is None:
+            why = "no new_cases reported"
+        elif age > STALE_DAYS:
+            why = f"stale: latest report {age:,} days old (limit {STALE_DAYS})"
+        elif not summary.cases7:
+            why = "no cases in its latest 7 days"
+        else:
+            why = None
             cases7[m.code] = summary.cases7
+        inputs.append(
+            {
+                "member": m,
+                "latest": summary.latest,
+                "age": age,
+                "cases7": summary.cases7,
+                "why": why,
+            }
+        )
     table, skipped = importation_table(cases7)
     members = {m.code for m in shown}
     return render(
@@ -300,6 +326,8 @@ def risk(request: Request, caller: Viewer) -> HTMLResponse:
         title="Importation risk",
         sources=cases7,
         skipped=skipped,
+        inputs=inputs,
+        stale_days=STALE_DAYS,
         table=table.head(40),
         total=len(table),
         members=members,
