@@ -332,6 +332,7 @@ class RtWindow(BaseModel):
     q025: float | None
     median: float | None
     q975: float | None
+    note: str | None = Field(None, description="why the window is empty (e.g. reporting stopped)")
 
 
 class RtOut(BaseModel):

@@ -168,7 +168,9 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         data.require_reports(session, caller, target)
         frame = data.values(session, Member.id == target.id, indicator="new_cases")
     result, problem = _rt(frame)
-    estimates = [e for e in (result or {}).get("estimates", []) if e["mean"] is not None]
+    windows = (result or {}).get("estimates", [])
+    estimates = [e for e in windows if e["mean"] is not None]
+    stopped = windows[-1]["note"] if windows and windows[-1]["mean"] is None else None
     return render(
         request,
         "rt.html",
@@ -177,8 +179,9 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         member=target,
         problem=problem,
         chart=_svg(charts.rt_chart(estimates)) if estimates else None,
-        latest=estimates[-1] if estimates else None,
-        recent=list(reversed(estimates[-21:])),
+        latest=estimates[-1] if estimates and not stopped else None,
+        stopped=stopped,
+        recent=list(reversed(windows[-21:])),
         filled=(result or {}).get("filled_days", 0),
         si_mean=SI_MEAN,
         si_sd=SI_SD,
@@ -257,8 +260,9 @@ def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
         if summary.latest is not None:
             recent = frame[frame["date"] > summary.latest - dt.timedelta(days=RT_DAYS)]
             result, _ = _rt(recent)
-            good = [e for e in (result or {}).get("estimates", []) if e["mean"] is not None]
-            latest = good[-1] if good else None
+            windows = (result or {}).get("estimates", [])
+            # The latest window only: one over a reporting stop has no Rt (not an older one).
+            latest = windows[-1] if windows and windows[-1]["mean"] is not None else None
         if m.kind == "country" and summary.incidence is not None:
             incidence[m.code] = summary.incidence
         if m.kind == "country" and latest is not None:
