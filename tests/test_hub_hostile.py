@@ -130,7 +130,7 @@ def test_writes_into_others_view_have_a_daily_quota(hub):
 
 def test_every_list_endpoint_pages(hub):
     who = hub.client("WHO", "coordinator")
-    for path in ("/events", "/pledges", "/ledger", "/groups", "/members/KOR/grants"):
+    for path in ("/events", "/pledges", "/ledger", "/groups", "/members/KOR/grants", "/members"):
         everything = who.get(path, params={"limit": 10_000})
         assert everything.status_code == 200, (path, everything.text)
         rows = everything.json()
