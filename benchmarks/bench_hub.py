@@ -36,8 +36,9 @@ INDICATORS = ("new_cases", "new_deaths", "tests", "hospital_occupancy", "icu_occ
 DEFAULT_PG = "postgresql+psycopg://epicommons:epicommons@127.0.0.1:5432/postgres"
 
 
-def report(start: dt.date, values: int) -> dict:
-    """`values` values over consecutive dates, five indicators a date, all rules satisfied."""
+def report(start: dt.date, values: int, step: int = 1, offset: int = 0) -> dict:
+    """`values` values on dates `step` days apart, five indicators a date, all rules satisfied;
+    `offset` raises every value (a correction of an earlier report)."""
     days = -(-values // len(INDICATORS))
     level = {
         "new_cases": 50,
@@ -47,7 +48,11 @@ def report(start: dt.date, values: int) -> dict:
         "icu_occupancy": 4,
     }
     rows = [
-        {"date": (start + dt.timedelta(days=d)).isoformat(), "indicator": i, "value": level[i] + d}
+        {
+            "date": (start + dt.timedelta(days=d * step)).isoformat(),
+            "indicator": i,
+            "value": level[i] + d + offset,
+        }
         for d in range(days)
         for i in INDICATORS
     ]
@@ -79,14 +84,23 @@ def drop(pg_url: str, name: str) -> None:
 
 
 def run(
-    backend: str, clients: int, values: int, per_client: int, pg_url: str, paced: float | None
+    backend: str,
+    clients: int,
+    values: int,
+    per_client: int,
+    pg_url: str,
+    paced: float | None,
+    history: int = 0,
 ) -> dict:
     """One benchmark run; returns the figures.
 
     Closed loop (`paced` None): each client sends its next report as soon as the last is
     answered, so the figures are the service's capacity. Paced: the clients together offer
     `paced` values per second on a fixed schedule, and latency runs from the scheduled time
-    (so a stalled server is not hidden by clients that wait for it).
+    (so a stalled server is not hidden by clients that wait for it). With `history` days, all five
+    indicators of that many days are stored for every member first (untimed), and each timed
+    report then corrects `values` of them on dates spread over the whole history (as members
+    revise past weeks), so a server that read the history in the report's date range would slow.
     """
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = fresh_url(backend, Path(tmp), pg_url)
@@ -131,10 +145,23 @@ def run(
                 )
                 days = -(-values // len(INDICATORS))
                 http.post(f"/members/{code}/reports", json=report(dt.date(1900, 1, 1), values))
-                bodies = [
-                    report(dt.date(1901, 1, 1) + dt.timedelta(days=n * days), values)
-                    for n in range(per_client)
-                ]
+                first = dt.date(1901, 1, 1)
+                chunk = 1000 // len(INDICATORS)
+                for start in range(0, history, chunk):
+                    past = first + dt.timedelta(days=start)
+                    body = report(past, min(chunk, history - start) * len(INDICATORS))
+                    assert http.post(f"/members/{code}/reports", json=body).status_code == 200
+                if history:
+                    step = max(1, history // days)
+                    bodies = [
+                        report(first + dt.timedelta(days=n % step), values, step, n + 1)
+                        for n in range(per_client)
+                    ]
+                else:
+                    bodies = [
+                        report(first + dt.timedelta(days=n * days), values)
+                        for n in range(per_client)
+                    ]
                 interval = clients * values / paced if paced else 0.0
                 barrier.wait()
                 begin = time.perf_counter() + interval * tokens.index((code, token)) / clients
@@ -143,7 +170,8 @@ def run(
                     time.sleep(max(0.0, t0 - time.perf_counter()))
                     r = http.post(f"/members/{code}/reports", json=body)
                     elapsed = time.perf_counter() - t0
-                    ok = r.status_code == 200 and r.json()["importCount"]["imported"] == values
+                    counts = r.status_code == 200 and r.json()["importCount"]
+                    ok = bool(counts) and counts["imported"] + counts["updated"] == values
                     with lock:
                         latencies.append(elapsed)
                         if not ok:
@@ -166,7 +194,10 @@ def run(
     q = statistics.quantiles(latencies, n=100, method="inclusive")
     return {
         "backend": backend,
-        "mode": f"paced at {paced:,.0f} values/s" if paced else "closed loop (capacity)",
+        "mode": (f"paced at {paced:,.0f} values/s" if paced else "closed loop (capacity)")
+        + (
+            f", corrections across {history:,} days of stored history per member" if history else ""
+        ),
         "clients": clients,
         "values": values,
         "requests": len(latencies),
@@ -229,6 +260,12 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("EPICOMMONS_TEST_PG_URL", DEFAULT_PG))
     parser.add_argument("--out", type=Path, help="write the markdown section here")
     parser.add_argument(
+        "--history",
+        type=int,
+        action="append",
+        help="also run with this many days of stored history per member (repeatable)",
+    )
+    parser.add_argument(
         "--paced",
         type=float,
         action="append",
@@ -237,9 +274,14 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     load_before = os.getloadavg()[0]
-    runs = [(b, p) for b in args.backend or ["sqlite"] for p in [None, *(args.paced or [])]]
-    for backend, paced in runs:
-        r = run(backend, args.clients, args.values, args.requests, args.pg_url, paced)
+    runs = [
+        (b, p, h)
+        for b in args.backend or ["sqlite"]
+        for h in [0, *(args.history or [])]
+        for p in [None, *(args.paced or [])]
+    ]
+    for backend, paced, history in runs:
+        r = run(backend, args.clients, args.values, args.requests, args.pg_url, paced, history)
         print(
             f"{r['backend']:8s} {r['mode']}: {r['requests']} requests, {r['errors']} errors, "
             f"{r['values_per_s']:,.0f} values/s, p50 {r['p50_ms']:.0f} ms, "

@@ -253,15 +253,21 @@ def test_risk_table_matches_the_travel_law(clients):
     from epicommons.world.sources import load_network
 
     html = clients["WHO"].get("/dashboard/coordinator/risk").text
-    rows = re.findall(r"<tr><td class=\"l\">([A-Z]{3})</td>(.*?)</tr>", html)
+    table = re.search(r'id="risk-table".*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr><td class=\"l\">([A-Z]{3})</td>(.*?)</tr>", table)
     assert len(rows) >= 10
     net = load_network("builtin")
     flows = net.flows.toarray()
     denominator = np.maximum(net.population, flows.sum(axis=1))[:, None]
     leave = np.divide(flows, denominator, out=np.zeros_like(flows), where=denominator > 0)
     jpn_week = sum(round(20 * math.exp(JPN_GROWTH * t)) for t in range(DAYS - 7, DAYS))
-    # CHN's last report (day 2) ends its 7-day window: all three reports count.
-    cases = {"KOR": 7 * KOR_DAILY, "JPN": jpn_week, "CHN": 3 * CHN_CASES}
+    # CHN's last report (day 2) is 58 days old: stale (limit 28 days), so not a source.
+    cases = {"KOR": 7 * KOR_DAILY, "JPN": jpn_week}
+    inputs = re.search(r'id="risk-inputs".*?</table>', html, re.S).group(0)
+    chn = re.search(r"<tr><td class=\"l\">CHN</td>(.*?)</tr>", inputs).group(1)
+    assert "<td>58</td>" in chn and "stale: latest report 58 days old (limit 28)" in chn
+    kor = re.search(r"<tr><td class=\"l\">KOR</td>(.*?)</tr>", inputs).group(1)
+    assert "<td>1</td>" in kor and ">yes<" in kor
     infected = np.zeros(net.size)
     for code, c in cases.items():
         infected[net.index(code)] = c  # prevalence * population = cases

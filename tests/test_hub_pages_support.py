@@ -16,8 +16,9 @@ import httpx
 
 from test_hub_support import Hub, values
 
-START = dt.date(2026, 8, 1)
+# Reports end yesterday, so the coordinator's risk page takes them as current (not stale).
 DAYS = 60
+START = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=DAYS)
 KOR_DAILY = 100
 JPN_GROWTH = 0.05
 CHN_CASES = 7919  # a value that identifies CHN's data in any page

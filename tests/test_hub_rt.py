@@ -73,3 +73,15 @@ def test_rt_follows_sharing(hub):
     assert kor.get("/members/JPN/rt").status_code == 403
     who = hub.client("WHO", "coordinator")
     assert who.get("/members/JPN/rt", params={"end": "2024-01-20"}).status_code == 200
+
+
+def test_windows_after_reporting_stops_are_empty_with_the_reason(hub):
+    """30 trailing zero days after steady reporting: a stop (14 days or more), not an epidemic
+    that ended; the API and the member's page leave those windows empty and say why."""
+    chn = hub.client("CHN", "reporter")
+    post_cases(chn, "CHN", dt.date(2024, 1, 1), [100] * 50 + [0] * 30)
+    doc = chn.get("/members/CHN/rt", params={"end": "2024-03-20"}).json()
+    last = doc["estimates"][-1]
+    assert last["mean"] is None and "reporting stopped" in last["note"]
+    early = [w for w in doc["estimates"] if w["date_end"] <= "2024-02-10"]
+    assert early and all(w["mean"] is not None and w["note"] is None for w in early)

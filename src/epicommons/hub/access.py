@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from .models import Event, GroupMembership, Member, Pledge, SharingGrant
-from .problems import HubProblem
+from .refusals import Forbidden
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,12 @@ def readable_pledges(principal: Principal) -> ColumnElement[bool]:
 def require_reporter_of(principal: Principal, member_id: int) -> None:
     """Refuse any write to a member's data except by that member's reporter."""
     if principal.role != "reporter":
-        raise HubProblem(403, f"a {principal.role} token cannot write members' data")
+        raise Forbidden(f"a {principal.role} token cannot write members' data")
     if principal.member_id != member_id:
-        raise HubProblem(403, "a reporter writes only its own member's data")
+        raise Forbidden("a reporter writes only its own member's data")
 
 
 def require_coordinator(principal: Principal) -> None:
     """Refuse managing partner groups to anyone but a coordinator."""
     if principal.role != "coordinator":
-        raise HubProblem(403, "only a coordinator manages partner groups")
+        raise Forbidden("only a coordinator manages partner groups")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from . import pages, problems
+from . import apidocs, pages, problems
 from .api import events, ledger, members, reports, rt, sharing
 from .api.deps import Hub, strict_query
 from .db import Database, open_database, require_current
 from .guard import BodyGuard, RateLimiter
-from .problems import PROBLEM_RESPONSES, Problem
+from .pages.auth import PageError
+from .pages.render import error_page
+from .problems import PROBLEM_RESPONSES, AsciiJSONResponse, Problem, problem_response
 from .schemas import ReportIn
 from .settings import HubSettings
 
@@ -28,6 +33,9 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
         version="1",
         description="Members report indicators, notify events, share data and record assistance. "
         "Every refusal is application/problem+json (RFC 9457).",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=AsciiJSONResponse,
     )
     app.state.hub = Hub(db, settings, RateLimiter(settings.rate_per_minute))
     problems.install(app)
@@ -39,9 +47,29 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
             dependencies=[Depends(strict_query)],
         )
     pages.install(app)
+    apidocs.install(app)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that is down or overloaded is a 503 with a reason, never a 500; a write that
+    lost a race on a unique key is a 409; a value the database refuses is a 422."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or getattr(
+        exc, "connection_invalidated", False
+    ):
+        status, detail = 503, "the hub's database is unavailable; try again shortly"
+    elif isinstance(exc, IntegrityError):
+        status, detail = 409, "the write collided with a concurrent one; retry"
+    else:
+        status, detail = 422, "the database refused a value of this request"
+    headers = {"Retry-After": "5"} if status == 503 else None
+    if request.url.path.startswith(("/api/", "/openapi")):
+        return problem_response(status, detail, request.url.path, headers)
+    return error_page(request, PageError(status, detail.capitalize() + ".", headers=headers))
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

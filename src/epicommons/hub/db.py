@@ -6,6 +6,7 @@ instead of failing when a read lock is upgraded; reads open a plain deferred tra
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -17,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,7 +93,7 @@ def open_database(url: str) -> Database:
             raise InputError(
                 "the hub needs an SQLite file, not an in-memory database", field="--db"
             )
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(parsed.database).expanduser())
         return Database(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
@@ -101,6 +102,40 @@ def open_database(url: str) -> Database:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
         return Database(url, engine, engine)
     raise InputError(f"unsupported database {backend!r}; use sqlite or postgresql", field="--db")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Check that `path` can be the hub's SQLite file and make it readable by its owner only.
+
+    The hub's file holds token hashes and unshared reports: it is created 0600, and SQLite gives
+    its -wal and -shm files the database file's mode. A folder that cannot be made, a path that
+    is a folder, or an existing file that is not an SQLite database is an InputError.
+    """
+    where = {"field": "--db"}
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the path of an SQLite file", **where)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the folder {path.parent}: {exc.strerror}", **where
+        ) from None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot open {path} for writing: {exc.strerror}", **where) from None
+    try:
+        header = os.read(fd, len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise InputError(f"{path} exists and is not an SQLite database", **where)
+    finally:
+        os.close(fd)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name.exists() and name.stat().st_mode & 0o077:
+            name.chmod(0o600)
 
 
 def _alembic_config() -> Config:
@@ -140,3 +175,11 @@ def require_current(db: Database) -> None:
             f"run `epicommons hub init --db {db.url}`",
             field="--db",
         )
+
+
+def lock_member(session: Session, member_id: int) -> None:
+    """Hold the member's row until the transaction ends: that member's rule-checked writes
+    (imports, quota-counted writes) run one at a time on PostgreSQL (SQLite has one writer)."""
+    from .models import Member
+
+    session.execute(select(Member.id).where(Member.id == member_id).with_for_update())

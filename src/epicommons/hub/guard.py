@@ -7,6 +7,7 @@ The body guard is plain ASGI so it sees the raw bytes before any framework parsi
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from typing import Any
@@ -31,10 +32,17 @@ def _no_constants(name: str) -> Any:
 
 
 def strict_json(body: bytes) -> tuple[Any, str | None]:
-    """The parsed body, or why it is not strict JSON (duplicate keys, NaN/Infinity, syntax)."""
+    """The parsed body, or why it is not strict JSON (UTF-8 only, as RFC 8259 requires between
+    systems; no duplicate keys, no NaN/Infinity; syntax)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "JSON must be UTF-8 encoded"
+    if text.startswith("\ufeff"):
+        return None, "JSON must not start with a byte order mark"
     try:
         return json.loads(
-            body, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
         ), None
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return None, str(exc)
@@ -99,22 +107,51 @@ async def _drain() -> Message:
 
 
 class RateLimiter:
-    """A token bucket per API token: `per_minute` requests, refilled continuously."""
+    """Token buckets, refilled continuously: `per_minute` requests per API token, and
+    `ADDRESS_FACTOR` times as many per client address (several tokens may share an address),
+    where a failed authentication costs `FAILED_AUTH_COST` requests."""
+
+    ADDRESS_FACTOR = 4
+    FAILED_AUTH_COST = 10.0
+    MAX_KEYS = 100_000  # forget the fullest buckets beyond this many clients
 
     def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.buckets: dict[int, tuple[float, float]] = {}
+        self.per_minute = float(per_minute)
+        self.buckets: dict[object, tuple[float, float]] = {}
         self.lock = threading.Lock()
 
-    def allow(self, key: int) -> float:
-        """0 if the request may go ahead, else the seconds to wait."""
+    def _capacity(self, key: object) -> float:
+        address = isinstance(key, tuple) and key[0] == "address"
+        return self.per_minute * (self.ADDRESS_FACTOR if address else 1)
+
+    def allow(self, key: object, cost: float = 1.0) -> float:
+        """0 if a request of `cost` may go ahead (and take it), else the seconds to wait."""
+        capacity = self._capacity(key)
+        rate = capacity / 60.0
         now = time.monotonic()
         with self.lock:
-            level, then = self.buckets.get(key, (self.capacity, now))
-            level = min(self.capacity, level + (now - then) * self.rate)
-            if level >= 1:
-                self.buckets[key] = (level - 1, now)
+            level, then = self.buckets.get(key, (capacity, now))
+            level = min(capacity, level + (now - then) * rate)
+            if level >= cost:
+                self.buckets[key] = (level - cost, now)
                 return 0.0
             self.buckets[key] = (level, now)
-            return (1 - level) / self.rate
+            if len(self.buckets) > self.MAX_KEYS:
+                self.buckets = dict(
+                    sorted(self.buckets.items(), key=lambda kv: kv[1][0])[: self.MAX_KEYS // 2]
+                )
+            return (cost - level) / rate
+
+    def charge(self, key: object, cost: float) -> None:
+        """Take `cost` from a bucket whatever its level (it may go below zero: a penalty)."""
+        capacity = self._capacity(key)
+        now = time.monotonic()
+        with self.lock:
+            level, then = self.buckets.get(key, (capacity, now))
+            level = min(capacity, level + (now - then) * capacity / 60.0)
+            self.buckets[key] = (max(level - cost, -capacity), now)
+
+
+def retry_after(wait: float) -> str:
+    """Whole seconds to wait, rounded up, at least 1 (a Retry-After of 0 invites a retry storm)."""
+    return str(max(1, math.ceil(wait)))

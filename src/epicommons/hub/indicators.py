@@ -26,10 +26,14 @@ INDICATORS: dict[str, str] = {
     "need": "quantity of an item needed (needs `item`)",
 }
 ITEM_INDICATORS = frozenset({"stock", "need"})
-ITEM_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+ITEM_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+# A number as text: ASCII digits only, no '_' separators, no other scripts' digits (float() takes
+# all three); the same grammar as a JSON number, with an optional leading '+' as CSV tools write.
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+LARGEST = 1e15
 FIELDS = ("date", "indicator", "item", "value")
 EARLIEST = dt.date(1900, 1, 1)
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Within one date, the first indicator may not exceed the second.
 NOT_ABOVE = (("new_deaths", "new_cases"), ("icu_occupancy", "hospital_occupancy"))
@@ -65,45 +69,62 @@ class Conflict:
 @lru_cache(maxsize=8192)
 def _calendar_date(raw: str) -> dt.date:
     if not DATE_PATTERN.fullmatch(raw):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {raw!r}")
+        raise ValueError(f"expected a date YYYY-MM-DD, got {_shown(raw)}")
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"no such date {raw!r}") from None
+        raise ValueError(f"no such date {_shown(raw)}") from None
 
 
 def _date(raw: Any, latest: dt.date) -> dt.date:
     if not isinstance(raw, str):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {raw!r}")
+        raise ValueError(f"expected a date YYYY-MM-DD, got {_shown(raw)}")
     day = _calendar_date(raw)
     if not EARLIEST <= day <= latest:
         raise ValueError(f"date {raw} is outside {EARLIEST}..{latest}")
     return day
 
 
-def _value(raw: Any, indicator: str, from_text: bool) -> float:
+def parse_number(raw: Any, from_text: bool) -> float:
+    """The one number rule for JSON and CSV: a JSON number, or text in JSON's number grammar.
+
+    Refuses what float() would take but a person did not mean as a number here: '1_000', digits of
+    other scripts ('١٢', '１２'), 'nan', 'inf', booleans, and integers too large for a float.
+    """
     if from_text:
         text = raw.strip() if isinstance(raw, str) else raw
-        try:
-            value = float(text)
-        except (TypeError, ValueError):
+        if not isinstance(text, str) or not NUMBER.fullmatch(text):
             if isinstance(text, str) and text.startswith(FORMULA_START):
-                raise ValueError("looks like a spreadsheet formula") from None
-            raise ValueError(f"expected a number, got {raw!r}") from None
-        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            raise ValueError(f"expected a finite number, got {raw!r}")
-    else:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ValueError(f"expected a number, got {raw!r}")
+                raise ValueError("looks like a spreadsheet formula")
+            raise ValueError(f"expected a number, got {_shown(raw)}")
+        raw = text
+    elif isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ValueError(f"expected a number, got {_shown(raw)}")
+    if isinstance(raw, int) and abs(raw) > LARGEST:
+        raise ValueError(f"implausibly large value (an integer of {raw.bit_length():,} bits)")
+    try:
         value = float(raw)
+    except OverflowError:
+        raise ValueError("implausibly large value") from None
     if not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {raw!r}")
+        raise ValueError(f"expected a finite number, got {_shown(raw)}")
+    return value
+
+
+def _shown(raw: Any) -> str:
+    """A short, printable, ASCII form of a raw input for a conflict's reason."""
+    text = ascii(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _value(raw: Any, indicator: str, from_text: bool) -> float:
+    value = parse_number(raw, from_text)
     if value < 0:
-        raise ValueError(f"must not be negative, got {raw!r}")
-    if value > 1e15:
-        raise ValueError(f"implausibly large value {raw!r}")
+        raise ValueError(f"must not be negative, got {_shown(raw)}")
+    if value > LARGEST:
+        raise ValueError(f"implausibly large value {_shown(raw)}")
     if indicator not in ITEM_INDICATORS and value != int(value):
-        raise ValueError(f"{indicator} is a count; expected a whole number, got {raw!r}")
+        raise ValueError(f"{indicator} is a count; expected a whole number, got {_shown(raw)}")
     return value
 
 
@@ -118,7 +139,8 @@ def parse_row(
         latest = utcnow().date() + dt.timedelta(days=1)
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        return Conflict(line, unknown[0], f"unknown field {unknown[0]!r}")
+        name = ascii(unknown[0])[1:-1][:60]  # a key may be any text, even a lone surrogate
+        return Conflict(line, name, f"unknown field {ascii(unknown[0])[:60]}")
     for name in ("date", "indicator", "value"):
         if raw.get(name) in (None, ""):
             return Conflict(line, name, "missing")
@@ -126,12 +148,12 @@ def parse_row(
     if not isinstance(indicator, str) or indicator not in INDICATORS:
         if isinstance(indicator, str) and indicator.startswith(FORMULA_START):
             return Conflict(line, "indicator", "looks like a spreadsheet formula")
-        return Conflict(line, "indicator", f"unknown indicator {indicator!r}")
+        return Conflict(line, "indicator", f"unknown indicator {_shown(indicator)}")
     item = raw.get("item") or ""
     if not isinstance(item, str):
-        return Conflict(line, "item", f"expected text, got {item!r}")
+        return Conflict(line, "item", f"expected text, got {_shown(item)}")
     if indicator in ITEM_INDICATORS:
-        if not ITEM_PATTERN.match(item):
+        if not ITEM_PATTERN.fullmatch(item):
             reason = (
                 "looks like a spreadsheet formula"
                 if item.startswith(FORMULA_START)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -142,6 +143,27 @@ class SharingGrant(Base):
             "(grantee_member_id IS NULL) <> (grantee_group_id IS NULL)", name="grant_one_grantee"
         ),
         CheckConstraint("scope IN ('reports', 'events', 'ledger', 'all')", name="grant_scope"),
+        # One grant per grantor, grantee and scope (NULLs are distinct in a plain unique key).
+        Index(
+            "uq_grant_member",
+            "grantor_id",
+            "grantee_member_id",
+            "scope",
+            unique=True,
+            sqlite_where=text("grantee_member_id IS NOT NULL"),
+            postgresql_where=text("grantee_member_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_grant_group",
+            "grantor_id",
+            "grantee_group_id",
+            "scope",
+            unique=True,
+            sqlite_where=text("grantee_group_id IS NOT NULL"),
+            postgresql_where=text("grantee_group_id IS NOT NULL"),
+        ),
+        # Ids of revoked grants are never given again (audit keys stay unambiguous).
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -179,6 +201,7 @@ class Pledge(Base):
     quantity: Mapped[float] = mapped_column(Float())
     date: Mapped[dt.date] = mapped_column(Date())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    declined_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
     __table_args__ = (
         CheckConstraint(
             "(recipient_member_id IS NULL) <> (recipient_pool IS NULL)", name="pledge_recipient"
@@ -196,3 +219,15 @@ class Delivery(Base):
     quantity: Mapped[float] = mapped_column(Float())
     date: Mapped[dt.date] = mapped_column(Date())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class DashboardSession(Base):
+    """A signed-in dashboard session of one token: its own secret (hashed), expiry and end."""
+
+    __tablename__ = "dashboard_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -11,10 +12,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from epicommons.errors import InputError
 
+from .refusals import Refusal, status_of
+
 MEDIA_TYPE = "application/problem+json"
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: any text a client sent (even a lone
+    surrogate) can be echoed back without an encoding error."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
 
 
 class Problem(BaseModel):
@@ -62,10 +76,10 @@ def problem_response(
         "instance": instance,
     }
     body.update(jsonable_encoder(extensions))
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return AsciiJSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429)
+STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {
         "description": HTTPStatus(code).phrase,
@@ -84,6 +98,10 @@ def install(app: FastAPI) -> None:
             exc.status, exc.detail, request.url.path, exc.headers, **exc.extensions
         )
 
+    @app.exception_handler(Refusal)
+    async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
+        return problem_response(status_of(exc), exc.detail, request.url.path, **exc.extensions)
+
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> JSONResponse:
         return problem_response(422, str(exc), request.url.path)
@@ -100,6 +118,22 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(
-            exc.status_code, str(exc.detail), request.url.path, getattr(exc, "headers", None)
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem_response(exc.status_code, str(exc.detail), request.url.path, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette lists only one route's)."""
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
         )
+    ]
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

@@ -1,8 +1,12 @@
 """Importing and reading indicator reports: parse JSON or CSV, validate, upsert, summarise.
 
-An import runs in one write transaction: idempotency check, rule checks against stored values,
-inserts and updates, the submission record and its audit row commit together or not at all.
-The answer is a DHIS2-style import summary (imported, updated, ignored, conflicts).
+An import runs in one write transaction that holds its member's row lock: idempotency check, rule
+checks against stored values, inserts and updates, the submission record and its audit row commit
+together or not at all, and two imports of one member never interleave (rules between values of
+one date, such as deaths within cases, hold under concurrency). The answer is a DHIS2-style import
+summary (imported, updated, ignored, conflicts). Every Idempotency-Key is stored with the digest of
+its request, whatever the outcome (no-op, dry run, refused); an import reads only the stored
+values of the keys it touches, so its cost depends on its size, not on the member's history.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from sqlalchemy.orm import Session
 from . import audit
 from .access import Principal
 from .clock import utcnow
-from .db import Database
-from .indicators import FIELDS, Conflict, Key, Row, cross_rules, parse_rows
+from .db import Database, lock_member
+from .indicators import FIELDS, NOT_ABOVE, Conflict, Key, Row, cross_rules, parse_rows
 from .models import Member, ReportValue, Submission
-from .problems import HubProblem
+from .refusals import Clash, Invalid, Malformed, TooLarge
 
 RETRIES = 5
 
@@ -65,7 +69,7 @@ class ImportSummary:
 def records_from_json(doc: Any, max_rows: int) -> list[tuple[int, Mapping[str, Any]]]:
     """Rows of a parsed JSON report ``{"values": [{date, indicator, item, value}, ...]}``."""
     if not isinstance(doc, dict) or set(doc) != {"values"} or not isinstance(doc["values"], list):
-        raise HubProblem(422, 'expected an object {"values": [...]} and nothing else')
+        raise Invalid('expected an object {"values": [...]} and nothing else')
     values = doc["values"]
     _check_count(len(values), max_rows)
     out = []
@@ -81,21 +85,21 @@ def records_from_csv(body: bytes, max_rows: int) -> list[tuple[int, Mapping[str,
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise HubProblem(400, "CSV must be UTF-8") from None
+        raise Malformed("CSV must be UTF-8") from None
     if "\x00" in text:
-        raise HubProblem(400, "CSV contains a NUL byte")
+        raise Malformed("CSV contains a NUL byte")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:
-            raise HubProblem(422, "empty CSV; expected a header date,indicator,item,value")
+            raise Invalid("empty CSV; expected a header date,indicator,item,value")
         names = [h.strip() for h in header]
         if len(set(names)) != len(names):
-            raise HubProblem(422, f"CSV header repeats a column: {','.join(names)}")
+            raise Invalid(f"CSV header repeats a column: {','.join(names)}")
         extra = set(names) - set(FIELDS)
         if extra or not {"date", "indicator", "value"} <= set(names):
-            raise HubProblem(
-                422, f"CSV header must be date,indicator,item,value (item optional); got {header}"
+            raise Invalid(
+                f"CSV header must be date,indicator,item,value (item optional); got {header}"
             )
         out = []
         for record in reader:
@@ -108,20 +112,23 @@ def records_from_csv(body: bytes, max_rows: int) -> list[tuple[int, Mapping[str,
                 continue
             out.append((line, dict(zip(names, record, strict=True))))
     except csv.Error as exc:
-        raise HubProblem(400, f"malformed CSV at line {reader.line_num}: {exc}") from None
+        raise Malformed(f"malformed CSV at line {reader.line_num}: {exc}") from None
     return out
 
 
 def _check_count(n: int, max_rows: int) -> None:
     if n > max_rows:
-        raise HubProblem(413, f"an import holds at most {max_rows} rows")
+        raise TooLarge(f"an import holds at most {max_rows} rows")
 
 
-def content_hash(rows: Iterable[Row], conflicts: Iterable[Conflict]) -> str:
-    """Hash of the normalised content, the same for equal JSON and CSV submissions."""
+def content_hash(
+    rows: Iterable[Row], conflicts: Iterable[Conflict], mode: tuple[bool, bool] = (False, True)
+) -> str:
+    """Hash of the normalised content and the import mode (dry run, atomic), the same for equal
+    JSON and CSV submissions."""
     canon = sorted((r.date.isoformat(), r.indicator, r.item, r.value) for r in rows)
     bad = sorted((c.row, c.field, c.reason) for c in conflicts)
-    return hashlib.sha256(json.dumps([canon, bad]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([canon, bad, list(mode)]).encode()).hexdigest()
 
 
 def _state(key: Key, value: float) -> list[Any]:
@@ -138,14 +145,14 @@ def import_report(
     dry_run: bool = False,
     atomic: bool = True,
     idempotency_key: str | None = None,
-) -> tuple[int, ImportSummary]:
-    """Validate and store a report; returns the HTTP status and the import summary."""
+) -> ImportSummary:
+    """Validate and store a report; the summary's status is ERROR when nothing was stored."""
     rows, conflicts = parse_rows(records, from_text)
-    digest = content_hash(rows, conflicts)
+    digest = content_hash(rows, conflicts, (dry_run, atomic))
     for attempt in range(RETRIES):
         try:
             with db.transaction() as session:
-                status, summary = _import(
+                return _import(
                     session,
                     principal,
                     member,
@@ -156,11 +163,13 @@ def import_report(
                     atomic=atomic,
                     key=idempotency_key,
                 )
-                return status, summary
-        except (IntegrityError, OperationalError):
-            # A concurrent import inserted the same keys (PostgreSQL) or the database was busy.
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent import inserted the same keys, or SQLite was busy; a database that is
+            # down is not retried (the edge answers 503).
+            if isinstance(exc, OperationalError) and "locked" not in str(exc.orig):
+                raise
             if attempt == RETRIES - 1:
-                raise HubProblem(409, "the import collided with concurrent writes; retry") from None
+                raise Clash("the import collided with concurrent writes; retry") from None
     raise AssertionError("unreachable")
 
 
@@ -175,7 +184,8 @@ def _import(
     dry_run: bool,
     atomic: bool,
     key: str | None,
-) -> tuple[int, ImportSummary]:
+) -> ImportSummary:
+    lock_member(session, member.id)
     summary = ImportSummary(dry_run=dry_run)
     if key is not None:
         previous = session.execute(
@@ -185,25 +195,13 @@ def _import(
         ).first()
         if previous is not None:
             if previous.content_hash != digest:
-                raise HubProblem(409, "this Idempotency-Key was used with different content")
+                raise Clash("this Idempotency-Key was used with different content or mode")
             stored = json.loads(previous.summary)
-            stored.update(replayed=True, dryRun=dry_run, submission=previous.id)
-            return 200, _from_json(stored)
+            stored.update(replayed=True, submission=previous.id)
+            return _from_json(stored)
 
-    stored_values: dict[Key, tuple[int, float]] = {}
-    if rows:
-        lo, hi = min(r.date for r in rows), max(r.date for r in rows)
-        for rid, day, ind, item, value in session.execute(
-            select(
-                ReportValue.id,
-                ReportValue.date,
-                ReportValue.indicator,
-                ReportValue.item,
-                ReportValue.value,
-            ).where(ReportValue.member_id == member.id, ReportValue.date.between(lo, hi))
-        ):
-            stored_values[(day, ind, item)] = (rid, value)
-    rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored_values.items()})
+    stored = stored_values(session, member.id, rows)
+    rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored.items()})
     conflicts.extend(rule_conflicts)
     bad_lines = {c.row for c in conflicts}
     good = [r for r in rows if r.line not in bad_lines]
@@ -212,12 +210,13 @@ def _import(
         summary.status = "ERROR" if atomic else "WARNING"
         if atomic:
             summary.ignored = len(_input_lines(rows, conflicts))
-            return 422, summary
+            _remember(session, principal, member, key, digest, summary)
+            return summary
     summary.ignored = len(bad_lines)
 
     new, changed = [], []
     for r in good:
-        old = stored_values.get(r.key)
+        old = stored.get(r.key)
         if old is None:
             new.append(r)
         elif old[1] != r.value:
@@ -226,23 +225,12 @@ def _import(
             summary.ignored += 1
     summary.imported, summary.updated = len(new), len(changed)
     if dry_run or not (new or changed):
-        return 200, summary
+        _remember(session, principal, member, key, digest, summary)
+        return summary
 
     now = utcnow()
     values = ReportValue.__table__
-    sub_id = session.execute(
-        insert(Submission.__table__)
-        .values(
-            member_id=member.id,
-            token_id=principal.token_id,
-            idempotency_key=key,
-            content_hash=digest,
-            summary=json.dumps(summary.as_json()),  # stored without its own id
-            created_at=now,
-        )
-        .returning(Submission.__table__.c.id)
-    ).scalar_one()
-    summary.submission = sub_id
+    sub_id = _submission(session, principal, member, key, digest, summary)
     if new:
         session.execute(
             insert(values),
@@ -277,7 +265,79 @@ def _import(
         before=sorted(_state(r.key, old[1]) for old, r in changed),
         after=sorted(_state(r.key, r.value) for r in [*new, *(r for _, r in changed)]),
     )
-    return 200, summary
+    return summary
+
+
+def stored_values(
+    session: Session, member_id: int, rows: list[Row]
+) -> dict[Key, tuple[int, float]]:
+    """Stored (id, value) of the keys the rows touch and of the values their rules compare with.
+
+    Reads by (date, indicator) through the unique index, never the whole date range, so the cost
+    is bounded by the size of the import.
+    """
+    if not rows:
+        return {}
+    partners = {x for pair in NOT_ABOVE for x in pair}
+    indicators = {r.indicator for r in rows}
+    if indicators & partners:
+        indicators |= {x for pair in NOT_ABOVE if indicators & set(pair) for x in pair}
+    out: dict[Key, tuple[int, float]] = {}
+    dates = sorted({r.date for r in rows})
+    for chunk in range(0, len(dates), 5000):
+        for rid, day, ind, item, value in session.execute(
+            select(
+                ReportValue.id,
+                ReportValue.date,
+                ReportValue.indicator,
+                ReportValue.item,
+                ReportValue.value,
+            ).where(
+                ReportValue.member_id == member_id,
+                ReportValue.date.in_(dates[chunk : chunk + 5000]),
+                ReportValue.indicator.in_(sorted(indicators)),
+            )
+        ):
+            out[(day, ind, item)] = (rid, value)
+    return out
+
+
+def _submission(
+    session: Session,
+    principal: Principal,
+    member: Member,
+    key: str | None,
+    digest: str,
+    summary: ImportSummary,
+) -> int:
+    """Store the submission record (its summary without its own id); sets and returns the id."""
+    sub_id = session.execute(
+        insert(Submission.__table__)
+        .values(
+            member_id=member.id,
+            token_id=principal.token_id,
+            idempotency_key=key,
+            content_hash=digest,
+            summary=json.dumps(summary.as_json()),
+            created_at=utcnow(),
+        )
+        .returning(Submission.__table__.c.id)
+    ).scalar_one()
+    summary.submission = sub_id
+    return sub_id
+
+
+def _remember(
+    session: Session,
+    principal: Principal,
+    member: Member,
+    key: str | None,
+    digest: str,
+    summary: ImportSummary,
+) -> None:
+    """Keep an Idempotency-Key whose request stored no values (no-op, dry run, refused)."""
+    if key is not None:
+        _submission(session, principal, member, key, digest, summary)
 
 
 def _input_lines(rows: list[Row], conflicts: list[Conflict]) -> set[int]:

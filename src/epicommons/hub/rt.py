@@ -34,7 +34,8 @@ def daily_cases(rows: list[tuple[dt.date, float]]) -> tuple[pd.DataFrame, int]:
 def member_rt(
     rows: list[tuple[dt.date, float]], *, si_mean: float, si_sd: float, window: int, method: str
 ) -> dict[str, Any]:
-    """Rt per sliding window of a member's new cases (Cori by default), NaN as None."""
+    """Rt per sliding window of a member's new cases (Cori by default), NaN as None; a window
+    over a reporting stop is empty with the reason in `note` (`epicommons.surveillance`)."""
     table, filled = daily_cases(rows)
     if len(table) <= window:
         raise InputError(
@@ -57,6 +58,7 @@ def member_rt(
                 "q025": number(r["q0.025"]),
                 "median": number(r["q0.5"]),
                 "q975": number(r["q0.975"]),
+                "note": r["note"] if isinstance(r.get("note"), str) and r["note"] else None,
             }
             for r in frame.to_dict("records")
         ],

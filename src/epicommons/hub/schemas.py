@@ -31,8 +31,18 @@ def _iso_date(value: object) -> object:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Quantity = Annotated[float, Field(gt=0, le=1e15, allow_inf_nan=False)]
-Day = Annotated[IsoDate, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+# A pledge or a delivery: at most 1e11 units (more than the world's yearly output of masks).
+Quantity = Annotated[float, Field(gt=0, le=1e11, allow_inf_nan=False)]
+
+
+def _not_future(value: dt.date) -> dt.date:
+    """Pledges and deliveries are records of what happened: dated no later than tomorrow (UTC)."""
+    if value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise ValueError("date lies in the future; record a pledge or delivery when it happens")
+    return value
+
+
+Day = Annotated[IsoDate, Field(ge=dt.date(1900, 1, 1)), AfterValidator(_not_future)]
 # Stored times are naive UTC; answers carry the zone so that they are RFC 3339 date-times.
 Utc = Annotated[dt.datetime, AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=dt.UTC))]
 Role = Literal["reporter", "analyst", "coordinator"]
@@ -120,7 +130,36 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-Moment = Annotated[dt.datetime, Field(examples=["2026-11-20T08:00:00Z"])]
+MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
+
+
+def _iso_moment(value: object) -> object:
+    """Only RFC 3339 text is a time here (not a Unix timestamp, number or digits, as in dates)."""
+    if not isinstance(value, str) or not MOMENT.fullmatch(value):
+        raise ValueError("expected a time YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]")
+    return value
+
+
+Moment = Annotated[
+    dt.datetime, BeforeValidator(_iso_moment), Field(examples=["2026-11-20T08:00:00Z"])
+]
+
+
+def _plain_text(value: object) -> object:
+    """Text a database stores as given: no NUL or other control characters, no lone surrogates."""
+    if isinstance(value, str):
+        if any(c < " " and c not in "\t\n\r" or c == "\x7f" for c in value):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("not valid Unicode text (a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_plain_text)]
 EARLIEST = dt.datetime(1900, 1, 1)
 
 
@@ -136,9 +175,9 @@ def _check_moment(value: dt.datetime | None) -> dt.datetime | None:
 class EventIn(Strict):
     """A notification with the four IHR (2005) Annex 2 answers and its times."""
 
-    title: str = Field(min_length=1, max_length=200)
-    hazard: str = Field(min_length=1, max_length=64, examples=["cholera"])
-    description: str = Field(default="", max_length=5000)
+    title: Text = Field(min_length=1, max_length=200)
+    hazard: Text = Field(min_length=1, max_length=64, examples=["cholera"])
+    description: Text = Field(default="", max_length=5000)
     serious_impact: bool
     unusual_or_unexpected: bool
     international_spread: bool
@@ -193,7 +232,7 @@ class EventOut(BaseModel):
 
 class GroupIn(Strict):
     code: GroupCode
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     members: list[MemberCode] = Field(max_length=500)
 
 
@@ -251,6 +290,7 @@ class PledgeOut(BaseModel):
     quantity: float
     date: dt.date
     delivered: float
+    declined: bool = Field(description="the recipient declined it; it is out of the ledger")
 
 
 class DeliveryIn(Strict):
@@ -292,6 +332,7 @@ class RtWindow(BaseModel):
     q025: float | None
     median: float | None
     q975: float | None
+    note: str | None = Field(None, description="why the window is empty (e.g. reporting stopped)")
 
 
 class RtOut(BaseModel):

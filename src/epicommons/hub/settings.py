@@ -23,9 +23,10 @@ def default_db_url() -> str:
 
 @dataclass(frozen=True)
 class HubSettings:
-    """Database URL and the per-request limits (body size, rows per import, requests per minute)."""
+    """Database URL and the limits: body size, rows per import, requests per minute, daily quota."""
 
     db_url: str
     max_body_bytes: int = 2 * 1024 * 1024
     max_rows: int = 10_000
     rate_per_minute: int = 600
+    daily_quota: int = 200  # pledges to members and shared events per member per 24 hours

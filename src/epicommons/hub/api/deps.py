@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..access import Principal, require_coordinator, require_reporter_of
 from ..clock import utcnow
 from ..db import Database
-from ..guard import RateLimiter
+from ..guard import RateLimiter, retry_after
 from ..models import Member, Token
 from ..problems import HubProblem
 from ..settings import HubSettings
@@ -52,18 +52,55 @@ bearer = HTTPBearer(auto_error=False, description="a token from `epicommons hub 
 UNAUTHORISED = {"WWW-Authenticate": "Bearer"}
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (the key of its address rate limit)."""
+    return request.client.host if request.client else "unknown"
+
+
 def principal(
+    request: Request,
     state: Annotated[Hub, Depends(hub)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller of a valid, unexpired, unrevoked token that is within its rate limit."""
-    if creds is None or creds.scheme.lower() != "bearer":
+    """The caller of a valid, unexpired, unrevoked token, within the limits of its token and of
+    its address (failed authentications count more against the address)."""
+    secret = creds.credentials if creds and creds.scheme.lower() == "bearer" else None
+    return authenticate(state, secret, client_address(request))
+
+
+def authenticate(
+    state: Hub, secret: str | None, address: str, *, token_id: int | None = None
+) -> Principal:
+    """Check a token secret (or, for a dashboard session, the token id it belongs to) sent from
+    `address`: the API's and the dashboard's one rule."""
+    where = ("address", address)
+    wait = state.limiter.allow(where)
+    if wait > 0:
+        raise HubProblem(
+            429, "too many requests from this address", headers={"Retry-After": retry_after(wait)}
+        )
+    try:
+        found = _token(state, secret, token_id)
+    except HubProblem:
+        state.limiter.charge(where, state.limiter.FAILED_AUTH_COST)
+        raise
+    wait = state.limiter.allow(found.token_id)
+    if wait > 0:
+        raise HubProblem(
+            429, "rate limit exceeded for this token", headers={"Retry-After": retry_after(wait)}
+        )
+    return found
+
+
+def _token(state: Hub, secret: str | None, token_id: int | None) -> Principal:
+    if secret is None and token_id is None:
         raise HubProblem(401, "send Authorization: Bearer <token>", headers=UNAUTHORISED)
+    which = Token.id == token_id if secret is None else Token.token_hash == token_hash(secret)
     with state.db.read() as session:
         row = session.execute(
             select(Token.id, Token.role, Token.expires_at, Token.revoked_at, Member.id, Member.code)
             .join(Member, Member.id == Token.member_id)
-            .where(Token.token_hash == token_hash(creds.credentials))
+            .where(which)
         ).first()
     if row is None:
         raise HubProblem(401, "unknown token", headers=UNAUTHORISED)
@@ -72,11 +109,6 @@ def principal(
         raise HubProblem(401, "this token was revoked", headers=UNAUTHORISED)
     if expires_at is not None and expires_at <= utcnow():
         raise HubProblem(401, "this token has expired", headers=UNAUTHORISED)
-    wait = state.limiter.allow(token_id)
-    if wait > 0:
-        raise HubProblem(
-            429, "rate limit exceeded for this token", headers={"Retry-After": f"{wait:.0f}"}
-        )
     return Principal(token_id, member_id, code, role)
 
 

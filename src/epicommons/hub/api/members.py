@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..models import Member
 from ..schemas import Me, MemberOut
 from .deps import Caller, HubDep
+from .paging import PAGE, Limit, Offset
 
 router = APIRouter(tags=["members"])
 
@@ -19,10 +20,8 @@ def me(caller: Caller) -> dict:
 
 
 @router.get("/members", response_model=list[MemberOut])
-def members(caller: Caller, state: HubDep) -> list[dict]:
+def members(caller: Caller, state: HubDep, limit: Limit = PAGE, offset: Offset = 0) -> list[dict]:
     """Every member of the hub (codes and names are public to members)."""
+    q = select(Member).order_by(Member.code).limit(limit).offset(offset)
     with state.db.read() as session:
-        return [
-            {"code": m.code, "name": m.name, "kind": m.kind}
-            for m in session.scalars(select(Member).order_by(Member.code))
-        ]
+        return [{"code": m.code, "name": m.name, "kind": m.kind} for m in session.scalars(q)]

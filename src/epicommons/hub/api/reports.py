@@ -18,13 +18,12 @@ from ..problems import HubProblem, problem_response
 from ..reports import aggregate, import_report, records_from_csv, records_from_json, value_rows
 from ..schemas import AggregateOut, ImportSummaryOut, IsoDate, ValueOut
 from .deps import Caller, HubDep, MemberDep, OwnMember
+from .paging import Limit, Offset
 
 router = APIRouter(tags=["reports"])
 Indicator = Literal[tuple(INDICATORS)]  # type: ignore[valid-type]
 Start = Annotated[IsoDate | None, Query(description="first date, inclusive")]
 End = Annotated[IsoDate | None, Query(description="last date, inclusive")]
-Limit = Annotated[int, Query(ge=1, le=10_000)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 MemberFilter = Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9_-]{1,11}$")]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", pattern=r"^[\x21-\x7e]{1,200}$")
@@ -76,7 +75,7 @@ async def post_report(
         from_text = True
     else:
         raise HubProblem(415, "send application/json or text/csv")
-    status, summary = await run_in_threadpool(
+    summary = await run_in_threadpool(
         import_report,
         state.db,
         caller,
@@ -87,9 +86,9 @@ async def post_report(
         atomic=atomicMode == "ALL",
         idempotency_key=idempotency_key,
     )
-    if status != 200:
+    if summary.status == "ERROR":
         return problem_response(
-            status,
+            422,
             f"{len(summary.conflicts)} conflicting row(s); nothing was stored",
             request.url.path,
             importSummary=summary.as_json(),

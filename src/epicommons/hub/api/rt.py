@@ -26,7 +26,7 @@ async def rt(
     start: Annotated[IsoDate | None, Query()] = None,
     end: Annotated[IsoDate | None, Query()] = None,
     si_mean: Annotated[float, Query(gt=1, le=60, description="serial interval mean, days")] = 4.7,
-    si_sd: Annotated[float, Query(gt=0, le=60, description="serial interval sd, days")] = 2.9,
+    si_sd: Annotated[float, Query(ge=0.1, le=60, description="serial interval sd, days")] = 2.9,
     window: Annotated[int, Query(ge=2, le=60)] = 7,
     method: Literal["cori", "wallinga-teunis"] = "cori",
 ) -> dict:

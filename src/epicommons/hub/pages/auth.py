@@ -1,22 +1,27 @@
-"""Dashboard sign-in: the API token in an HttpOnly, SameSite=Strict cookie, checked on every page.
+"""Dashboard sign-in: a session (`hub.sessions`) in an HttpOnly, SameSite=Strict cookie, checked on
+every page.
 
-The token is checked by the API's own dependency (`api.deps.principal`): unknown, expired and
-revoked tokens and the rate limit behave exactly as for the API, and a revoked token ends the
-session at the next page. Forms (sign in, sign out) are POST-only and carry a double-submit CSRF
+The token is checked once at sign-in by the API's own rule (`api.deps.authenticate`); the cookie
+then holds the session's own secret, which expires and which signing out ends. Every page checks
+the session and its token again, so a revoked or expired token ends the session at the next page;
+the rate limits behave exactly as for the API. Forms (sign in, sign out) are POST-only and carry a double-submit CSRF
 token that must equal the value of a SameSite=Strict cookie.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.security import HTTPAuthorizationCredentials
 
+from .. import sessions
 from ..access import Principal
-from ..api.deps import Hub, principal
+from ..api.deps import Hub, authenticate, client_address
 from ..problems import HubProblem
+from ..refusals import Refusal, status_of
 
 SESSION = "ec_session"
 CSRF = "ec_csrf"
@@ -43,12 +48,25 @@ class PageError(Exception):
         self.caller = caller  # signed-in caller, for the navigation of the error page
 
 
-def check_token(state: Hub, token: str) -> Principal:
-    """The caller of `token`, through the API's token check; refusals become page errors."""
-    if not token or len(token) > MAX_TOKEN or not token.isprintable():
+@contextmanager
+def as_page(caller: Principal | None) -> Iterator[None]:
+    """Turn a service's refusal into the dashboard's error page of the same status."""
+    try:
+        yield
+    except Refusal as exc:
+        raise PageError(status_of(exc), exc.detail, caller=caller) from exc
+
+
+def check_token(
+    state: Hub, token: str | None, address: str, token_id: int | None = None
+) -> Principal:
+    """The caller of `token` (or of a session's token id), through the API's token check and
+    limits; refusals become page errors."""
+    if token is not None and (not token or len(token) > MAX_TOKEN or not token.isprintable()):
+        state.limiter.charge(("address", address), state.limiter.FAILED_AUTH_COST)
         raise PageError(401, "That is not a hub token.", signin=True)
     try:
-        return principal(state, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
+        return authenticate(state, token, address, token_id=token_id)
     except HubProblem as exc:
         if exc.status == 401:
             raise PageError(401, f"Sign-in refused: {exc.detail}.", signin=True) from exc
@@ -56,11 +74,18 @@ def check_token(state: Hub, token: str) -> Principal:
 
 
 def viewer(request: Request) -> Principal:
-    """Dependency of every dashboard page: the signed-in caller, else the sign-in page (401)."""
-    token = request.cookies.get(SESSION)
-    if not token:
+    """Dependency of every dashboard page: the caller of a live session, else the sign-in page."""
+    secret = request.cookies.get(SESSION)
+    if not secret:
         raise PageError(401, "Sign in to see this page.", signin=True)
-    return check_token(request.app.state.hub, token)
+    state = request.app.state.hub
+    token_id = None
+    if len(secret) <= MAX_TOKEN and secret.isprintable():
+        token_id = sessions.session_token(state.db, secret)
+    if token_id is None:
+        state.limiter.charge(("address", client_address(request)), state.limiter.FAILED_AUTH_COST)
+        raise PageError(401, "Your session has ended; sign in again.", signin=True)
+    return check_token(state, None, client_address(request), token_id)
 
 
 def csrf_token(request: Request) -> str:

@@ -1,7 +1,8 @@
 """What the pages read, always through the access layer's SQL conditions (`hub/access.py`).
 
-Page routes never query members' data without `may_read`, `readable_members`, `readable_events`
-or `readable_pledges`, the same rules the API applies; summaries are pure functions of the rows.
+Page routes never query members' data but through `may_read` and `readable_members` here or
+through the services (`hub.events`, `hub.ledger`, `hub.sharing`), the rules the API applies;
+summaries are pure functions of the rows.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from epicommons.world.population import FIRST_YEAR, LAST_YEAR, has_population, population
 
-from ..access import Principal, may_read, readable_events, readable_members
-from ..models import Event, Member
+from ..access import Principal, may_read, readable_members
+from ..models import Member
 from ..reports import value_rows
 from .auth import PageError
 
@@ -73,17 +74,6 @@ def unreadable(session: Session, caller: Principal) -> list[Member]:
             select(Member).where(not_(readable_members(caller, "reports"))).order_by(Member.code)
         )
     )
-
-
-def shared_events(session: Session, caller: Principal) -> list[tuple[Event, str]]:
-    """Events of other members that the caller may see."""
-    rows = session.execute(
-        select(Event, Member.code)
-        .join(Member, Member.id == Event.member_id)
-        .where(readable_events(caller), Event.member_id != caller.member_id)
-        .order_by(Event.detected_at.desc())
-    ).all()
-    return [(e, c) for e, c in rows]
 
 
 def daily(frame: pd.DataFrame, indicator: str) -> pd.Series:

@@ -61,13 +61,17 @@ def nav(caller: Principal | None) -> list[tuple[str, str]]:
             ("/dashboard/members", "Members"),
         ]
     own = f"/dashboard/members/{caller.member_code}"
-    return [
+    links = [
         (own, "Our reports"),
         (own + "/rt", "Our Rt"),
         ("/dashboard/shared", "Shared with us"),
         ("/dashboard/members", "Members"),
         ("/dashboard/ledger", "Pledges and deliveries"),
+        ("/dashboard/sharing", "Sharing"),
     ]
+    if caller.role == "reporter":
+        links.insert(1, ("/dashboard/upload", "Upload"))
+    return links
 
 
 def render(
@@ -107,10 +111,10 @@ def _https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def set_session(request: Request, response: HTMLResponse, token: str) -> None:
-    """Keep the token in a session cookie that scripts cannot read and other sites cannot send."""
+def set_session(request: Request, response: HTMLResponse, secret: str) -> None:
+    """Keep the session's secret in a cookie that scripts cannot read and other sites cannot send."""
     response.set_cookie(
-        SESSION, token, httponly=True, samesite="strict", secure=_https(request), path="/"
+        SESSION, secret, httponly=True, samesite="strict", secure=_https(request), path="/"
     )
 
 

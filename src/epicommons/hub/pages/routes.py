@@ -17,14 +17,16 @@ from starlette.concurrency import run_in_threadpool
 
 from epicommons.errors import InputError
 
+from .. import ledger as ledger_service
+from .. import sessions, sharing
 from ..access import Principal, readable_members, require_coordinator
-from ..api.deps import hub
-from ..api.ledger import ledger as ledger_rows
-from ..api.sharing import list_grants
+from ..api.deps import client_address, hub
+from ..clock import utcnow
+from ..events import visible_events
 from ..indicators import INDICATORS
 from ..models import Member
-from ..problems import HubProblem
-from .auth import SESSION, PageError, check_csrf, check_token, home, safe_next, viewer
+from ..refusals import Refusal, status_of
+from .auth import SESSION, PageError, as_page, check_csrf, check_token, home, safe_next, viewer
 from .render import render, set_session
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +36,9 @@ Viewer = Annotated[Principal, Depends(viewer)]
 SI_MEAN, SI_SD, WINDOW = 4.7, 2.9, 7
 RT_DAYS = 120  # the coordinator's Rt uses each member's last 120 days
 TABLE_ROWS = 60
+EVENTS = 50  # newest shared events on a page (the API pages through all of them)
+LEDGER_ROWS = 200
+STALE_DAYS = 28  # a report older than four weeks is not a member's current prevalence
 DAILY = [i for i in INDICATORS if i not in ("stock", "need")]
 
 
@@ -62,17 +67,22 @@ async def signin(request: Request) -> RedirectResponse:
     check_csrf(request, form.get("csrf"))
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""
-    caller = await run_in_threadpool(check_token, hub(request), token)
+    state = hub(request)
+    caller = await run_in_threadpool(check_token, state, token, client_address(request))
+    secret = await run_in_threadpool(sessions.open_session, state.db, caller.token_id)
     response = RedirectResponse(safe_next(form.get("next")) or home(caller), status_code=303)
-    set_session(request, response, token)
+    set_session(request, response, secret)
     return response
 
 
 @router.post("/signout")
 async def signout(request: Request) -> RedirectResponse:
-    """Forget the session cookie."""
+    """End the session (its cookie no longer signs anyone in) and forget the cookie."""
     form = await request.form()
     check_csrf(request, form.get("csrf"))
+    secret = request.cookies.get(SESSION)
+    if secret and len(secret) <= 200:
+        await run_in_threadpool(sessions.end_session, hub(request).db, secret)
     response = RedirectResponse("/signin?signed_out=1", status_code=303)
     response.delete_cookie(SESSION, path="/", httponly=True, samesite="strict")
     return response
@@ -110,7 +120,8 @@ def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         frame = data.values(session, Member.id == target.id)
     grants = None
     if caller.role == "coordinator" or caller.member_id == target.id:
-        grants = list_grants(caller, state, target)
+        with as_page(caller):
+            grants = sharing.list_grants(state.db, caller, target)
     cases, deaths = data.daily(frame, "new_cases"), data.daily(frame, "new_deaths")
     table, more = data.report_table(frame, DAILY, TABLE_ROWS)
     return render(
@@ -157,7 +168,9 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         data.require_reports(session, caller, target)
         frame = data.values(session, Member.id == target.id, indicator="new_cases")
     result, problem = _rt(frame)
-    estimates = [e for e in (result or {}).get("estimates", []) if e["mean"] is not None]
+    windows = (result or {}).get("estimates", [])
+    estimates = [e for e in windows if e["mean"] is not None]
+    stopped = windows[-1]["note"] if windows and windows[-1]["mean"] is None else None
     return render(
         request,
         "rt.html",
@@ -166,8 +179,9 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         member=target,
         problem=problem,
         chart=_svg(charts.rt_chart(estimates)) if estimates else None,
-        latest=estimates[-1] if estimates else None,
-        recent=list(reversed(estimates[-21:])),
+        latest=estimates[-1] if estimates and not stopped else None,
+        stopped=stopped,
+        recent=list(reversed(windows[-21:])),
         filled=(result or {}).get("filled_days", 0),
         si_mean=SI_MEAN,
         si_sd=SI_SD,
@@ -187,7 +201,7 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
             session,
             readable_members(caller, "reports") & (Member.id != caller.member_id),
         )
-        events = data.shared_events(session, caller)
+        events = visible_events(session, caller, others_only=True, limit=EVENTS + 1, offset=0)
     blocks = []
     for m in partners:
         rows = frame[frame["member"] == m.code]
@@ -207,7 +221,8 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
         caller=caller,
         title="Shared with us",
         blocks=blocks,
-        events=events,
+        events=events[:EVENTS],
+        more_events=len(events) > EVENTS,
     )
 
 
@@ -215,7 +230,7 @@ def _coordinator(caller: Principal) -> None:
     """403 page for anyone but a coordinator (the access layer's rule)."""
     try:
         require_coordinator(caller)
-    except HubProblem as exc:
+    except Refusal as exc:
         raise PageError(403, "This page is for coordinators.", caller=caller) from exc
 
 
@@ -245,8 +260,9 @@ def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
         if summary.latest is not None:
             recent = frame[frame["date"] > summary.latest - dt.timedelta(days=RT_DAYS)]
             result, _ = _rt(recent)
-            good = [e for e in (result or {}).get("estimates", []) if e["mean"] is not None]
-            latest = good[-1] if good else None
+            windows = (result or {}).get("estimates", [])
+            # The latest window only: one over a reporting stop has no Rt (not an older one).
+            latest = windows[-1] if windows and windows[-1]["mean"] is not None else None
         if m.kind == "country" and summary.incidence is not None:
             incidence[m.code] = summary.incidence
         if m.kind == "country" and latest is not None:
@@ -270,17 +286,41 @@ def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
 
 @router.get("/dashboard/coordinator/risk", response_class=HTMLResponse)
 def risk(request: Request, caller: Viewer) -> HTMLResponse:
-    """Expected importations over the next days from the members' current prevalence."""
+    """Expected importations over the next days from the members' current prevalence.
+
+    Every input is shown with its age; a member whose latest report is older than `STALE_DAYS`
+    is left out as a source (an old report is not today's prevalence).
+    """
     from . import charts, data  # pandas and matplotlib load on first view
     from .risk import HORIZON, importation_table
 
     _coordinator(caller)
     shown, frames = _latest_cases(request, caller)
-    cases7 = {}
+    today = utcnow().date()
+    cases7, inputs = {}, []
     for m in shown:
+        if m.kind != "country":
+            continue
         summary = data.summarise(m, frames[m.code])
-        if m.kind == "country" and summary.cases7:
+        age = None if summary.latest is None else (today - summary.latest).days
+        if age is None:
+            why = "no new_cases reported"
+        elif age > STALE_DAYS:
+            why = f"stale: latest report {age:,} days old (limit {STALE_DAYS})"
+        elif not summary.cases7:
+            why = "no cases in its latest 7 days"
+        else:
+            why = None
             cases7[m.code] = summary.cases7
+        inputs.append(
+            {
+                "member": m,
+                "latest": summary.latest,
+                "age": age,
+                "cases7": summary.cases7,
+                "why": why,
+            }
+        )
     table, skipped = importation_table(cases7)
     members = {m.code for m in shown}
     return render(
@@ -290,6 +330,8 @@ def risk(request: Request, caller: Viewer) -> HTMLResponse:
         title="Importation risk",
         sources=cases7,
         skipped=skipped,
+        inputs=inputs,
+        stale_days=STALE_DAYS,
         table=table.head(40),
         total=len(table),
         members=members,
@@ -312,9 +354,9 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
     from . import charts  # pandas and matplotlib load on first view
 
     state = hub(request)
-    by_pledge = ledger_rows(caller, state, "by_pledge", None)
-    by_donor = ledger_rows(caller, state, "by_donor", None)
-    by_recipient = ledger_rows(caller, state, "by_recipient", None)
+    with as_page(caller):
+        book = ledger_service.book(state.db, caller)
+    by_pledge, by_donor, by_recipient = (book.view(v) for v in ledger_service.VIEWS)
     chart = None
     if by_donor:
         labels = [f"{r['donor']} · {r['item']}" for r in by_donor]
@@ -330,9 +372,142 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
         "ledger.html",
         caller=caller,
         title="Pledges and deliveries",
-        by_pledge=by_pledge,
+        by_pledge=by_pledge[:LEDGER_ROWS],
+        more_pledges=max(len(by_pledge) - LEDGER_ROWS, 0),
         by_donor=by_donor,
         by_recipient=by_recipient,
+        skipped=book.skipped,
         chart=chart,
         names=names,
+    )
+
+
+@router.get("/dashboard/upload", response_class=HTMLResponse)
+def upload_form(request: Request, caller: Viewer) -> HTMLResponse:
+    """The CSV upload form of the caller's member (its reporters only)."""
+    _reporter(caller)
+    return render(request, "upload.html", caller=caller, title="Upload a report")
+
+
+@router.post("/dashboard/upload", response_class=HTMLResponse)
+async def upload(request: Request, caller: Viewer) -> HTMLResponse:
+    """Import an uploaded CSV through the API's import service; show its summary."""
+    from ..reports import import_report, records_from_csv
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    _reporter(caller)
+    state = hub(request)
+    file = form.get("report")
+    if file is None or isinstance(file, str):
+        return _upload_page(request, caller, message="Choose a CSV file to upload.", status=422)
+    body = await file.read()
+    with hub(request).db.read() as session:
+        member = session.get(Member, caller.member_id)
+    try:
+        records = records_from_csv(body, state.settings.max_rows)
+        summary = await run_in_threadpool(
+            import_report,
+            state.db,
+            caller,
+            member,
+            records,
+            from_text=True,
+            dry_run=form.get("dry_run") == "1",
+        )
+    except Refusal as exc:
+        return _upload_page(request, caller, message=exc.detail, status=status_of(exc))
+    status = 422 if summary.status == "ERROR" else 200
+    return _upload_page(request, caller, summary=summary.as_json(), status=status)
+
+
+def _upload_page(request: Request, caller: Principal, status: int, **context) -> HTMLResponse:  # type: ignore[no-untyped-def]
+    return render(
+        request, "upload.html", caller=caller, title="Upload a report", status=status, **context
+    )
+
+
+def _reporter(caller: Principal) -> None:
+    """403 page for anyone but a reporter (only reporters write their member's data)."""
+    if caller.role != "reporter":
+        raise PageError(403, "Only a reporter token writes its member's data.", caller=caller)
+
+
+@router.get("/dashboard/sharing", response_class=HTMLResponse)
+def sharing_page(request: Request, caller: Viewer) -> HTMLResponse:
+    """The grants the caller's member gave, and (reporters) the form to give or withdraw one."""
+    return _sharing(request, caller)
+
+
+@router.post("/dashboard/sharing", response_class=HTMLResponse)
+async def share(request: Request, caller: Viewer) -> HTMLResponse:
+    """Give a grant through the sharing service (the API's rules)."""
+    from ..schemas import GrantIn
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    kind, _, code = str(form.get("grantee", "")).partition(":")
+    field = {"member": "grantee_member", "group": "grantee_group"}.get(kind)
+    try:
+        body = GrantIn.model_validate({field or "grantee_member": code, "scope": form.get("scope")})
+    except ValueError:
+        return _sharing(
+            request, caller, "Choose a member or group and a scope.", bad=True, status=422
+        )
+    member = await run_in_threadpool(_own_member, request, caller)
+    try:
+        out = await run_in_threadpool(sharing.grant, hub(request).db, caller, member, body)
+    except Refusal as exc:
+        return _sharing(request, caller, exc.detail, bad=True, status=status_of(exc))
+    return _sharing(request, caller, f"Grant {out['id']}: {code} now reads {out['scope']}.")
+
+
+@router.post("/dashboard/sharing/revoke", response_class=HTMLResponse)
+async def unshare(request: Request, caller: Viewer) -> HTMLResponse:
+    """Withdraw a grant through the sharing service."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    grant_id = str(form.get("grant", ""))
+    if not grant_id.isdigit() or len(grant_id) > 10:
+        return _sharing(request, caller, "No such grant.", bad=True, status=422)
+    member = await run_in_threadpool(_own_member, request, caller)
+    try:
+        await run_in_threadpool(
+            sharing.revoke_grant, hub(request).db, caller, member, int(grant_id)
+        )
+    except Refusal as exc:
+        return _sharing(request, caller, exc.detail, bad=True, status=status_of(exc))
+    return _sharing(request, caller, f"Grant {grant_id} withdrawn.")
+
+
+def _own_member(request: Request, caller: Principal) -> Member:
+    with hub(request).db.read() as session:
+        return session.get(Member, caller.member_id)
+
+
+def _sharing(  # type: ignore[no-untyped-def]
+    request: Request, caller: Principal, message=None, bad=False, status=200
+) -> HTMLResponse:
+    from ..schemas import Scope
+
+    state = hub(request)
+    member = _own_member(request, caller)
+    with as_page(caller):
+        grants = sharing.list_grants(state.db, caller, member)
+    with state.db.read() as session:
+        members = list(
+            session.scalars(select(Member).where(Member.id != member.id).order_by(Member.code))
+        )
+    return render(
+        request,
+        "sharing.html",
+        caller=caller,
+        title="Sharing",
+        grants=grants,
+        members=members,
+        groups=sharing.list_groups(state.db),
+        scopes=list(Scope.__args__),
+        message=message,
+        bad=bad,
+        status=status,
     )
