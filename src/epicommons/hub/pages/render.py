@@ -6,7 +6,7 @@ forbids loading anything at all, from this server or elsewhere, besides the page
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from epicommons import __version__
+from epicommons.report.format import fixed, percent
 
 from ..access import Principal
 from .auth import CSRF, SESSION, PageError, csrf_token
@@ -36,17 +37,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = number
+    # the report's one formatter for people; a missing value shows as a dash
+    env.filters["num"] = partial(fixed, missing="–")
+    env.filters["percent"] = partial(percent, missing="–")
     return env
-
-
-def number(value: Any, digits: int = 0) -> str:
-    """A number for a table cell: thousands separators, fixed decimals; blank if missing."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    return "–" if number != number else f"{number:,.{digits}f}"
 
 
 def nav(caller: Principal | None) -> list[tuple[str, str]]:
