@@ -8,6 +8,7 @@ stop date, and from synthetic series whose stop is known by construction.
 from __future__ import annotations
 
 import csv
+import html as html_text
 import re
 from datetime import datetime
 from pathlib import Path
@@ -188,7 +189,7 @@ def _html_table(path: Path, column: str) -> pd.DataFrame:
     for table in re.findall(r"<table.*?</table>", html, re.S):
         rows = [
             [
-                re.sub(r"<[^>]+>", "", c).strip()
+                html_text.unescape(re.sub(r"<[^>]+>", "", c)).strip()
                 for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
             ]
             for r in re.findall(r"<tr.*?</tr>", table, re.S)
@@ -213,9 +214,10 @@ def test_report_cases_beside_an_estimate_are_from_its_own_period(
     args = ["rt", str(confirmed), "--out", str(tmp_path / "rt.csv"), "--country", "DEU,ITA,TWN"]
     args += ["--si-mean", "4.7", "--si-sd", "2.9", "--to", "2020-05-31"]
     assert main([*args, "--report", str(report), "--quiet"]) == 0
-    table = _html_table(report, "cases_28d").set_index("country")
-    assert set(table["date_end"]) == {"2020-05-31"}
+    cases = "cases, 28 days to the window's end"  # the report's heading for people
+    table = _html_table(report, cases).set_index("code")
+    assert set(table["window ends"]) == {"2020-05-31"}
     expected = {"DEU": 18_986, "ITA": _raw_period_sum(confirmed, "Italy", "5/31/20")}
     assert _raw_period_sum(confirmed, "Germany", "5/31/20") == expected["DEU"]
     for code, value in expected.items():
-        assert float(table.loc[code, "cases_28d"].replace(",", "")) == value
+        assert float(table.loc[code, cases].replace(",", "")) == value

@@ -125,7 +125,7 @@ def rt(
         "last days of each series it names are corrected path by path, and Rt's interval "
         "carries the nowcast's uncertainty (Cori only).",
     ),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress or summary on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
 ) -> None:
     """Estimate Rt per country (Cori et al. 2013, as EpiEstim 2.2.4; or Wallinga-Teunis).
 
