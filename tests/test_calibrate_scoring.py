@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from epicommons.calibrate.scoring import crps_ensemble, interval_score, weighted_interval_score
+from epicommons.calibrate.scoring import (
+    covered,
+    crps_ensemble,
+    interval_score,
+    weighted_interval_score,
+    wis_components,
+)
 
 
 def test_interval_score_by_hand():
@@ -29,6 +35,28 @@ def test_wis_by_hand():
     is05 = 2 + 4 * 2  # width 2, 2 below at 2/0.5
     expected = (0.5 * 3 + 0.1 * is02 + 0.25 * is05) / 2.5
     assert weighted_interval_score(q, 0.0, alphas=(0.2, 0.5)) == pytest.approx(expected)
+
+
+def test_wis_components_by_hand():
+    # median 4, [2, 6], y = 7 (above): dispersion 0.25 * 4; underprediction 0.5 * 3 + 0.25 * 4 * 1
+    q = {0.25: 2.0, 0.5: 4.0, 0.75: 6.0}
+    parts = wis_components(q, 7.0, alphas=(0.5,))
+    assert parts["dispersion"] == pytest.approx(1.0 / 1.5)
+    assert parts["underprediction"] == pytest.approx(2.5 / 1.5)
+    assert parts["overprediction"] == pytest.approx(0.0)
+    # y = 0 below median 3, [1, 5], [2, 4]: dispersion 0.1 * 4 + 0.25 * 2 = 0.9;
+    # overprediction 0.5 * 3 + 0.1 * 10 * 1 + 0.25 * 4 * 2 = 4.5; they add up to the WIS 5.4 / 2.5
+    q = {0.1: 1.0, 0.25: 2.0, 0.5: 3.0, 0.75: 4.0, 0.9: 5.0}
+    parts = wis_components(q, 0.0, alphas=(0.2, 0.5))
+    assert parts["dispersion"] == pytest.approx(0.9 / 2.5)
+    assert parts["overprediction"] == pytest.approx(4.5 / 2.5)
+    assert parts["underprediction"] == pytest.approx(0.0)
+    assert sum(parts.values()) == pytest.approx(5.4 / 2.5)
+
+
+def test_coverage_includes_the_bounds():
+    q = {0.05: np.array([1.0, 1.0, 1.0]), 0.5: np.array([2.0] * 3), 0.95: np.array([3.0] * 3)}
+    assert covered(q, np.array([1.0, 3.0, 3.5]), 0.9).tolist() == [True, True, False]
 
 
 def test_crps_by_hand():
