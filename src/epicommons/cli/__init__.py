@@ -17,6 +17,7 @@ from . import assist as _assist
 from . import calibrate as _calibrate
 from . import compare as _compare
 from . import demo as _demo
+from . import forecast as _forecast
 from . import hub as _hub
 from . import nowcast as _nowcast
 from . import risk as _risk
@@ -49,6 +50,7 @@ app.command("risk")(_risk.risk)
 app.command("compare")(_compare.compare)
 app.command("calibrate")(_calibrate.calibrate)
 app.command("sweep")(_sweep.sweep)
+app.command("forecast-evaluate")(_forecast.forecast_evaluate)
 app.command("vaccine-study")(_vaccine.vaccine_study)
 app.add_typer(_hub.app, name="hub")
 app.add_typer(_scenario.app, name="scenario")

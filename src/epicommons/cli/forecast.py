@@ -1,0 +1,260 @@
+"""`epicommons forecast-evaluate`: forecast at each origin from the data up to it, score against
+what was reported later beside the Forecast Hub baseline, and write the tables and a report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from epicommons.errors import InputError
+
+
+def _date(text: str, option: str):
+    import numpy as np
+
+    try:
+        return np.datetime64(text, "D")
+    except ValueError:
+        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", field=option) from None
+
+
+def _weeks(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*w?\s*", text)
+    if not match or int(match.group(1)) < 1:
+        raise InputError(f"expected a number of weeks such as 4w, got {text!r}", field="--every")
+    return int(match.group(1))
+
+
+def forecast_evaluate(
+    cases: Path = typer.Argument(
+        ..., help="Daily cases (JHU, OWID or tidy CSV) or a weekly CSV (date, value[, location])."
+    ),
+    country: list[str] = typer.Option(
+        [], "--country", help="Countries (ISO3 or name; repeat or comma-separate). Default: all."
+    ),
+    model: str = typer.Option(
+        "renewal",
+        "--model",
+        help="baseline, renewal or ensemble (quantile average of renewal and baseline); "
+        "comma-separate to compare several (the first one's fans are drawn).",
+    ),
+    start: str = typer.Option(..., "--from", help="First forecast origin (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--to", help="Last forecast origin (YYYY-MM-DD)."),
+    every: str = typer.Option("4w", "--every", help="Weeks between origins, e.g. 4w."),
+    horizons: int = typer.Option(4, "--horizons", help="Weeks ahead to forecast."),
+    week: str = typer.Option(
+        "epi", "--week", help="Weekly targets: epi (weeks ending Saturday) or iso (Sunday)."
+    ),
+    age_group: str = typer.Option("00+", "--age-group", help="Weekly files: the age group."),
+    out: Path = typer.Option(..., "--out", help="Folder for the tables (created or replaced)."),
+    report: Path | None = typer.Option(None, "--report", help="Also write an HTML report."),
+    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the sample paths."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Evaluate forecasts of weekly counts over past origins (WIS, coverage, relative WIS).
+
+    Forecast origins are week ends (the first on or after --from, then every --every weeks);
+    each model sees only the data dated up to its origin and is scored on the later weeks.
+
+    Example:  epicommons forecast-evaluate time_series_covid19_confirmed_global.csv
+    --country DEU,FRA,ITA --model renewal --from 2020-04-01 --to 2022-03-31 --every 4w
+    --out results/forecast --report results/forecast.html --workers 2
+    """
+
+    from epicommons.calibrate.backend import open_backend
+    from epicommons.forecast import output as evaluation_output
+    from epicommons.forecast.evaluate import (
+        MODELS,
+        EvaluationSpec,
+        evaluate,
+        forecast_origins,
+        relative_wis,
+    )
+    from epicommons.report.target import check_target
+    from epicommons.world.countries import registry
+
+    models = [m.strip() for m in model.split(",") if m.strip()]
+    for m in models:
+        if m not in MODELS:
+            raise InputError(
+                f"unknown model {m!r}; expected one of {', '.join(MODELS)}", field="--model"
+            )
+    if not models:
+        raise InputError("expected at least one model", field="--model")
+    model = models[0]
+    if week not in ("epi", "iso"):
+        raise InputError(f"expected epi or iso, got {week!r}", field="--week")
+    if horizons < 1:
+        raise InputError(f"expected --horizons >= 1, got {horizons}", field="--horizons")
+    if workers is not None and scheduler is not None:
+        raise InputError("give either --workers or --scheduler, not both", field="--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError(f"expected tcp://HOST:PORT, got {scheduler!r}", field="--scheduler")
+    first, last = _date(start, "--from"), _date(end, "--to")
+    if last < first:
+        raise InputError(f"--to {end} is before --from {start}", field="--to")
+    origins = forecast_origins(first, last, _weeks(every), week)  # type: ignore[arg-type]
+    evaluation_output.check_out(out)
+    if report is not None:
+        check_target(report)
+    reg = registry()
+    wanted = [reg.resolve(n.strip(), field="--country") for v in country for n in v.split(",")]
+    series = _read(cases, wanted, age_group)
+    spec = EvaluationSpec(
+        models=tuple(m for m in models if m != "baseline"),
+        horizons=horizons,
+        week=week,  # type: ignore[arg-type]
+        seed=seed,
+    )
+    console = Console(stderr=True)
+    with (
+        open_backend(workers, scheduler) as backend,
+        Progress(
+            TextColumn("[bold]forecast origins"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} {task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("origins", total=len(origins), info=backend.name)
+        scores = evaluate(series, origins, spec, backend, lambda _: bar.advance(task))
+        backend_name = backend.name
+    if scores.empty:
+        raise InputError("no forecast target has been reported yet: nothing to score", field="--to")
+    tables = {
+        "scores": scores,
+        "summary": relative_wis(scores),
+        "relative_wis_by_horizon": relative_wis(scores, ["horizon"]),
+        "relative_wis_by_country": relative_wis(scores, ["country"]),
+    }
+    notes = _notes(tables["summary"], tables["relative_wis_by_horizon"], model)
+    meta = {
+        "data": str(cases),
+        "countries": [s.country for s in series],
+        "models": models,
+        "origins": [str(o) for o in origins],
+        "horizons": horizons,
+        "week": "epidemiological weeks ending Saturday" if week == "epi" else "ISO weeks",
+        "renewal_settings": spec.renewal.__dict__,
+        "seed": seed,
+        "backend": backend_name,
+        "warnings": notes[1:],
+        "summary": tables["summary"].to_dict("records"),
+    }
+    written = evaluation_output.write(out, tables, meta)
+    if report is not None:
+        _write_report(report, tables, model, series, origins, notes, cases)
+        written.append(report)
+    if quiet:
+        return
+    _print_summary(tables, notes)
+    Console().print(f"wrote {len(written)} files ({out}{', ' + str(report) if report else ''})")
+
+
+def _read(cases: Path, wanted: list[str], age_group: str):
+    """The series to evaluate: daily case data through surveillance's readers, or weekly."""
+    from epicommons.forecast.series import from_case_data
+    from epicommons.forecast.weekly_file import is_weekly_file, read_weekly
+    from epicommons.surveillance.readers import read_cases
+
+    if is_weekly_file(cases):
+        series = read_weekly(cases, age_group=age_group)
+        have = {s.country: s for s in series}
+        for code in wanted:
+            if code not in have:
+                raise InputError(
+                    f"country {code!r} is not in the input", source=cases, field="country"
+                )
+        return [have[c] for c in wanted] if wanted else series
+    data = read_cases(cases, with_deaths=False)
+    if wanted:
+        data = data.select(wanted)
+    return from_case_data(data.series())
+
+
+def _notes(overall, by_horizon, model: str) -> list[str]:
+    """The headline, then a warning for every horizon where the model is worse than the baseline
+    and for 90% intervals covering outside 80-95%."""
+    row = overall[overall["model"] == model].iloc[0]
+    notes = [
+        f"{model}: relative WIS {row['relative_wis']:.2f} over {int(row['n']):,} forecasts; "
+        f"50% intervals cover {row['coverage_50']:.0%}, 90% intervals {row['coverage_90']:.0%}."
+    ]
+    if model == "baseline":
+        return notes
+    mine = by_horizon[by_horizon["model"] == model]
+    for _, r in mine.iterrows():
+        if r["relative_wis"] > 1:
+            notes.append(
+                f"warning: at {int(r['horizon'])} week(s) ahead {model} is worse than the "
+                f"baseline (relative WIS {r['relative_wis']:.2f})."
+            )
+    if not 0.8 <= row["coverage_90"] <= 0.95:
+        notes.append(
+            f"warning: the 90% intervals cover {row['coverage_90']:.0%} of the reported weeks "
+            "(well calibrated: 80-95%)."
+        )
+    return notes
+
+
+def _print_summary(tables, notes: list[str]) -> None:
+    table = Table(title="relative WIS against the Forecast Hub baseline")
+    wide = tables["relative_wis_by_horizon"].pivot(
+        index="model", columns="horizon", values="relative_wis"
+    )
+    overall = tables["summary"].set_index("model")
+    table.add_column("model")
+    for h in wide.columns:
+        table.add_column(f"{h} wk", justify="right")
+    for col in ("all", "50% cover", "90% cover"):
+        table.add_column(col, justify="right")
+    for m in wide.index:
+        table.add_row(
+            m,
+            *(f"{v:.2f}" for v in wide.loc[m]),
+            f"{overall.loc[m, 'relative_wis']:.2f}",
+            f"{overall.loc[m, 'coverage_50']:.0%}",
+            f"{overall.loc[m, 'coverage_90']:.0%}",
+        )
+    console = Console()
+    console.print(table)
+    for note in notes[1:]:
+        console.print(note)
+
+
+def _write_report(report, tables, model, series, origins, notes, cases) -> None:
+    from epicommons.report.forecast import forecast_page
+    from epicommons.report.target import write_page
+    from epicommons.world.countries import registry
+
+    reg = registry()
+    names = {s.country: reg[s.country].name if s.country else "series" for s in series}
+    subtitle = (
+        f"{cases.name}: {len(series)} series, {len(origins)} origins "
+        f"({origins[0]} to {origins[-1]}), model {model}"
+    )
+    page = forecast_page(
+        tables["scores"],
+        tables["relative_wis_by_horizon"],
+        tables["relative_wis_by_country"],
+        tables["summary"],
+        model=model,
+        names=names,
+        subtitle=subtitle,
+        notes=notes,
+    )
+    write_page(page, report)

@@ -1,0 +1,171 @@
+"""Rolling-origin evaluation: at each forecast origin every model sees only the data up to it;
+its weekly forecasts are scored against what was reported later (WIS and its parts, 50% and 90%
+interval coverage), beside the Hub baseline computed the same way. One backend task per origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from epicommons.calibrate.backend import Backend, InProcess
+from epicommons.calibrate.scoring import QUANTILES, covered, wis_components
+from epicommons.errors import InputError
+
+from .baseline import baseline_forecast
+from .ensemble import quantile_average
+from .renewal import RenewalSettings, renewal_forecast
+from .result import Forecast
+from .series import Observed
+from .weeks import WeekKind, week_end_on_or_after
+
+MODELS = ("baseline", "renewal", "ensemble")
+SCORE_COLUMNS = ["wis", "dispersion", "overprediction", "underprediction"]
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """What to forecast at each origin: the models (the baseline is always computed, it is the
+    reference), weekly horizons, the kind of week, the renewal settings and the seed."""
+
+    models: tuple[str, ...] = ("renewal",)
+    horizons: int = 4
+    week: WeekKind = "epi"
+    renewal: RenewalSettings = field(default_factory=RenewalSettings)
+    levels: tuple[float, ...] = QUANTILES
+    seed: int = 0
+    baseline_samples: int = 100_000
+
+    def __post_init__(self) -> None:
+        for m in self.models:
+            if m not in MODELS:
+                raise InputError(
+                    f"unknown model {m!r}; expected one of {', '.join(MODELS)}", field="--model"
+                )
+
+
+def forecast_origins(
+    start: np.datetime64, end: np.datetime64, every_weeks: int, week: WeekKind = "epi"
+) -> np.ndarray:
+    """Week ends from the one on or after `start`, every `every_weeks` weeks, up to `end`."""
+    if every_weeks < 1:
+        raise InputError(
+            f"expected an interval of at least 1 week, got {every_weeks}", field="--every"
+        )
+    first = week_end_on_or_after(np.datetime64(start, "D"), week)
+    if first > np.datetime64(end, "D"):
+        raise InputError(f"no week end between {start} and {end}", field="--to")
+    n = int((np.datetime64(end, "D") - first).astype(int) // (7 * every_weeks)) + 1
+    return first + (7 * every_weeks * np.arange(n)).astype("timedelta64[D]")
+
+
+def forecasts_at(series: Observed, origin: np.datetime64, spec: EvaluationSpec) -> list[Forecast]:
+    """Every model's forecast of one series from one origin, the baseline first."""
+    known = series.up_to(origin)
+    ends, weekly = known.weekly(spec.week)
+    ends, weekly = ends[ends <= origin], weekly[ends <= origin]
+    base = baseline_forecast(
+        weekly,
+        ends,
+        country=series.country,
+        horizons=spec.horizons,
+        levels=spec.levels,
+        samples=spec.baseline_samples,
+        seed=spec.seed,
+    )
+    out = [base]
+    if "renewal" in spec.models or "ensemble" in spec.models:
+        renewal = renewal_forecast(
+            known.dates,
+            known.counts,
+            country=series.country,
+            step_days=known.step_days,
+            horizons=spec.horizons,
+            week=spec.week,
+            levels=spec.levels,
+            settings=spec.renewal,
+            seed=spec.seed,
+        )
+        if "renewal" in spec.models:
+            out.append(renewal)
+        if "ensemble" in spec.models:
+            out.append(quantile_average([renewal, base]))
+    return out
+
+
+def score(fc: Forecast, truth_ends: np.ndarray, truth: np.ndarray) -> pd.DataFrame:
+    """One row per horizon with a reported truth: WIS and its parts, coverage, the quantiles."""
+    pos = {d: i for i, d in enumerate(truth_ends.astype("datetime64[D]").tolist())}
+    idx = np.array([pos.get(d, -1) for d in fc.week_ends.tolist()])
+    have = idx >= 0
+    y = np.where(have, truth[np.maximum(idx, 0)], np.nan)
+    q = fc.quantile_dict()
+    parts = wis_components(q, y)
+    frame = pd.DataFrame(
+        {
+            "model": fc.model,
+            "country": fc.country,
+            "origin": pd.Timestamp(fc.origin),
+            "horizon": np.arange(1, fc.horizons + 1),
+            "target_end": fc.week_ends.astype("datetime64[ns]"),
+            "observed": y,
+            **{name: parts[name] for name in SCORE_COLUMNS[1:]},
+        }
+    )
+    frame.insert(6, "wis", frame[SCORE_COLUMNS[1:]].sum(axis=1))
+    frame["covered_50"] = covered(q, y, 0.5)
+    frame["covered_90"] = covered(q, y, 0.9)
+    for lv, values in q.items():
+        frame[f"q{lv:g}"] = values
+    return frame[have].reset_index(drop=True)
+
+
+def evaluate_origin(
+    shared: tuple[list[Observed], EvaluationSpec], origin: np.datetime64
+) -> pd.DataFrame:
+    """All models for all series at one origin, scored (the task run per origin)."""
+    series, spec = shared
+    rows = []
+    for s in series:
+        truth_ends, truth = s.weekly(spec.week)
+        for fc in forecasts_at(s, origin, spec):
+            rows.append(score(fc, truth_ends, truth))
+    return pd.concat(rows, ignore_index=True)
+
+
+def evaluate(
+    series: Sequence[Observed],
+    origins: np.ndarray,
+    spec: EvaluationSpec,
+    backend: Backend | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Scores of every model, series, origin and horizon (one backend task per origin)."""
+    backend = backend or InProcess()
+    shared = backend.share((list(series), spec))
+    parts = backend.map(evaluate_origin, shared, list(origins), on_done)
+    return pd.concat(parts, ignore_index=True)
+
+
+def relative_wis(scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Mean WIS of each model divided by the baseline's over the same targets, by `by`; with
+    every model scored on the same targets this equals the Hubs' pairwise relative WIS."""
+    keys = ["country", "origin", "horizon"]
+    base = scores[scores["model"] == "baseline"][[*keys, "wis"]].rename(columns={"wis": "base"})
+    joined = scores.merge(base, on=keys, how="inner")
+    groups = ["model", *by]
+    agg = joined.groupby(groups, sort=False).agg(
+        wis=("wis", "mean"),
+        baseline_wis=("base", "mean"),
+        dispersion=("dispersion", "mean"),
+        overprediction=("overprediction", "mean"),
+        underprediction=("underprediction", "mean"),
+        coverage_50=("covered_50", "mean"),
+        coverage_90=("covered_90", "mean"),
+        n=("wis", "size"),
+    )
+    agg.insert(0, "relative_wis", agg["wis"] / agg["baseline_wis"])
+    return agg.reset_index()

@@ -1,0 +1,240 @@
+"""A fast renewal-equation forecaster on Rt (reported counts as the renewal process, as
+EpiEstim's projections do): fitted to the most recent weeks, it carries the current trend and
+its uncertainty forward.
+
+Fit (the last `fit_days` days): a quasi-Poisson log-linear regression with weekday effects,
+log E[y_t] = a + r (t - T) + b_weekday(t) (IRLS); a weekday with no reports in the window gets
+factor 0 (Spain's weekends) and its cases fall on the days that report. The growth rate r gives
+the current reproduction number through the generation interval w, R = 1 / sum_s w_s exp(-r s)
+(Wallinga & Lipsitch 2007); the negative-binomial dispersion k comes from the Pearson residuals.
+Forecast: per sample path, (a, r) drawn from their estimated normal distribution, the past as
+exp(a - r s), log Rt a random walk (weekly sd `rw_sd`) damped toward log R = 0 by `damping`
+per week (the current trend fades: growth and decline do not go on for ever), infections
+I_t = R_t sum_s w_s I_(t-s), reports NB(I_t f_weekday, k). The defaults were chosen on the
+European validation (docs/validation/forecast.md), where the walk's sd estimated from each
+series' own past did worse than one fixed value.
+A weekly series is forecast the same way with a one-week generation interval and no weekdays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from epicommons.calibrate.scoring import QUANTILES
+from epicommons.errors import InputError
+from epicommons.surveillance.serial_interval import discr_si
+
+from .result import Forecast, quantiles_of
+from .weeks import WeekKind, weekday, weekly_sums
+
+
+@dataclass(frozen=True)
+class RenewalSettings:
+    """Tuning of the renewal forecaster; defaults are those validated in docs/validation."""
+
+    fit_days: int = 14  # days of the log-linear fit (weekly series: fit_weeks)
+    fit_weeks: int = 4
+    si_mean: float = 4.7  # COVID-19 serial interval, Nishiura et al. 2020 (days)
+    si_sd: float = 2.9
+    rw_sd: float = 0.35  # weekly sd of the log-Rt random walk (daily counts)
+    weekly_rw_sd: float = 0.1  # the same for weekly series (smoother: SARI hospitalisations)
+    damping: float = 0.2  # per week, log Rt -> damping * log Rt (1: an undamped walk)
+    samples: int = 1000
+    max_dispersion: float = 1e4  # k above this is treated as Poisson
+
+
+@dataclass(frozen=True)
+class RenewalFit:
+    """Estimates at the last observed step: log level `a` (weekday-adjusted), growth `r` per
+    step, their covariance, weekday factors (mean 1; None for weekly steps), NB dispersion `k`,
+    the random-walk sd per week and the generation interval `w` (w[0] = lag 1 step)."""
+
+    a: float
+    r: float
+    cov: np.ndarray
+    weekday_factors: np.ndarray | None
+    k: float
+    rw_sd: float
+    w: np.ndarray
+    step_days: int
+
+    @property
+    def reproduction_number(self) -> float:
+        """The current R implied by the growth rate."""
+        return float(reproduction_from_growth(np.array([self.r]), self.w)[0])
+
+
+def generation_interval(step_days: int, mean: float, sd: float) -> np.ndarray:
+    """The generation interval on the model's step: daily (EpiEstim's discretised gamma, lag 1
+    first, normalised) or one week."""
+    if step_days == 7:
+        return np.array([1.0])
+    w = discr_si(np.arange(0, 8 * int(np.ceil(mean)) + 1), mean, sd)[1:]
+    w = np.trim_zeros(w, "b")
+    return w / w.sum()
+
+
+def reproduction_from_growth(r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """R = 1 / sum_s w_s exp(-r s) for growth rates r per step (Wallinga & Lipsitch 2007)."""
+    s = np.arange(1, w.size + 1)
+    return 1.0 / (np.exp(-np.multiply.outer(np.asarray(r, dtype=float), s)) @ w)
+
+
+def fit_renewal(
+    y: np.ndarray,
+    weekdays: np.ndarray | None,
+    settings: RenewalSettings = RenewalSettings(),
+    step_days: int = 1,
+) -> RenewalFit:
+    """Fit the recent trend of counts `y` (last value = the origin); `weekdays` (Monday = 0) for
+    daily counts, None for weekly ones."""
+    y = np.asarray(y, dtype=float)
+    window = settings.fit_days if step_days == 1 else settings.fit_weeks
+    if y.size < window + 1:
+        raise InputError(
+            f"the renewal model needs at least {window + 1} observed steps, got {y.size}",
+            field="data",
+        )
+    w = generation_interval(step_days, settings.si_mean, settings.si_sd)
+    recent = np.clip(y[-window:], 0.0, None)
+    t = np.arange(-window + 1, 1, dtype=float)
+    columns = [np.ones(window), t]
+    factors = None
+    keep = np.ones(window, dtype=bool)
+    if weekdays is not None:
+        wd = np.asarray(weekdays)[-window:]
+        reporting = np.array([recent[wd == d].sum() > 0 for d in range(7)])
+        keep = reporting[wd]
+        ref = int(np.flatnonzero(reporting)[0]) if reporting.any() else 0
+        for d in range(7):
+            if reporting[d] and d != ref:
+                columns.append((wd == d).astype(float))
+    x = np.column_stack(columns)[keep]
+    yk = recent[keep]
+    if yk.sum() == 0:  # nothing reported in the window: a flat zero forecast
+        return RenewalFit(-np.inf, 0.0, np.zeros((2, 2)), None, np.inf, 0.0, w, step_days)
+    beta, cov, mu = _quasi_poisson(x, yk)
+    if weekdays is not None:
+        b = np.zeros(7)
+        j = 2
+        for d in range(7):
+            if reporting[d] and d != ref:
+                b[d] = beta[j]
+                j += 1
+        f = np.where(reporting, np.exp(b), 0.0)
+        scale = f.mean()
+        factors = f / scale
+        a = beta[0] + np.log(scale)  # log level at the origin, weekday-adjusted
+    else:
+        a = beta[0]
+    k = _dispersion(yk, mu, x.shape[1], settings.max_dispersion)
+    return RenewalFit(
+        float(a), float(beta[1]), cov[:2, :2], factors, k, settings.rw_sd, w, step_days
+    )
+
+
+def _quasi_poisson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poisson log-linear regression by IRLS: coefficients, quasi-Poisson covariance, fitted means."""
+    mu = y + 0.5
+    eta = np.log(mu)
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        z = eta + (y - mu) / mu
+        xw = x * mu[:, None]
+        new = np.linalg.lstsq(xw.T @ x, xw.T @ z, rcond=None)[0]
+        eta = np.clip(x @ new, -50.0, 50.0)
+        mu = np.exp(eta)
+        done = np.max(np.abs(new - beta)) < 1e-8
+        beta = new
+        if done:
+            break
+    dof = max(y.size - x.shape[1], 1)
+    phi = max(1.0, float(((y - mu) ** 2 / mu).sum() / dof))
+    cov = phi * np.linalg.pinv((x * mu[:, None]).T @ x)
+    return beta, cov, mu
+
+
+def _dispersion(y: np.ndarray, mu: np.ndarray, p: int, cap: float) -> float:
+    """Negative-binomial k by moments, Var = mu + mu^2 / k; capped at `cap` (near Poisson)."""
+    excess = float((((y - mu) ** 2 - mu) / mu**2).sum() / max(y.size - p, 1))
+    return cap if excess <= 1.0 / cap else 1.0 / excess
+
+
+def simulate_renewal(
+    fit: RenewalFit,
+    steps: int,
+    future_weekdays: np.ndarray | None,
+    settings: RenewalSettings = RenewalSettings(),
+    seed: int = 0,
+) -> np.ndarray:
+    """`(samples, steps)` simulated reports after the origin."""
+    n = settings.samples
+    if not np.isfinite(fit.a):
+        return np.zeros((n, steps))
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x2E7E])))
+    draws = gen.multivariate_normal([fit.a, fit.r], fit.cov, size=n, method="eigh")
+    a, r = draws[:, 0], draws[:, 1]
+    lags = fit.w.size
+    s = np.arange(lags)[::-1]  # history column j holds lag (lags - j) ... lag 1 last
+    infections = np.exp(a[:, None] - r[:, None] * s[None, :])  # (n, lags), lag 1 = origin
+    log_r = np.log(reproduction_from_growth(r, fit.w))
+    per_step = 7 / fit.step_days
+    damp = settings.damping ** (1.0 / per_step)
+    sd = fit.rw_sd / np.sqrt(per_step)
+    out = np.empty((n, steps))
+    w_rev = fit.w[::-1]
+    for t in range(steps):
+        log_r = damp * log_r + sd * gen.standard_normal(n)
+        new = np.exp(log_r) * (infections[:, -lags:] @ w_rev)
+        infections = np.concatenate([infections[:, 1:], new[:, None]], axis=1)
+        mean = new if future_weekdays is None else new * fit.weekday_factors[future_weekdays[t]]
+        out[:, t] = _negative_binomial(gen, mean, fit.k)
+    return out
+
+
+def _negative_binomial(gen: np.random.Generator, mean: np.ndarray, k: float) -> np.ndarray:
+    """NB counts with these means and dispersion k (gamma-Poisson); k = inf is Poisson."""
+    mean = np.clip(mean, 0.0, 1e12)
+    if np.isfinite(k):
+        mean = gen.gamma(k, mean / k) if k > 0 else mean
+    return gen.poisson(mean).astype(float)
+
+
+def renewal_forecast(
+    dates: np.ndarray,
+    counts: np.ndarray,
+    *,
+    country: str = "",
+    step_days: int = 1,
+    horizons: int = 4,
+    week: WeekKind = "epi",
+    levels: tuple[float, ...] = QUANTILES,
+    settings: RenewalSettings = RenewalSettings(),
+    seed: int = 0,
+) -> Forecast:
+    """Forecast the next `horizons` weeks from daily (step 1) or weekly (step 7) counts ending at
+    the origin `dates[-1]` (for daily counts, the end of a week of kind `week`)."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    origin = dates[-1]
+    if step_days == 1:
+        fit = fit_renewal(counts, weekday(dates), settings, 1)
+        future = origin + np.arange(1, 7 * horizons + 1).astype("timedelta64[D]")
+        daily = simulate_renewal(fit, future.size, weekday(future), settings, seed)
+        ends, weekly = weekly_sums(future, daily, week)
+        return Forecast(
+            "renewal",
+            country,
+            origin,
+            ends,
+            quantiles_of(weekly, levels),
+            levels,
+            weekly,
+            future,
+            daily,
+        )
+    fit = fit_renewal(counts, None, settings, 7)
+    weekly = simulate_renewal(fit, horizons, None, settings, seed)
+    ends = origin + 7 * np.arange(1, horizons + 1).astype("timedelta64[D]")
+    return Forecast("renewal", country, origin, ends, quantiles_of(weekly, levels), levels, weekly)
