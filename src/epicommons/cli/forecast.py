@@ -73,34 +73,15 @@ def forecast_evaluate(
     from epicommons.calibrate.backend import open_backend
     from epicommons.forecast import output as evaluation_output
     from epicommons.forecast.evaluate import (
-        MODELS,
         EvaluationSpec,
         evaluate,
         forecast_origins,
         relative_wis,
     )
     from epicommons.report.target import check_target
-    from epicommons.world.countries import registry
 
-    models = [m.strip() for m in model.split(",") if m.strip()]
-    for m in models:
-        if m not in MODELS:
-            raise InputError(
-                f"unknown model {m!r}; expected one of {', '.join(MODELS)}", field="--model"
-            )
-    if not models:
-        raise InputError("expected at least one model", field="--model")
+    models = _check_options(model, week, horizons, workers, scheduler)
     model = models[0]
-    if week not in ("epi", "iso"):
-        raise InputError(f"expected epi or iso, got {week!r}", field="--week")
-    if horizons < 1:
-        raise InputError(f"expected --horizons >= 1, got {horizons}", field="--horizons")
-    if workers is not None and scheduler is not None:
-        raise InputError("give either --workers or --scheduler, not both", field="--workers")
-    if workers is not None and workers < 1:
-        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise InputError(f"expected tcp://HOST:PORT, got {scheduler!r}", field="--scheduler")
     first, last = _date(start, "--from"), _date(end, "--to")
     if last < first:
         raise InputError(f"--to {end} is before --from {start}", field="--to")
@@ -108,9 +89,7 @@ def forecast_evaluate(
     evaluation_output.check_out(out)
     if report is not None:
         check_target(report)
-    reg = registry()
-    wanted = [reg.resolve(n.strip(), field="--country") for v in country for n in v.split(",")]
-    series = _read(cases, wanted, age_group)
+    series = _read(cases, _countries(country), age_group)
     spec = EvaluationSpec(
         models=tuple(m for m in models if m != "baseline"),
         horizons=horizons,
@@ -136,12 +115,12 @@ def forecast_evaluate(
     if scores.empty:
         raise InputError("no forecast target has been reported yet: nothing to score", field="--to")
     tables = {
-        "scores": scores,
-        "summary": relative_wis(scores),
-        "relative_wis_by_horizon": relative_wis(scores, ["horizon"]),
-        "relative_wis_by_country": relative_wis(scores, ["country"]),
+        "scores.parquet": scores,
+        "summary.csv": relative_wis(scores),
+        "relative_wis_by_horizon.csv": relative_wis(scores, ["horizon"]),
+        "relative_wis_by_country.csv": relative_wis(scores, ["country"]),
     }
-    notes = _notes(tables["summary"], tables["relative_wis_by_horizon"], model)
+    notes = _notes(tables["summary.csv"], tables["relative_wis_by_horizon.csv"], model)
     meta = {
         "data": str(cases),
         "countries": [s.country for s in series],
@@ -153,9 +132,9 @@ def forecast_evaluate(
         "seed": seed,
         "backend": backend_name,
         "warnings": notes[1:],
-        "summary": tables["summary"].to_dict("records"),
+        "summary": tables["summary.csv"].to_dict("records"),
     }
-    written = evaluation_output.write(out, tables, meta)
+    written = evaluation_output.write(out, tables, meta, "evaluation.json")
     if report is not None:
         _write_report(report, tables, model, series, origins, notes, cases)
         written.append(report)
@@ -163,6 +142,133 @@ def forecast_evaluate(
         return
     _print_summary(tables, notes)
     Console().print(f"wrote {len(written)} files ({out}{', ' + str(report) if report else ''})")
+
+
+def _check_options(
+    model: str, week: str, horizons: int, workers: int | None = None, scheduler: str | None = None
+) -> list[str]:
+    """The models asked for (first = the one reported on); every option checked before work."""
+    from epicommons.forecast.evaluate import MODELS
+
+    models = [m.strip() for m in model.split(",") if m.strip()]
+    if not models:
+        raise InputError("expected at least one model", field="--model")
+    for m in models:
+        if m not in MODELS:
+            raise InputError(
+                f"unknown model {m!r}; expected one of {', '.join(MODELS)}", field="--model"
+            )
+    if week not in ("epi", "iso"):
+        raise InputError(f"expected epi or iso, got {week!r}", field="--week")
+    if horizons < 1:
+        raise InputError(f"expected --horizons >= 1, got {horizons}", field="--horizons")
+    if workers is not None and scheduler is not None:
+        raise InputError("give either --workers or --scheduler, not both", field="--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError(f"expected tcp://HOST:PORT, got {scheduler!r}", field="--scheduler")
+    return models
+
+
+def _countries(country: list[str]) -> list[str]:
+    from epicommons.world.countries import registry
+
+    reg = registry()
+    return [
+        reg.resolve(n.strip(), field="--country")
+        for v in country
+        for n in v.split(",")
+        if n.strip()
+    ]
+
+
+def forecast(
+    cases: Path = typer.Argument(
+        ..., help="Daily cases (JHU, OWID or tidy CSV) or a weekly CSV (date, value[, location])."
+    ),
+    country: list[str] = typer.Option(
+        [], "--country", help="Countries (ISO3 or name; repeat or comma-separate). Default: all."
+    ),
+    model: str = typer.Option(
+        "renewal", "--model", help="baseline, renewal or ensemble; comma-separate for several."
+    ),
+    date: str | None = typer.Option(
+        None,
+        "--date",
+        help="Forecast from the week ending on or before this date (default: "
+        "the last complete week of the data).",
+    ),
+    horizons: int = typer.Option(4, "--horizons", help="Weeks ahead to forecast."),
+    week: str = typer.Option(
+        "epi", "--week", help="Weekly targets: epi (weeks ending Saturday) or iso (Sunday)."
+    ),
+    age_group: str = typer.Option("00+", "--age-group", help="Weekly files: the age group."),
+    out: Path = typer.Option(..., "--out", help="Folder for the outputs (created or replaced)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the sample paths."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
+) -> None:
+    """Forecast weekly counts 1..H weeks ahead: weekly and daily quantiles and sample paths.
+
+    Weekly quantiles are quantiles of the weekly sums of the sample paths (not sums of daily
+    quantiles); the levels are the Forecast Hubs' 23.
+
+    Example:  epicommons forecast time_series_covid19_confirmed_global.csv --country ITA
+    --date 2021-03-06 --out results/ita
+    """
+    import numpy as np
+
+    from epicommons.forecast import output as forecast_output
+    from epicommons.forecast.evaluate import EvaluationSpec, forecasts_at
+    from epicommons.forecast.weeks import week_end_on_or_before
+
+    models = _check_options(model, week, horizons)
+    forecast_output.check_out(out)
+    series = _read(cases, _countries(country), age_group)
+    day = _date(date, "--date") if date is not None else min(s.dates[-1] for s in series)
+    if series[0].step_days == 1:
+        origin = week_end_on_or_before(day, week)  # type: ignore[arg-type]
+    else:  # a weekly series: its last week on or before the day
+        weeks = series[0].dates[series[0].dates <= day]
+        if weeks.size == 0:
+            raise InputError(f"the data start after {day}", field="--date")
+        origin = weeks[-1]
+    spec = EvaluationSpec(
+        models=tuple(m for m in models if m != "baseline"),
+        horizons=horizons,
+        week=week,  # type: ignore[arg-type]
+        seed=seed,
+    )
+    forecasts = [fc for s in series for fc in forecasts_at(s, origin, spec) if fc.model in models]
+    tables = forecast_output.forecast_tables(forecasts)
+    meta = {
+        "data": str(cases),
+        "countries": [s.country for s in series],
+        "models": models,
+        "origin": str(origin),
+        "horizons": horizons,
+        "week": "epidemiological weeks ending Saturday" if week == "epi" else "ISO weeks",
+        "levels": list(spec.levels),
+        "renewal_settings": spec.renewal.__dict__,
+        "seed": seed,
+    }
+    written = forecast_output.write(out, tables, meta, "forecast.json")
+    if quiet:
+        return
+    table = Table(title=f"weekly forecasts from {origin} (median and 90% interval)")
+    for col in ("country", "model", "week ending", "median", "90% interval"):
+        table.add_column(col, justify="left" if col in ("country", "model") else "right")
+    w = tables["weekly.parquet"]
+    for _, r in w.iterrows():
+        table.add_row(
+            r["country"],
+            r["model"],
+            str(np.datetime64(r["week_end"], "D")),
+            f"{r['q0.5']:,.0f}",
+            f"{r['q0.05']:,.0f} - {r['q0.95']:,.0f}",
+        )
+    Console().print(table)
+    Console().print(f"wrote {len(written)} files to {out}")
 
 
 def _read(cases: Path, wanted: list[str], age_group: str):
@@ -213,10 +319,10 @@ def _notes(overall, by_horizon, model: str) -> list[str]:
 
 def _print_summary(tables, notes: list[str]) -> None:
     table = Table(title="relative WIS against the Forecast Hub baseline")
-    wide = tables["relative_wis_by_horizon"].pivot(
+    wide = tables["relative_wis_by_horizon.csv"].pivot(
         index="model", columns="horizon", values="relative_wis"
     )
-    overall = tables["summary"].set_index("model")
+    overall = tables["summary.csv"].set_index("model")
     table.add_column("model")
     for h in wide.columns:
         table.add_column(f"{h} wk", justify="right")
@@ -248,10 +354,10 @@ def _write_report(report, tables, model, series, origins, notes, cases) -> None:
         f"({origins[0]} to {origins[-1]}), model {model}"
     )
     page = forecast_page(
-        tables["scores"],
-        tables["relative_wis_by_horizon"],
-        tables["relative_wis_by_country"],
-        tables["summary"],
+        tables["scores.parquet"],
+        tables["relative_wis_by_horizon.csv"],
+        tables["relative_wis_by_country.csv"],
+        tables["summary.csv"],
         model=model,
         names=names,
         subtitle=subtitle,

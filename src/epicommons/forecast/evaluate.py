@@ -65,6 +65,12 @@ def forecast_origins(
 def forecasts_at(series: Observed, origin: np.datetime64, spec: EvaluationSpec) -> list[Forecast]:
     """Every model's forecast of one series from one origin, the baseline first."""
     known = series.up_to(origin)
+    if known.dates.size == 0 or known.dates[-1] < origin:
+        last = "no data" if series.dates.size == 0 else f"data end on {series.dates[-1]}"
+        raise InputError(
+            f"{series.country or 'the series'}: {last}, before the forecast origin {origin}",
+            field="date",
+        )
     ends, weekly = known.weekly(spec.week)
     ends, weekly = ends[ends <= origin], weekly[ends <= origin]
     base = baseline_forecast(

@@ -130,9 +130,8 @@ def fit_renewal(
     else:
         a = beta[0]
     k = _dispersion(yk, mu, x.shape[1], settings.max_dispersion)
-    return RenewalFit(
-        float(a), float(beta[1]), cov[:2, :2], factors, k, settings.rw_sd, w, step_days
-    )
+    rw_sd = settings.rw_sd if step_days == 1 else settings.weekly_rw_sd
+    return RenewalFit(float(a), float(beta[1]), cov[:2, :2], factors, k, rw_sd, w, step_days)
 
 
 def _quasi_poisson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

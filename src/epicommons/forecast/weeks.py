@@ -29,6 +29,12 @@ def week_end_on_or_after(day: np.datetime64, kind: WeekKind = "epi") -> np.datet
     return np.datetime64(day, "D") + np.timedelta64(shift, "D")
 
 
+def week_end_on_or_before(day: np.datetime64, kind: WeekKind = "epi") -> np.datetime64:
+    """The last week end on or before `day`."""
+    end = week_end_on_or_after(day, kind)
+    return end if end == np.datetime64(day, "D") else end - np.timedelta64(7, "D")
+
+
 def weekly_sums(
     dates: np.ndarray, values: np.ndarray, kind: WeekKind = "epi"
 ) -> tuple[np.ndarray, np.ndarray]:

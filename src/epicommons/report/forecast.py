@@ -16,16 +16,21 @@ MODEL_NAMES = {"baseline": "Hub baseline", "renewal": "renewal", "ensemble": "en
 
 def fan_chart(truth: pd.DataFrame, fans: pd.DataFrame, title: str) -> str:
     """Weekly truth (`target_end`, `observed`) with one fan per origin: the median and the 50%
-    and 90% intervals for horizons 1..H, starting from the last observed week."""
+    and 90% intervals for horizons 1..H, leaving from the week that ends at the origin."""
     fig, ax = new_figure(height=2.8)
     ax.plot(truth["target_end"], truth["observed"], color="0.15", lw=1.2, label="reported")
+    last = dict(zip(truth["target_end"], truth["observed"], strict=True))
     for origin, fan in fans.groupby("origin"):
         fan = fan.sort_values("horizon")
-        x = fan["target_end"]
-        ax.fill_between(x, fan["q0.05"], fan["q0.95"], color=PALETTE[0], alpha=0.18, lw=0)
-        ax.fill_between(x, fan["q0.25"], fan["q0.75"], color=PALETTE[0], alpha=0.35, lw=0)
-        ax.plot(x, fan["q0.5"], color=PALETTE[0], lw=1.0)
-        ax.axvline(origin, color="0.6", lw=0.4, ls=":")
+        start = last.get(origin)  # each fan leaves from the last week its model saw
+        x = [origin, *fan["target_end"]] if start is not None else list(fan["target_end"])
+
+        def col(name: str, fan: pd.DataFrame = fan, start: float | None = start) -> list[float]:
+            return ([start] if start is not None else []) + fan[name].tolist()
+
+        ax.fill_between(x, col("q0.05"), col("q0.95"), color=PALETTE[0], alpha=0.18, lw=0)
+        ax.fill_between(x, col("q0.25"), col("q0.75"), color=PALETTE[0], alpha=0.35, lw=0)
+        ax.plot(x, col("q0.5"), color=PALETTE[0], lw=1.0)
     top = max(float(truth["observed"].max()), 1.0)
     ax.set_ylim(0, 1.6 * top)  # a fan far above the truth is clipped, not allowed to flatten it
     ax.set(title=title, ylabel="weekly cases")
@@ -33,11 +38,24 @@ def fan_chart(truth: pd.DataFrame, fans: pd.DataFrame, title: str) -> str:
     return to_svg(fig)
 
 
-def _percent(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+LABELS = {
+    "relative_wis": "relative WIS",
+    "wis": "mean WIS",
+    "coverage_50": "50% coverage",
+    "coverage_90": "90% coverage",
+    "n": "forecasts",
+}
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coverage as percentages, model names and column labels for people."""
     out = frame.copy()
-    for c in columns:
-        out[c] = [f"{v:.0%}" for v in out[c]]
-    return out
+    for c in ("coverage_50", "coverage_90"):
+        if c in out:
+            out[c] = [f"{v:.0%}" for v in out[c]]
+    if "model" in out:
+        out["model"] = [MODEL_NAMES.get(m, m) for m in out["model"]]
+    return out.rename(columns=LABELS)
 
 
 def forecast_page(
@@ -56,10 +74,8 @@ def forecast_page(
     summary = page.section("Summary")
     for note in notes:
         summary.text(note)
-    shown = overall.rename(columns={"relative_wis": "relative WIS"})
-    shown = _percent(shown, ["coverage_50", "coverage_90"])
     summary.table(
-        shown[["model", "relative WIS", "wis", "coverage_50", "coverage_90", "n"]],
+        _readable(overall[["model", "relative_wis", "wis", "coverage_50", "coverage_90", "n"]]),
         caption="All countries, origins and horizons. Relative WIS = mean WIS / mean WIS of the "
         "baseline on the same targets (below 1: better than the baseline). Coverage: share of "
         "reported weeks inside the central 50% and 90% intervals.",
@@ -76,7 +92,7 @@ def forecast_page(
         )
     )
     cov = by_horizon[["model", "horizon", "relative_wis", "coverage_50", "coverage_90"]]
-    horizon.table(_percent(cov, ["coverage_50", "coverage_90"]), floatfmt="{:,.2f}")
+    horizon.table(_readable(cov), floatfmt="{:,.2f}")
     country = page.section("Relative WIS by country")
     wide = by_country.pivot(index="country", columns="model", values="relative_wis")
     country.figure(
@@ -92,7 +108,7 @@ def forecast_page(
     ].copy()
     parts["country"] = [names.get(c, c) for c in parts["country"]]
     country.table(
-        parts,
+        _readable(parts),
         caption="Mean WIS parts (weekly cases): dispersion (interval widths), overprediction "
         "and underprediction (truth below or above the intervals); they add up to the WIS.",
         floatfmt="{:,.2f}",
