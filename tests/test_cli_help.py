@@ -81,3 +81,13 @@ def test_sweep_help_shows_the_shipped_grid(capsys, monkeypatch):
     grid = (REPO / "examples" / "calibration" / "grid.toml").read_text().splitlines()
     for line in (ln for ln in grid if ln and not ln.startswith("#")):
         assert line in out
+
+
+def test_version_prints_the_installed_distributions_version():
+    from importlib.metadata import version
+
+    out = subprocess.run(
+        [sys.executable, "-m", "epicommons", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"epicommons {version('epicommons')}"

@@ -37,6 +37,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from epicommons import __version__
+
+        typer.echo(f"epicommons {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Options of `epicommons` itself (before any command)."""
+
+
 app.add_typer(_world.app, name="world")
 app.command("demo")(_demo.demo)
 app.command("simulate")(_simulate.simulate)
