@@ -58,7 +58,7 @@ def main() -> None:
     lines = [
         "## Forecast evaluation (`epicommons forecast-evaluate`)",
         "",
-        f"Command: `.venv/bin/python benchmarks/bench_forecast.py --shared-data ../shared/data`  ",
+        "Command: `.venv/bin/python benchmarks/bench_forecast.py --shared-data ../shared/data`  ",
         "Case: JHU cases, 8 countries, 26 origins, horizons 1-4, model renewal (+ the baseline, "
         "100,000 samples per forecast), 208 renewal and 208 baseline forecasts, each scored.",
         "",
