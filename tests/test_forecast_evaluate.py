@@ -144,6 +144,8 @@ def test_the_report_renders_offline_in_chromium(evaluated, offline_page):
         (["--from", "2021-13-01"], "expected a date"),
         (["--country", "Atlantis"], "unknown country"),
         (["--week", "month"], "expected epi or iso"),
+        (["--to", "2024-01-31"], "the data end on 2023-03-09, before the last origin"),
+        (["--from", "2020-01-25"], "the first origin must leave 15 days of data"),
     ],
 )
 def test_bad_input_exits_with_status_2_and_writes_nothing(

@@ -1,20 +1,46 @@
 """calibrate: fit scenario parameters to reported cases and deaths (negative-binomial likelihood,
 ABC-SMC), forecast from the posterior with scored prediction intervals, and run calibrations,
 ensembles and scenario sweeps in-process or on a Dask cluster. Imports model, surveillance, world.
+
+Names are imported from their modules on first use (PEP 562): `forecast/` needs only the scores
+and the backends, and should not pay for importing the model and the samplers (1.5 s).
 """
 
-from .abc import Adjustment, Generation, Posterior, abc_smc, abc_smc_mcmc
-from .backend import DaskBackend, InProcess, open_backend
-from .batch import Batch, run_batch
-from .forecast import Forecast, forecast
-from .likelihood import PointEstimate, fit_likelihood
-from .priors import Prior
-from .problem import Parameter, Problem, build_problem, restrict
-from .scoring import QUANTILES, crps_ensemble, interval_score, weighted_interval_score
-from .spec import CalibrationSpec, load, parse
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+_EXPORTS = {
+    "Adjustment": "abc",
+    "Generation": "abc",
+    "Posterior": "abc",
+    "abc_smc": "abc",
+    "abc_smc_mcmc": "abc",
+    "DaskBackend": "backend",
+    "InProcess": "backend",
+    "open_backend": "backend",
+    "Batch": "batch",
+    "run_batch": "batch",
+    "Forecast": "forecast",
+    "forecast": "forecast",
+    "PointEstimate": "likelihood",
+    "fit_likelihood": "likelihood",
+    "Prior": "priors",
+    "Parameter": "problem",
+    "Problem": "problem",
+    "build_problem": "problem",
+    "restrict": "problem",
+    "QUANTILES": "scoring",
+    "crps_ensemble": "scoring",
+    "interval_score": "scoring",
+    "weighted_interval_score": "scoring",
+    "CalibrationSpec": "spec",
+    "load": "spec",
+    "parse": "spec",
+}
 
 __all__ = [
-    "QUANTILES",
     "Adjustment",
     "Batch",
     "CalibrationSpec",
@@ -27,6 +53,7 @@ __all__ = [
     "Posterior",
     "Prior",
     "Problem",
+    "QUANTILES",
     "abc_smc",
     "abc_smc_mcmc",
     "build_problem",
@@ -41,3 +68,27 @@ __all__ = [
     "run_batch",
     "weighted_interval_score",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:
+    from .abc import Adjustment, Generation, Posterior, abc_smc, abc_smc_mcmc
+    from .backend import DaskBackend, InProcess, open_backend
+    from .batch import Batch, run_batch
+    from .forecast import Forecast, forecast
+    from .likelihood import PointEstimate, fit_likelihood
+    from .priors import Prior
+    from .problem import Parameter, Problem, build_problem, restrict
+    from .scoring import QUANTILES, crps_ensemble, interval_score, weighted_interval_score
+    from .spec import CalibrationSpec, load, parse

@@ -74,6 +74,7 @@ def forecast_evaluate(
     from epicommons.forecast import output as evaluation_output
     from epicommons.forecast.evaluate import (
         EvaluationSpec,
+        check_origins,
         evaluate,
         forecast_origins,
         relative_wis,
@@ -96,6 +97,7 @@ def forecast_evaluate(
         week=week,  # type: ignore[arg-type]
         seed=seed,
     )
+    check_origins(series, origins, spec)
     console = Console(stderr=True)
     with (
         open_backend(workers, scheduler) as backend,

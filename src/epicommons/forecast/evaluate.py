@@ -62,6 +62,29 @@ def forecast_origins(
     return first + (7 * every_weeks * np.arange(n)).astype("timedelta64[D]")
 
 
+def check_origins(series: Sequence[Observed], origins: np.ndarray, spec: EvaluationSpec) -> None:
+    """Refuse, before any work, origins after a series' last date or too early for a model."""
+    for s in series:
+        if s.dates.size == 0 or origins[-1] > s.dates[-1]:
+            last = s.dates[-1] if s.dates.size else "nothing"
+            raise InputError(
+                f"{s.country or 'the series'}: the data end on {last}, before the last "
+                f"origin {origins[-1]}",
+                field="--to",
+            )
+        if s.step_days == 1:
+            need = max(14, spec.renewal.fit_days + 1 if spec.models else 0)
+        else:
+            need = 7 * max(2, spec.renewal.fit_weeks + 1 if spec.models else 0)
+        earliest = s.dates[0] + np.timedelta64(need - s.step_days, "D")
+        if origins[0] < earliest:
+            raise InputError(
+                f"{s.country or 'the series'}: the data start on {s.dates[0]}; the first origin "
+                f"must leave {need} days of data before it (on or after {earliest})",
+                field="--from",
+            )
+
+
 def forecasts_at(series: Observed, origin: np.datetime64, spec: EvaluationSpec) -> list[Forecast]:
     """Every model's forecast of one series from one origin, the baseline first."""
     known = series.up_to(origin)
