@@ -70,6 +70,14 @@ def test_calibrate_writes_posterior_plots_and_forecast(tmp_path):
     assert abs(mle["R0[ITA]"] - 2.4) < 0.15 and abs(mle["R0[AUT]"] - 1.7) < 0.3
     # the posterior is regression-adjusted by default: one more batch of `particles` runs
     assert summary["regression_adjustment"]["simulations"] == 200
+    # convergence is stored, and agrees with the generations table; never a silent forecast
+    gens = pd.read_csv(out / "generations.csv")
+    diag = summary["diagnostics"]
+    limit_hit = len(gens) == 4 and gens["acceptance"].iloc[-1] >= 0.02
+    assert diag["stopped"] == ("generation limit" if limit_hit else "tolerance reached")
+    assert diag["converged"] == (diag["problems"] == [])
+    expected = "posterior" if diag["converged"] else ("laplace", "point")
+    assert summary["forecast_from"] in expected and summary["forecast_reason"]
     fc = pd.read_parquet(out / "forecast.parquet")
     assert fc["horizon"].max() == 10 and set(fc["country"]) == {"ITA", "AUT"}
     assert (fc["q0.05"] <= fc["q0.5"]).all() and (fc["q0.5"] <= fc["q0.95"]).all()

@@ -32,6 +32,7 @@ def calibrate(
 
     from epicommons.calibrate import abc_smc, abc_smc_mcmc, fit_likelihood, forecast, open_backend
     from epicommons.calibrate import output as calibration_output
+    from epicommons.calibrate.diagnostics import diagnose, forecast_source, laplace_draws
     from epicommons.calibrate.likelihood import laplace_covariance
     from epicommons.calibrate.problem import build_problem
     from epicommons.calibrate.spec import load
@@ -64,7 +65,8 @@ def calibrate(
     ):
         task = bar.add_task("likelihood fit", total=None, info=backend.name)
         point = fit_likelihood(problem, starts=spec.starts, seed=problem.seed, backend=backend)
-        variance = np.diag(laplace_covariance(problem, point, backend=backend))
+        covariance = laplace_covariance(problem, point, backend=backend)
+        variance = np.diag(covariance)
         # a variance <= 0 means the Hessian is not positive definite there: no Laplace sd
         laplace_sd = np.where(variance > 0, np.sqrt(np.abs(variance)), np.nan)
         bar.update(task, description="ABC-SMC", total=spec.max_generations, completed=0)
@@ -88,11 +90,31 @@ def calibrate(
             progress=step,
             regression_adjustment=spec.regression_adjustment,
         )
+        diag = diagnose(
+            post.generations,
+            post.weights,
+            min_acceptance=spec.min_acceptance,
+            adjustment_requested=spec.regression_adjustment,
+            adjustment_applied=post.adjustment is not None and post.adjustment.applied,
+            likelihood_converged=point.converged,
+            covariance=covariance,
+        )
+        source, reason = forecast_source(diag)
+        if source == "posterior":
+            particles, weights = post.particles, post.weights
+        elif source == "laplace":
+            box = np.array([q.prior.box() for q in problem.parameters], dtype=float)
+            particles = laplace_draws(
+                point.values, covariance, box, spec.forecast_runs, problem.seed
+            )
+            weights = None
+        else:
+            particles, weights = point.values[None, :], None
         bar.update(task, description="forecast", info=f"{spec.forecast_runs} runs")
         fc = forecast(
             problem,
-            post.particles,
-            post.weights,
+            particles,
+            weights,
             runs=spec.forecast_runs,
             seed=problem.seed,
             backend=backend,
@@ -105,6 +127,9 @@ def calibrate(
         "generations": len(post.generations),
         "epsilon": post.epsilon,
         "seed": problem.seed,
+        "diagnostics": diag.as_dict(),
+        "forecast_from": source,
+        "forecast_reason": reason,
     }
     meta["laplace_sd"] = {
         name: sd if np.isfinite(sd) else None
@@ -120,4 +145,12 @@ def calibrate(
     for j, name in enumerate(post.names):
         table.add_row(name, f"{point.values[j]:.3g}", *(f"{q[i, j]:.3g}" for i in range(3)))
     Console().print(table)
+    state = "converged" if diag.converged else "NOT converged: " + "; ".join(diag.problems())
+    Console().print(
+        f"ABC-SMC {state} ({diag.stopped}, {diag.generations} generations, effective sample "
+        f"size {diag.effective_size:,.0f}); likelihood fit "
+        f"{'converged' if diag.likelihood_converged else 'did NOT converge'}, Hessian "
+        f"{'positive definite' if diag.hessian_positive_definite else 'NOT positive definite'}"
+    )
+    Console().print(f"forecast from {source}: {reason}")
     Console().print(f"wrote {len(written)} files to {out}")
