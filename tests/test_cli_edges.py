@@ -52,6 +52,12 @@ COMMANDS: dict[str, tuple[str, list[str]]] = {
         ["nowcast-evaluate", str(SARI), "--from", "2024-10-06", "--to", "2024-11-03"],
     ),
     "scenario init": ("file", ["scenario", "init"]),
+    "forecast": ("folder", ["forecast", str(JHU), "--country", "ITA", "--date", "2021-03-06"]),
+    "forecast-evaluate": (
+        "folder",
+        ["forecast-evaluate", str(JHU), "--country", "ITA", "--from", "2021-01-01"]
+        + ["--to", "2021-02-28"],
+    ),
 }
 
 

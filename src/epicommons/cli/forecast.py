@@ -87,7 +87,7 @@ def forecast_evaluate(
     if last < first:
         raise InputError(f"--to {end} is before --from {start}", field="--to")
     origins = forecast_origins(first, last, _weeks(every), week)  # type: ignore[arg-type]
-    evaluation_output.check_out(out)
+    evaluation_output.check_out(out, evaluation_output.EVALUATION_MARKER)
     if report is not None:
         check_target(report)
     series = _read(cases, _countries(country), age_group)
@@ -136,7 +136,7 @@ def forecast_evaluate(
         "warnings": notes[1:],
         "summary": tables["summary.csv"].to_dict("records"),
     }
-    written = evaluation_output.write(out, tables, meta, "evaluation.json")
+    written = evaluation_output.write(out, tables, meta, evaluation_output.EVALUATION_MARKER)
     if report is not None:
         _write_report(report, tables, model, series, origins, notes, cases)
         written.append(report)
@@ -225,7 +225,7 @@ def forecast(
     from epicommons.forecast.weeks import week_end_on_or_before
 
     models = _check_options(model, week, horizons)
-    forecast_output.check_out(out)
+    forecast_output.check_out(out, forecast_output.FORECAST_MARKER)
     series = _read(cases, _countries(country), age_group)
     day = _date(date, "--date") if date is not None else min(s.dates[-1] for s in series)
     if series[0].step_days == 1:
@@ -254,7 +254,7 @@ def forecast(
         "renewal_settings": spec.renewal.__dict__,
         "seed": seed,
     }
-    written = forecast_output.write(out, tables, meta, "forecast.json")
+    written = forecast_output.write(out, tables, meta, forecast_output.FORECAST_MARKER)
     if quiet:
         return
     table = Table(title=f"weekly forecasts from {origin} (median and 90% interval)")

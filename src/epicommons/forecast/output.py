@@ -1,5 +1,5 @@
-"""Forecast and evaluation outputs in one folder, written atomically (a temporary sibling, then
-renamed), with a JSON file of settings that also marks the folder as ours.
+"""Forecast and evaluation outputs in one folder, written atomically (`_files.atomic_folder`),
+with a JSON file of settings that also marks the folder as ours.
 
 `epicommons forecast`: weekly.parquet (weekly quantiles per country and model), daily.parquet
 (daily quantiles of the models that draw daily paths), paths.parquet (the daily sample
@@ -12,54 +12,36 @@ relative_wis_by_country.csv, evaluation.json.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from epicommons.errors import InputError
+from epicommons._files import atomic_folder, check_output
 
 from .result import Forecast
 
-MARKERS = ("forecast.json", "evaluation.json")
+FORECAST_MARKER = "forecast.json"
+EVALUATION_MARKER = "evaluation.json"
 
 
-def check_out(out_dir: Path) -> None:
-    """Refuse a path that is a file, or a non-empty folder that is not an earlier output."""
-    if out_dir.exists() and (
-        not out_dir.is_dir()
-        or (any(out_dir.iterdir()) and not any((out_dir / m).exists() for m in MARKERS))
-    ):
-        raise InputError(
-            "exists and is not an epicommons forecast folder; choose another --out",
-            source=out_dir,
-        )
+def check_out(out_dir: Path, marker: str) -> Path:
+    """Refuse, before any work, an `--out` that cannot take this command's folder."""
+    return check_output(out_dir, "folder", marker=marker)
 
 
 def write(
     out_dir: Path, tables: dict[str, pd.DataFrame], metadata: dict[str, object], marker: str
 ) -> list[Path]:
     """Write each table under its file name (.parquet or .csv) and the `marker` JSON."""
-    check_out(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir, marker) as tmp:
         for name, frame in tables.items():
             if name.endswith(".parquet"):
                 frame.to_parquet(tmp / name, index=False)
             else:
                 frame.to_csv(tmp / name, index=False, float_format="%.6g")
         (tmp / marker).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
-        tmp.chmod(0o755)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(out_dir.iterdir())
 
 
