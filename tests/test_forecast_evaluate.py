@@ -20,6 +20,7 @@ from epicommons.forecast.evaluate import (
     evaluate,
     forecast_origins,
     forecasts_at,
+    recent_record,
     relative_wis,
 )
 from epicommons.forecast.series import Observed
@@ -189,3 +190,33 @@ def test_forecast_writes_paths_daily_and_weekly_quantiles(shared_data: Path, tmp
     assert sums.quantile(0.9).to_numpy() == pytest.approx(mine["q0.9"].to_numpy())
     assert str(paths["date"].min().date()) == "2021-03-07"
     assert len(pd.read_parquet(out / "daily.parquet")) == 28
+
+
+def test_forecast_warns_when_the_model_lost_to_the_baseline_on_its_recent_past(
+    tmp_path: Path, capsys
+):
+    # daily counts that alternate week by week between 1,000 and 3,000: a trend fitted to the
+    # last two weeks points the wrong way every time, the flat baseline does not
+    dates = pd.date_range("2021-01-03", periods=7 * 30, freq="D")  # Sunday ... Saturday
+    level = np.where((np.arange(dates.size) // 7) % 2 == 0, 1000.0, 3000.0)
+    csv = tmp_path / "zigzag.csv"
+    pd.DataFrame({"country": "ITA", "date": dates.date, "cases": level}).to_csv(csv, index=False)
+    out = tmp_path / "fc"
+    assert main(["forecast", str(csv), "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # as read, whatever the wrapping
+    meta = json.loads((out / "forecast.json").read_text())
+    (record,) = meta["recent_track_record"]
+    assert record["model"] == "renewal" and record["n"] == 8 * 4
+    assert record["relative_wis"] > 1
+    assert "worse than the Forecast Hub baseline over the last 8 weekly origins" in printed
+    assert meta["warnings"] and "relative WIS" in meta["warnings"][0]
+
+
+def test_the_recent_record_uses_only_data_known_at_the_origin():
+    s = _synthetic()
+    origin = np.datetime64("2020-08-01")
+    later = s.dates > origin
+    changed = Observed(s.country, s.dates, np.where(later, 0.0, s.counts))
+    a = recent_record([s], origin, SPEC)
+    b = recent_record([changed], origin, SPEC)
+    pd.testing.assert_frame_equal(a, b)

@@ -243,6 +243,7 @@ def forecast(
     )
     forecasts = [fc for s in series for fc in forecasts_at(s, origin, spec) if fc.model in models]
     tables = forecast_output.forecast_tables(forecasts)
+    record, warnings = _track_record(series, origin, spec, models)
     meta = {
         "data": str(cases),
         "countries": [s.country for s in series],
@@ -253,6 +254,8 @@ def forecast(
         "levels": list(spec.levels),
         "renewal_settings": spec.renewal.__dict__,
         "seed": seed,
+        "recent_track_record": record,
+        "warnings": warnings,
     }
     written = forecast_output.write(out, tables, meta, forecast_output.FORECAST_MARKER)
     if quiet:
@@ -270,7 +273,31 @@ def forecast(
             f"{r['q0.05']:,.0f} - {r['q0.95']:,.0f}",
         )
     Console().print(table)
+    for note in warnings:
+        Console().print(note)
     Console().print(f"wrote {len(written)} files to {out}")
+
+
+def _track_record(series, origin, spec, models: list[str]) -> tuple[list[dict], list[str]]:
+    """Each model's relative WIS on its own recent past (8 weekly origins, data known at the
+    origin only), and a warning for each model worse than the baseline there."""
+    from epicommons.forecast.evaluate import recent_record
+
+    if not spec.models:
+        return [], []
+    try:
+        table = recent_record(series, origin, spec)
+    except InputError as exc:
+        return [], [f"warning: no recent track record ({exc})"]
+    table = table[table["model"].isin(models)]
+    warnings = [
+        f"warning: {r.model} was worse than the Forecast Hub baseline over the last 8 weekly "
+        f"origins (relative WIS {r.relative_wis:.2f}); prefer the baseline or the ensemble"
+        for r in table.itertuples()
+        if r.model != "baseline" and r.relative_wis > 1
+    ]
+    cols = ["model", "relative_wis", "coverage_50", "coverage_90", "n"]
+    return table[cols].to_dict("records"), warnings
 
 
 def _read(cases: Path, wanted: list[str], age_group: str):

@@ -179,6 +179,18 @@ def evaluate(
     return pd.concat(parts, ignore_index=True)
 
 
+def recent_record(
+    series: Sequence[Observed], origin: np.datetime64, spec: EvaluationSpec, origins: int = 8
+) -> pd.DataFrame:
+    """Each model's relative WIS over the last `origins` weekly origins whose targets were all
+    reported by `origin`, computed from the data known at `origin` only (its own recent past)."""
+    known = [s.up_to(origin) for s in series]
+    last = np.datetime64(origin, "D") - np.timedelta64(7 * spec.horizons, "D")
+    past = last - (7 * np.arange(origins)[::-1]).astype("timedelta64[D]")
+    check_origins(known, past, spec)
+    return relative_wis(evaluate(known, past, spec))
+
+
 def relative_wis(scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Mean WIS of each model divided by the baseline's over the same targets, by `by`; with
     every model scored on the same targets this equals the Hubs' pairwise relative WIS."""
