@@ -153,3 +153,38 @@ def test_too_few_particles_for_the_regression_leave_the_posterior_unadjusted(pro
     assert post.adjustment.effective_size < 10 * (problem.dims + 1)
     np.testing.assert_array_equal(post.particles, raw.particles)
     np.testing.assert_array_equal(post.weights, raw.weights)
+
+
+PER_COUNTRY = SCENARIO.replace(
+    "change_points = [2020-03-05]",
+    "change_points = { ITA = [2020-03-01], ESP = [2020-03-08, 2020-03-15] }",
+).replace("[calibration.fit.change]\n", "[calibration.fit.change]\nper_country = true\n")
+
+
+def test_change_points_may_differ_by_country():
+    scenario, spec = parse(PER_COUNTRY)
+    p = build_problem(scenario, spec, blank_data(spec.countries, scenario.start, 70))
+    assert p.names == ["R0[ITA]", "R0[ESP]", "change1[ITA]", "change1[ESP]", "change2[ESP]"]
+    # from 2020-02-01: 1 March is day 29, 8 March day 36, 15 March day 43; fit_end day 48 + 14
+    assert p.bounds.tolist() == [0, 29, 36, 43, 63]
+    theta = np.array([[2.6, 2.2, 0.5, 0.7, 0.4]])
+    t = p.batch(theta).transmission[0] * p.base_r0  # (pieces, nodes) as R0 x factors
+    ita = p.model.network.country.index("ITA")
+    esp = p.model.network.country.index("ESP")
+    assert t[:, ita] == pytest.approx([2.6, 2.6 * 0.5, 2.6 * 0.5, 2.6 * 0.5])
+    assert t[:, esp] == pytest.approx([2.2, 2.2, 2.2 * 0.7, 2.2 * 0.7 * 0.4])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("ESP = [2020-03-08", "FRA = [2020-03-08", "change_points for FRA, which are not among"),
+        ("[2020-03-08, 2020-03-15]", "[2020-03-15, 2020-03-08]", "of ESP must be increasing"),
+        ("per_country = true\nlow = 0.2", "low = 0.2", "need [calibration.fit.change] per_country"),
+    ],
+)
+def test_per_country_change_points_errors(old, new, message):
+    from epicommons.errors import InputError
+
+    with pytest.raises(InputError, match=message.replace("[", r"\[")):
+        parse(PER_COUNTRY.replace(old, new))

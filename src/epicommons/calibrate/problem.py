@@ -53,7 +53,8 @@ class Problem:
     parameters: tuple[Parameter, ...]
     fixed: dict[str, float]
     base_r0: float
-    bounds: np.ndarray  # piece boundaries (days) for change points
+    bounds: np.ndarray  # piece boundaries (days): every country's change points
+    change_pieces: np.ndarray  # (countries, changes): piece where change k starts; -1 none
     seed_nodes: np.ndarray
     engine: str
     seed: int
@@ -98,8 +99,11 @@ class Problem:
         pieces = len(self.bounds) - 1
         factor = np.ones((runs, pieces, len(self.countries)))
         factor[:, :] = (self.values(theta, "R0") / self.base_r0)[:, None, :]
-        for k in range(1, pieces):
-            factor[:, k:] *= self.values(theta, "change", k - 1)[:, None, :]
+        for k in range(self.change_pieces.shape[1]):
+            change = self.values(theta, "change", k)
+            for c, piece in enumerate(self.change_pieces[:, k]):
+                if piece > 0:
+                    factor[:, piece:, c] *= change[:, c : c + 1]
         tmult = factor[:, :, node_country]
         return Batch(
             bounds=self.bounds,
@@ -213,27 +217,32 @@ def build_problem(
     fixed = spec.fixed.model_dump()
     fixed["R0"] = fixed["R0"] if fixed["R0"] is not None else float(base_r0)
     params: list[Parameter] = []
-    n_changes = len(spec.change_points)
+    own = [[(d - scenario.start).days for d in v] for v in spec.change_dates().values()]
+    n_changes = max(len(v) for v in own)
     for kind, fit in spec.fit.items():
         changes = range(n_changes) if kind == "change" else [-1]
         for k in changes:
             label = kind if k < 0 else f"change{k + 1}"
             if fit.per_country:
                 for c, iso in enumerate(spec.countries):
-                    params.append(Parameter(f"{label}[{iso}]", kind, c, fit.to_prior(), k))
+                    if k < 0 or k < len(own[c]):
+                        params.append(Parameter(f"{label}[{iso}]", kind, c, fit.to_prior(), k))
             else:
                 params.append(Parameter(label, kind, -1, fit.to_prior(), k))
     fit_end = (spec.fit_end - scenario.start).days
     days = fit_end + 1 + spec.forecast_days
-    bounds = np.array(
-        [0, *[(d - scenario.start).days for d in spec.change_points], days], dtype=np.int64
-    )
-    if bounds[-2] >= fit_end:
+    cuts = sorted({d for v in own for d in v})
+    bounds = np.array([0, *cuts, days], dtype=np.int64)
+    if cuts and cuts[-1] >= fit_end:
         raise InputError(
             "the last change point is after fit_end",
             source=source,
             field="calibration.change_points",
         )
+    change_pieces = np.full((len(own), n_changes), -1, dtype=np.int64)
+    for c, v in enumerate(own):
+        for k, d in enumerate(v):
+            change_pieces[c, k] = 1 + cuts.index(d)
     observed = observed_array(data, spec.countries, list(spec.observe), scenario.start, days)
     fit_days = np.arange((spec.fit_start - scenario.start).days, fit_end + 1)
     seen = np.isfinite(observed[fit_days]).any(axis=(0, 2))
@@ -260,6 +269,7 @@ def build_problem(
         fixed=fixed,
         base_r0=float(base_r0),
         bounds=bounds,
+        change_pieces=change_pieces,
         seed_nodes=seed_nodes,
         engine=spec.engine,
         seed=scenario.seed if spec.seed is None else spec.seed,

@@ -117,8 +117,8 @@ class CalibrationSpec(_Strict):
     """The compartment whose entries are reported as cases; default: the disease's first infectious one."""
     deaths_compartment: str = "D"
     """The compartment whose entries are reported as deaths."""
-    change_points: list[date] = Field(default_factory=list)
-    """Dates after which transmission is multiplied by `change`."""
+    change_points: list[date] | dict[str, list[date]] = Field(default_factory=list)
+    """Dates after which transmission is multiplied by `change`: one list for every country, or a table of lists by country (`{ITA = [2020-03-10], ESP = [2020-03-14]}`; a country not in it has none)."""
     forecast_days: Annotated[int, Field(ge=0, le=365)] = 28
     """Days forecast after `fit_end` (0–365)."""
     engine: Literal["deterministic", "stochastic"] = "deterministic"
@@ -154,13 +154,32 @@ class CalibrationSpec(_Strict):
             raise ValueError("nothing to fit: add at least one [calibration.fit.<kind>] table")
         if len(set(self.countries)) != len(self.countries):
             raise ValueError("countries are repeated")
-        if sorted(self.change_points) != self.change_points or len(set(self.change_points)) != len(
-            self.change_points
-        ):
-            raise ValueError("change_points must be increasing dates")
-        if "change" in self.fit and not self.change_points:
+        if isinstance(self.change_points, dict):
+            unknown = sorted(set(self.change_points) - set(self.countries))
+            if unknown:
+                raise ValueError(
+                    f"change_points for {', '.join(unknown)}, which are not among the countries"
+                )
+        dates = self.change_dates()
+        for iso, points in dates.items():
+            if sorted(points) != points or len(set(points)) != len(points):
+                where = f" of {iso}" if isinstance(self.change_points, dict) else ""
+                raise ValueError(f"change_points{where} must be increasing dates")
+        if "change" in self.fit and not any(dates.values()):
             raise ValueError("fitting `change` needs change_points")
+        fit = self.fit.get("change")
+        if fit is not None and not fit.per_country and len({len(v) for v in dates.values()}) > 1:
+            raise ValueError(
+                "countries with different numbers of change points need "
+                "[calibration.fit.change] per_country = true"
+            )
         return self
+
+    def change_dates(self) -> dict[str, list[date]]:
+        """Each country's change points (the shared list, or its own)."""
+        if isinstance(self.change_points, dict):
+            return {c: list(self.change_points.get(c, [])) for c in self.countries}
+        return {c: list(self.change_points) for c in self.countries}
 
 
 class CalibrationFile(_Strict):
@@ -180,13 +199,16 @@ def parse(text: str, source: str | Path | None = None) -> tuple[Scenario, Calibr
     calibration = {"calibration": data.pop("calibration")}
     scenario = validate(Scenario, data, source)
     spec = validate(CalibrationFile, calibration, source).calibration
-    for i, d in enumerate(spec.change_points):
-        if d <= scenario.start:
-            raise InputError(
-                f"change point {d} is not after the scenario's start {scenario.start}",
-                source=source,
-                field=f"calibration.change_points[{i}]",
-            )
+    points = spec.change_points
+    listed = points.items() if isinstance(points, dict) else [("", points)]
+    for iso, dates in listed:
+        for i, d in enumerate(dates):
+            if d <= scenario.start:
+                raise InputError(
+                    f"change point {d} is not after the scenario's start {scenario.start}",
+                    source=source,
+                    field=f"calibration.change_points{'.' + iso if iso else ''}[{i}]",
+                )
     if spec.fit_start < scenario.start:
         raise InputError(
             f"fit_start {spec.fit_start} is before the scenario's start {scenario.start}",
