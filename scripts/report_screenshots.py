@@ -52,6 +52,9 @@ def make_reports(data: Path, work: Path) -> dict[str, Path]:
         + ["--out", str(work / "allocate")],
         "repatriate": ["repatriate", str(EXAMPLES / "assist" / "repatriation" / "plan.toml")]
         + ["--out", str(work / "repatriate")],
+        "forecast-evaluate": ["forecast-evaluate", str(confirmed), "--model", "renewal,ensemble"]
+        + ["--country", "BEL,DEU,ESP,FRA,GBR,ITA,NLD,POL", "--from", "2020-04-01"]
+        + ["--to", "2022-03-31", "--every", "4w", "--out", str(work / "forecast")],
     }
     pages = {}
     for name, args in runs.items():

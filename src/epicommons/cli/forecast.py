@@ -326,7 +326,7 @@ def _notes(overall, by_horizon, model: str) -> list[str]:
     and for 90% intervals covering outside 80-95%."""
     row = overall[overall["model"] == model].iloc[0]
     notes = [
-        f"{model}: relative WIS {row['relative_wis']:.2f} over {int(row['n']):,} forecasts; "
+        f"{model}: relative WIS {row['relative_wis']:.3f} over {int(row['n']):,} forecasts; "
         f"50% intervals cover {row['coverage_50']:.0%}, 90% intervals {row['coverage_90']:.0%}."
     ]
     if model == "baseline":
