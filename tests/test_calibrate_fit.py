@@ -3,6 +3,8 @@ estimate and the ABC-SMC posterior must land near the truth."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,43 @@ def test_per_country_change_points_errors(old, new, message):
 
     with pytest.raises(InputError, match=message.replace("[", r"\[")):
         parse(PER_COUNTRY.replace(old, new))
+
+
+def test_an_immune_share_at_the_start_acts_like_a_smaller_r0_while_few_are_infected():
+    # infections per day are beta I/N x S: with a share f immune at the start S = (1 - f) N - C,
+    # with R0 (1 - f) and nobody immune S = N - C scaled by (1 - f); both are equal while the
+    # cumulative infections C are a tiny share of N (50 seeded in tens of millions)
+    f = 0.4
+    immune = SCENARIO.replace("dispersion = 50", f"dispersion = 50\nimmune = {f}")
+    s1, spec1 = parse(immune)
+    s0, spec0 = parse(SCENARIO)
+    p1 = build_problem(s1, spec1, blank_data(spec1.countries, s1.start, 70))
+    p0 = build_problem(s0, spec0, blank_data(spec0.countries, s0.start, 70))
+    theta = np.array([[2.6, 2.2, 0.8]])
+    with_immunity = p1.expected(theta, np.array([0]), stochastic=False)[0, :40, :, 0]
+    smaller_r0 = p0.expected(theta * [1 - f, 1 - f, 1.0], np.array([0]), stochastic=False)
+    assert with_immunity.sum() > 1000  # an epidemic, not nothing
+    np.testing.assert_allclose(with_immunity, smaller_r0[0, :40, :, 0], rtol=2e-3, atol=1e-6)
+    # and it is not the same as no immunity at the same R0
+    plain = p0.expected(theta, np.array([0]), stochastic=False)[0, :40, :, 0]
+    assert plain.sum() > 2 * with_immunity.sum()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "dispersion = 50",
+            "dispersion = 50\n[calibration.fit.immune]\nlow = 0\nhigh = 1.2",
+            "[0, 1)",
+        ),
+        ("dispersion = 50", "dispersion = 50\nimmune = 1.0", "calibration.fixed.immune"),
+        ("[calibration]", "[calibration]\nimmune_compartment = 'V'", "no compartment 'V'"),
+    ],
+)
+def test_immune_share_errors(old, new, message):
+    from epicommons.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        scenario, spec = parse(SCENARIO.replace(old, new, 1))
+        build_problem(scenario, spec, blank_data(spec.countries, scenario.start, 70))

@@ -28,6 +28,8 @@ class Batch:
     transmission: multiplier per run, piece and node `(runs, pieces, nodes)`.
     seed_node: node of each seed `(seeds,)`; seed_day and seed_count `(runs, seeds)` (a
     fractional day splits the seed over the two neighbouring days, so fits see a smooth response).
+    immune: share of each node's susceptibles moved to compartment `immune_compartment` before
+    day 0 `(runs, nodes)` (None: nobody immune).
     """
 
     bounds: np.ndarray
@@ -35,6 +37,8 @@ class Batch:
     seed_node: np.ndarray
     seed_day: np.ndarray
     seed_count: np.ndarray
+    immune: np.ndarray | None = None
+    immune_compartment: int = -1
 
     @property
     def runs(self) -> int:
@@ -83,6 +87,12 @@ def run_batch(
     for r, run in enumerate(run_ids):
         gen = stream(seed, int(run))
         x = x0.copy()
+        if batch.immune is not None:
+            susceptible = d.index(d.susceptible)
+            moved = x[:, :, susceptible] * batch.immune[r][:, None]
+            moved = np.rint(moved).astype(x.dtype) if stochastic else moved
+            x[:, :, susceptible] -= moved
+            x[:, :, batch.immune_compartment] += moved
         node, day, count = _split_seeds(batch.seed_node, batch.seed_day[r], batch.seed_count[r])
         seeds = SeedPlan(
             node=node,

@@ -56,6 +56,7 @@ class Problem:
     bounds: np.ndarray  # piece boundaries (days): every country's change points
     change_pieces: np.ndarray  # (countries, changes): piece where change k starts; -1 none
     seed_nodes: np.ndarray
+    immune_compartment: int  # index of the compartment of people immune at the start
     engine: str
     seed: int
 
@@ -105,12 +106,15 @@ class Problem:
                 if piece > 0:
                     factor[:, piece:, c] *= change[:, c : c + 1]
         tmult = factor[:, :, node_country]
+        immune = self.values(theta, "immune")
         return Batch(
             bounds=self.bounds,
             transmission=tmult,
             seed_node=self.seed_nodes,
             seed_day=self.values(theta, "seed_day"),
             seed_count=self.values(theta, "seed_size"),
+            immune=immune[:, node_country] if np.any(immune > 0) else None,
+            immune_compartment=self.immune_compartment,
         )
 
     def expected(self, theta: np.ndarray, run_ids: np.ndarray, stochastic: bool) -> np.ndarray:
@@ -254,6 +258,13 @@ def build_problem(
             field="country",
         )
     check_data_end(data, spec, source)
+    if spec.immune_compartment not in disease.compartment_names:
+        raise InputError(
+            f"the disease has no compartment {spec.immune_compartment!r} "
+            f"(has {', '.join(disease.compartment_names)})",
+            source=source,
+            field="calibration.immune_compartment",
+        )
     places = [net.resolve_place(iso, "country", "calibration.countries") for iso in spec.countries]
     seed_nodes = np.array([p.nodes[np.argmax(p.weights)] for p in places], dtype=np.int64)
     return Problem(
@@ -271,6 +282,7 @@ def build_problem(
         bounds=bounds,
         change_pieces=change_pieces,
         seed_nodes=seed_nodes,
+        immune_compartment=disease.index(spec.immune_compartment),
         engine=spec.engine,
         seed=scenario.seed if spec.seed is None else spec.seed,
     )

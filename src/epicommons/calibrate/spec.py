@@ -23,7 +23,10 @@ seed_size = 20
 
 Kinds: `R0` (basic reproduction number), `change` (factor on transmission from each change point
 on), `seed_day` (days after `start`), `seed_size` (people infected then), `reporting` (fraction
-of cases reported), `dispersion` (negative-binomial size of the reporting noise).
+of cases reported), `dispersion` (negative-binomial size of the reporting noise), `immune`
+(share of each country's population already immune at `start`: a fit that starts in a later
+wave estimates what the earlier ones left, with `seed_size` on `seed_day` 0 as the infections
+then).
 """
 
 from __future__ import annotations
@@ -41,9 +44,16 @@ from epicommons.model.scenario import Scenario
 
 from .priors import Prior
 
-KINDS = ("R0", "change", "seed_day", "seed_size", "reporting", "dispersion")
-Kind = Literal["R0", "change", "seed_day", "seed_size", "reporting", "dispersion"]
-DEFAULTS = {"change": 1.0, "seed_day": 0.0, "seed_size": 10.0, "reporting": 1.0, "dispersion": 20.0}
+KINDS = ("R0", "change", "seed_day", "seed_size", "reporting", "dispersion", "immune")
+Kind = Literal["R0", "change", "seed_day", "seed_size", "reporting", "dispersion", "immune"]
+DEFAULTS = {
+    "change": 1.0,
+    "seed_day": 0.0,
+    "seed_size": 10.0,
+    "reporting": 1.0,
+    "dispersion": 20.0,
+    "immune": 0.0,
+}
 
 
 class _Strict(BaseModel):
@@ -102,6 +112,8 @@ class FixedSpec(_Strict):
     """Share of infections reported, in (0, 1], when not fitted."""
     dispersion: Annotated[float, Field(gt=0)] = DEFAULTS["dispersion"]
     """Negative-binomial dispersion of reports when not fitted (larger = closer to Poisson)."""
+    immune: Annotated[float, Field(ge=0, lt=1)] = DEFAULTS["immune"]
+    """Share of each country's population immune at `start` (left by earlier waves), in [0, 1), when not fitted."""
 
 
 class CalibrationSpec(_Strict):
@@ -117,6 +129,8 @@ class CalibrationSpec(_Strict):
     """The compartment whose entries are reported as cases; default: the disease's first infectious one."""
     deaths_compartment: str = "D"
     """The compartment whose entries are reported as deaths."""
+    immune_compartment: str = "R"
+    """The compartment that holds the people immune at `start` (kind `immune`)."""
     change_points: list[date] | dict[str, list[date]] = Field(default_factory=list)
     """Dates after which transmission is multiplied by `change`: one list for every country, or a table of lists by country (`{ITA = [2020-03-10], ESP = [2020-03-14]}`; a country not in it has none)."""
     forecast_days: Annotated[int, Field(ge=0, le=365)] = 28
@@ -165,6 +179,11 @@ class CalibrationSpec(_Strict):
             if sorted(points) != points or len(set(points)) != len(points):
                 where = f" of {iso}" if isinstance(self.change_points, dict) else ""
                 raise ValueError(f"change_points{where} must be increasing dates")
+        immune = self.fit.get("immune")
+        if immune is not None and not (
+            immune.prior != "normal" and 0 <= immune.low < immune.high < 1  # type: ignore[operator]
+        ):
+            raise ValueError("the prior of `immune` must be uniform or loguniform within [0, 1)")
         if "change" in self.fit and not any(dates.values()):
             raise ValueError("fitting `change` needs change_points")
         fit = self.fit.get("change")
