@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from epicommons._files import atomic_folder, check_output
+from epicommons._files import atomic_folder, check_output, csv_number
 
 from .result import Forecast
 
@@ -40,7 +40,7 @@ def write(
             if name.endswith(".parquet"):
                 frame.to_parquet(tmp / name, index=False)
             else:
-                frame.to_csv(tmp / name, index=False, float_format="%.6g")
+                frame.to_csv(tmp / name, index=False, float_format=csv_number)
         (tmp / marker).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
     return sorted(out_dir.iterdir())
 
