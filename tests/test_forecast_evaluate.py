@@ -85,6 +85,17 @@ def test_scores_follow_the_definitions_and_the_ensemble_averages_quantiles():
         quantile_average([fcs[0], later[1]])
 
 
+def test_weekly_weeks_and_origins_must_end_on_the_same_day(shared_data: Path, tmp_path, capsys):
+    sari = shared_data / "respinow_de" / "SARI__latest_data-SARI-sari.csv"
+    argv = ["forecast-evaluate", str(sari), "--from", "2023-10-01", "--to", "2023-12-31"]
+    out = tmp_path / "o"
+    assert main([*argv, "--out", str(out), "--quiet"]) == 2  # epi weeks end on Saturdays
+    assert "weeks end on Sundays, the origins on Saturdays: choose --week iso" in " ".join(
+        capsys.readouterr().err.split()
+    )
+    assert not out.exists()
+
+
 def test_weekly_reader_on_real_sari_data_and_its_errors(shared_data: Path, tmp_path: Path):
     path = shared_data / "respinow_de" / "SARI__latest_data-SARI-sari.csv"
     (series,) = read_weekly(path)

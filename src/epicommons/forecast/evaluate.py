@@ -20,7 +20,7 @@ from .ensemble import quantile_average
 from .renewal import RenewalSettings, renewal_forecast
 from .result import Forecast
 from .series import Observed
-from .weeks import WeekKind, week_end_on_or_after
+from .weeks import WeekKind, week_end_on_or_after, weekday
 
 MODELS = ("baseline", "renewal", "ensemble")
 SCORE_COLUMNS = ["wis", "dispersion", "overprediction", "underprediction"]
@@ -65,6 +65,26 @@ def forecast_origins(
 def check_origins(series: Sequence[Observed], origins: np.ndarray, spec: EvaluationSpec) -> None:
     """Refuse, before any work, origins after a series' last date or too early for a model."""
     for s in series:
+        if (
+            s.step_days == 7
+            and s.dates.size
+            and weekday(s.dates[-1:])[0] != weekday(origins[:1])[0]
+        ):
+            names = (
+                "Mondays",
+                "Tuesdays",
+                "Wednesdays",
+                "Thursdays",
+                "Fridays",
+                "Saturdays",
+                "Sundays",
+            )
+            raise InputError(
+                f"the weekly series' weeks end on {names[int(weekday(s.dates[-1:])[0])]}, the "
+                f"origins on {names[int(weekday(origins[:1])[0])]}: choose --week "
+                f"{'iso' if weekday(s.dates[-1:])[0] == 6 else 'epi'} (or dates that match)",
+                field="--week",
+            )
         if s.dates.size == 0 or origins[-1] > s.dates[-1]:
             last = s.dates[-1] if s.dates.size else "nothing"
             raise InputError(
