@@ -100,6 +100,14 @@ def test_weekly_targets_are_sums_of_the_daily_paths_not_of_their_quantiles():
     assert (fc.weekly_quantiles[five] > daily_q[five].reshape(4, 7).sum(axis=1)).all()
 
 
+def test_no_path_reports_more_people_than_are_left():
+    dates, y = _exponential(42, 0.15, np.ones(7))  # fast growth: 2,000 a day now
+    left = 30_000.0
+    fc = renewal_forecast(dates, y, population=float(y.sum()) + left)
+    assert fc.daily_paths.sum(axis=1).max() == pytest.approx(left)  # growth would go far beyond
+    assert (fc.daily_paths >= 0).all()
+
+
 def test_too_short_a_series_is_an_input_error():
     dates = START + np.arange(10).astype("timedelta64[D]")
     with pytest.raises(InputError, match="at least 15 observed steps"):

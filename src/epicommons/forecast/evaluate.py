@@ -14,6 +14,7 @@ import pandas as pd
 from epicommons.calibrate.backend import Backend, InProcess
 from epicommons.calibrate.scoring import QUANTILES, covered, wis_components
 from epicommons.errors import InputError
+from epicommons.world.population import has_population, population
 
 from .baseline import baseline_forecast
 from .ensemble import quantile_average
@@ -137,6 +138,7 @@ def forecasts_at(series: Observed, origin: np.datetime64, spec: EvaluationSpec) 
             levels=spec.levels,
             settings=spec.renewal,
             seed=spec.seed,
+            population=population(series.country) if has_population(series.country) else None,
         )
         if "renewal" in spec.models:
             out.append(renewal)

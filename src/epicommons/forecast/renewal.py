@@ -212,15 +212,18 @@ def renewal_forecast(
     levels: tuple[float, ...] = QUANTILES,
     settings: RenewalSettings = RenewalSettings(),
     seed: int = 0,
+    population: float | None = None,
 ) -> Forecast:
     """Forecast the next `horizons` weeks from daily (step 1) or weekly (step 7) counts ending at
-    the origin `dates[-1]` (for daily counts, the end of a week of kind `week`)."""
+    the origin `dates[-1]` (for daily counts, the end of a week of kind `week`). With the
+    `population`, no path reports more people than have not been reported yet."""
     dates = np.asarray(dates, dtype="datetime64[D]")
     origin = dates[-1]
+    room = None if population is None else max(population - float(np.nansum(counts)), 0.0)
     if step_days == 1:
         fit = fit_renewal(counts, weekday(dates), settings, 1)
         future = origin + np.arange(1, 7 * horizons + 1).astype("timedelta64[D]")
-        daily = simulate_renewal(fit, future.size, weekday(future), settings, seed)
+        daily = _bounded(simulate_renewal(fit, future.size, weekday(future), settings, seed), room)
         ends, weekly = weekly_sums(future, daily, week)
         return Forecast(
             "renewal",
@@ -234,6 +237,14 @@ def renewal_forecast(
             daily,
         )
     fit = fit_renewal(counts, None, settings, 7)
-    weekly = simulate_renewal(fit, horizons, None, settings, seed)
+    weekly = _bounded(simulate_renewal(fit, horizons, None, settings, seed), room)
     ends = origin + 7 * np.arange(1, horizons + 1).astype("timedelta64[D]")
     return Forecast("renewal", country, origin, ends, quantiles_of(weekly, levels), levels, weekly)
+
+
+def _bounded(paths: np.ndarray, room: float | None) -> np.ndarray:
+    """Paths whose running total never exceeds `room` (the people not yet reported)."""
+    if room is None:
+        return paths
+    total = np.minimum(np.cumsum(paths, axis=1), room)
+    return np.diff(total, axis=1, prepend=0.0)
