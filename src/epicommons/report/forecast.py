@@ -10,6 +10,7 @@ import pandas as pd
 from ._svg import new_figure, to_svg
 from .figures import PALETTE, bar_chart
 from .page import Page
+from .tables import Column
 
 MODEL_NAMES = {"baseline": "Hub baseline", "renewal": "renewal", "ensemble": "ensemble"}
 
@@ -38,24 +39,24 @@ def fan_chart(truth: pd.DataFrame, fans: pd.DataFrame, title: str) -> str:
     return to_svg(fig)
 
 
-LABELS = {
-    "relative_wis": "relative WIS",
-    "wis": "mean WIS",
-    "coverage_50": "50% coverage",
-    "coverage_90": "90% coverage",
-    "n": "forecasts",
+COLUMNS = {
+    "model": Column("model", "text"),
+    "country": Column("country", "text"),
+    "horizon": Column("weeks ahead", "count"),
+    "relative_wis": Column("relative WIS", "number"),
+    "wis": Column("mean WIS", "number"),
+    "dispersion": Column("dispersion", "number"),
+    "overprediction": Column("overprediction", "number"),
+    "underprediction": Column("underprediction", "number"),
+    "coverage_50": Column("50% coverage", "percent"),
+    "coverage_90": Column("90% coverage", "percent"),
+    "n": Column("forecasts", "count"),
 }
 
 
-def _readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Coverage as percentages, model names and column labels for people."""
-    out = frame.copy()
-    for c in ("coverage_50", "coverage_90"):
-        if c in out:
-            out[c] = [f"{v:.0%}" for v in out[c]]
-    if "model" in out:
-        out["model"] = [MODEL_NAMES.get(m, m) for m in out["model"]]
-    return out.rename(columns=LABELS)
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """Model names for people."""
+    return frame.assign(model=[MODEL_NAMES.get(m, m) for m in frame["model"]])
 
 
 def forecast_page(
@@ -75,11 +76,11 @@ def forecast_page(
     for note in notes:
         summary.text(note)
     summary.table(
-        _readable(overall[["model", "relative_wis", "wis", "coverage_50", "coverage_90", "n"]]),
+        _named(overall[["model", "relative_wis", "wis", "coverage_50", "coverage_90", "n"]]),
         caption="All countries, origins and horizons. Relative WIS = mean WIS / mean WIS of the "
         "baseline on the same targets (below 1: better than the baseline). Coverage: share of "
         "reported weeks inside the central 50% and 90% intervals.",
-        floatfmt="{:,.2f}",
+        columns=COLUMNS,
     )
     horizon = page.section("Relative WIS by horizon")
     wide = by_horizon.pivot(index="model", columns="horizon", values="relative_wis")
@@ -92,7 +93,7 @@ def forecast_page(
         )
     )
     cov = by_horizon[["model", "horizon", "relative_wis", "coverage_50", "coverage_90"]]
-    horizon.table(_readable(cov), floatfmt="{:,.2f}")
+    horizon.table(_named(cov), columns=COLUMNS)
     country = page.section("Relative WIS by country")
     wide = by_country.pivot(index="country", columns="model", values="relative_wis")
     country.figure(
@@ -108,10 +109,10 @@ def forecast_page(
     ].copy()
     parts["country"] = [names.get(c, c) for c in parts["country"]]
     country.table(
-        _readable(parts),
+        _named(parts),
         caption="Mean WIS parts (weekly cases): dispersion (interval widths), overprediction "
         "and underprediction (truth below or above the intervals); they add up to the WIS.",
-        floatfmt="{:,.2f}",
+        columns=COLUMNS,
         max_rows=200,
     )
     fans = page.section(f"Forecasts over the reported truth ({MODEL_NAMES.get(model, model)})")
