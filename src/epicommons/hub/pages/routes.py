@@ -442,6 +442,8 @@ def sharing_page(request: Request, caller: Viewer) -> HTMLResponse:
 @router.post("/dashboard/sharing", response_class=HTMLResponse)
 async def share(request: Request, caller: Viewer) -> HTMLResponse:
     """Give a grant through the sharing service (the API's rules)."""
+    from epicommons.errors import InputError, validate
+
     from ..schemas import GrantIn
 
     form = await request.form()
@@ -449,10 +451,14 @@ async def share(request: Request, caller: Viewer) -> HTMLResponse:
     kind, _, code = str(form.get("grantee", "")).partition(":")
     field = {"member": "grantee_member", "group": "grantee_group"}.get(kind)
     try:
-        body = GrantIn.model_validate({field or "grantee_member": code, "scope": form.get("scope")})
-    except ValueError:
+        body = validate(GrantIn, {field or "grantee_member": code, "scope": form.get("scope")})
+    except InputError as exc:
         return _sharing(
-            request, caller, "Choose a member or group and a scope.", bad=True, status=422
+            request,
+            caller,
+            f"Choose a member or group and a scope ({exc}).",
+            bad=True,
+            status=422,
         )
     member = await run_in_threadpool(_own_member, request, caller)
     try:
