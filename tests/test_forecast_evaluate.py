@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epicommons.calibrate.scoring import weighted_interval_score
 from epicommons.cli import main
 from epicommons.errors import InputError
 from epicommons.forecast.ensemble import quantile_average
@@ -25,6 +24,7 @@ from epicommons.forecast.evaluate import (
 )
 from epicommons.forecast.series import Observed
 from epicommons.forecast.weekly_file import read_weekly
+from epicommons.scoring import weighted_interval_score
 
 SPEC = EvaluationSpec(models=("renewal", "ensemble"), baseline_samples=5000)
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from epicommons.cli import main
 from epicommons.errors import InputError
 from epicommons.model import Seed, build_model, seir, simulate
-from epicommons.surveillance.nowcast import HUB_QUANTILES, nowcast
+from epicommons.scoring import QUANTILES
+from epicommons.surveillance.nowcast import nowcast
 from epicommons.surveillance.nowcast_evaluate import backtest
 from epicommons.surveillance.triangle import fold_negatives, read_triangle
 from factories import network
@@ -180,7 +181,7 @@ def test_quantiles_are_ordered_and_the_table_has_the_stated_columns(sari):
     ]
     assert sorted(table["horizon"].unique()) == [-3, -2, -1, 0, 1, 2, 3, 4]
     for _, g in table.groupby(["age_group", "horizon"]):
-        assert list(g["quantile"]) == list(HUB_QUANTILES)
+        assert list(g["quantile"]) == list(QUANTILES)
         assert (np.diff(g["value"].to_numpy()) >= 0).all()
 
 

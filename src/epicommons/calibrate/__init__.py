@@ -31,10 +31,6 @@ _EXPORTS = {
     "Problem": "problem",
     "build_problem": "problem",
     "restrict": "problem",
-    "QUANTILES": "scoring",
-    "crps_ensemble": "scoring",
-    "interval_score": "scoring",
-    "weighted_interval_score": "scoring",
     "CalibrationSpec": "spec",
     "load": "spec",
     "parse": "spec",
@@ -53,20 +49,16 @@ __all__ = [
     "Posterior",
     "Prior",
     "Problem",
-    "QUANTILES",
     "abc_smc",
     "abc_smc_mcmc",
     "build_problem",
-    "crps_ensemble",
     "fit_likelihood",
     "forecast",
-    "interval_score",
     "load",
     "open_backend",
     "parse",
     "restrict",
     "run_batch",
-    "weighted_interval_score",
 ]
 
 
@@ -90,5 +82,4 @@ if TYPE_CHECKING:
     from .likelihood import PointEstimate, fit_likelihood
     from .priors import Prior
     from .problem import Parameter, Problem, build_problem, restrict
-    from .scoring import QUANTILES, crps_ensemble, interval_score, weighted_interval_score
     from .spec import CalibrationSpec, load, parse

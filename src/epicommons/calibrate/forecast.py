@@ -9,9 +9,10 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from epicommons.scoring import QUANTILES, crps_ensemble, weighted_interval_score
+
 from .backend import Backend, InProcess, chunked
 from .problem import Problem
-from .scoring import QUANTILES, crps_ensemble, weighted_interval_score
 from .tasks import forecast_samples
 
 FORECAST_RUNS_FROM = 10**9  # forecast run indices never coincide with calibration ones

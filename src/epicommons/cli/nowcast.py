@@ -14,10 +14,10 @@ from epicommons.errors import InputError
 
 
 def _levels(text: str | None) -> tuple[float, ...]:
-    from epicommons.surveillance.nowcast import HUB_QUANTILES
+    from epicommons.scoring import QUANTILES
 
     if text is None:
-        return HUB_QUANTILES
+        return QUANTILES
     out = []
     for item in text.split(","):
         try:

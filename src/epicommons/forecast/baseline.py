@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from epicommons.calibrate.scoring import QUANTILES
 from epicommons.errors import InputError
+from epicommons.scoring import QUANTILES
 
 from .result import Forecast, quantiles_of
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from epicommons.calibrate.backend import Backend, InProcess
-from epicommons.calibrate.scoring import QUANTILES, covered, wis_components
 from epicommons.errors import InputError
+from epicommons.scoring import QUANTILES, covered, wis_components
 from epicommons.world.population import has_population, population
 
 from .baseline import baseline_forecast

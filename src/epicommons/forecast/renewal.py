@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from epicommons.calibrate.scoring import QUANTILES
 from epicommons.errors import InputError
+from epicommons.scoring import QUANTILES
 from epicommons.surveillance.serial_interval import discr_si
 
 from .result import Forecast, quantiles_of

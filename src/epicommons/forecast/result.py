@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from epicommons.calibrate.scoring import QUANTILES
+from epicommons.scoring import QUANTILES
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from epicommons.errors import InputError
+from epicommons.scoring import QUANTILES  # the Forecast Hubs' 23 levels
 
 from .nowcast_core import NowcastInputs, SeriesNowcast
 from .triangle import Triangle
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
 
 METHODS = ("empirical", "model")
 DEFAULT_METHOD = "empirical"  # never worse than the counts as known in the backtests
-# the 23 quantile levels of the COVID-19 Forecast Hubs
-HUB_QUANTILES = (
-    0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
-    0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99,
-)  # fmt: skip
 OUTPUT_COLUMNS = ["location", "age_group", "target_end_date", "horizon", "quantile", "value"]
 
 
@@ -51,11 +47,11 @@ class Nowcast:
     unit: str
     diagnostics: list[dict[str, object]] = field(default_factory=list)
 
-    def quantiles(self, levels: tuple[float, ...] = HUB_QUANTILES) -> np.ndarray:
+    def quantiles(self, levels: tuple[float, ...] = QUANTILES) -> np.ndarray:
         """Quantiles `(series, horizon, level)` of the paths."""
         return np.moveaxis(np.quantile(self.paths, levels, axis=2), 0, -1)
 
-    def columns(self, levels: tuple[float, ...] = HUB_QUANTILES) -> dict[str, np.ndarray]:
+    def columns(self, levels: tuple[float, ...] = QUANTILES) -> dict[str, np.ndarray]:
         """The output table as NumPy columns (OUTPUT_COLUMNS), one row per quantile."""
         q = self.quantiles(levels)
         s_n, h_n, l_n = q.shape
@@ -84,7 +80,7 @@ class Nowcast:
             }
         )
 
-    def table(self, levels: tuple[float, ...] = HUB_QUANTILES) -> pd.DataFrame:
+    def table(self, levels: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.columns(levels), columns=OUTPUT_COLUMNS)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from epicommons.calibrate.scoring import covered, wis_components
 from epicommons.errors import InputError
+from epicommons.scoring import QUANTILES, covered, wis_components
 
-from .nowcast import DEFAULT_METHOD, HUB_QUANTILES, default_max_delay, earliest_as_of, nowcast
+from .nowcast import DEFAULT_METHOD, default_max_delay, earliest_as_of, nowcast
 from .triangle import Triangle
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def backtest(
         )
     truth = triangle.up_to_delay(k).final()  # what was eventually reported by the maximum delay
     index = {d: i for i, d in enumerate(triangle.dates.tolist())}
-    levels = HUB_QUANTILES
+    levels = QUANTILES
     rows: list[dict[str, object]] = []
     for as_of in dates:
         nc = nowcast(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from epicommons.calibrate.scoring import (
+from epicommons.scoring import (
     covered,
     crps_ensemble,
     interval_score,
