@@ -385,14 +385,14 @@ def breakdown(net: Network, step: int = 15, repeats: int = 7) -> list[float]:
     states of one run every `step` days (see the table's caption)."""
     from epicommons.model import Stepper, kernels, run_chunk
     from epicommons.model.engine import stream
+    from epicommons.model.travel import travel
 
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
     n, a, c = model.shape
     stepper = Stepper(model, stochastic=True)
-    work = stepper.work
-    indptr, indices, flows = stepper.indptr, stepper.indices, stepper.flows
-    ones, none = np.ones(flows.size), np.zeros(0, np.int64)
+    work, links, course = stepper.work, stepper.links, stepper.course
+    ones, none = np.ones(links.flows.size), np.zeros(0, np.int64)
     inc = np.zeros((n, len(model.tr_dst)))
     gen = stream(1, 0)
 
@@ -406,17 +406,12 @@ def breakdown(net: Network, step: int = 15, repeats: int = 7) -> list[float]:
         return float(np.median(times))
 
     def move(draw, mean):
-        return lambda x: kernels.travel(
-            x, work.delta, indptr, indices, flows, ones, model.alive, draw, mean, True, gen,
-            work.prob, work.cum, work.net, work.cells, np.zeros((0, c)),
-        )  # fmt: skip
+        return lambda x: travel(
+            x, links, ones, model.alive, draw, mean, True, gen, work, np.zeros((0, c))
+        )
 
     def step_disease(stochastic):
-        return lambda x: kernels.transitions(
-            x, inc, model.tr_dst, model.rates, model.tr_med, model.med_w, model.src_ptr,
-            model.src_order, model.alive, model.watch, model.contacts, np.ones(n),
-            model.substeps, stochastic, gen, work.snap, work.lam, work.rates, work.flows,
-        )  # fmt: skip
+        return lambda x: kernels.transitions(x, inc, course, np.ones(n), stochastic, gen, work)
 
     total = np.zeros(5)
     for day in range(0, DAYS, step):
