@@ -1,7 +1,8 @@
 """Random draws of the engine, faster than NumPy's for its cases (compiled, inlined).
 
 Exact inversion for small means, NumPy's BTPE in between, the normal approximation where the
-variance is large (`NORMAL_ABOVE` in the exact engine).
+variance is large (`NORMAL_ABOVE`); the fast engine draws the normal approximation as soon as
+both the expected count and what stays are large (`leap_binomial`, its threshold `leap_above`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,25 @@ def _binomial_low(gen, n, p, logq):
         return k
     var = mean * (1.0 - p)
     if var > NORMAL_ABOVE:
-        k = np.int64(np.floor(mean + np.sqrt(var) * gen.standard_normal() + 0.5))
-        return min(max(k, 0), n)
+        return normal_count(gen, n, mean, var)
     return gen.binomial(n, p)
+
+
+@njit(cache=True, inline="always")
+def normal_count(gen, n, mean, var):
+    """A count in [0, n]: the normal approximation N(mean, var), rounded and clipped."""
+    k = np.int64(np.floor(mean + np.sqrt(var) * gen.standard_normal() + 0.5))
+    return min(max(k, 0), n)
+
+
+@njit(cache=True, inline="always")
+def leap_binomial(gen, n, p, logq, above):
+    """Binomial(n, p) of the fast engine: the normal approximation (tau-leaping) where both
+    the expected count n p and what is expected to stay n (1 - p) are at least `above`, the
+    exact draw of `binomial_logq` otherwise (logq may be NaN). `above` = inf: always exact.
+    """
+    if n > 0 and 0.0 < p < 1.0:
+        mean = n * p
+        if mean >= above and n - mean >= above:
+            return normal_count(gen, n, mean, mean * (1.0 - p))
+    return binomial_logq(gen, n, p, logq)

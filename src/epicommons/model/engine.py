@@ -120,7 +120,21 @@ def build_model(
     )
 
 
+LEAP_ABOVE = 25.0  # fast engine: counts drawn approximately from this expected size up
 BUFFER_BYTES = 64 * 2**20  # daily outputs buffered per compiled call, all runs of a chunk
+
+
+ENGINES = ("stochastic", "deterministic", "fast")
+
+
+def draws_for(engine: str, leap_above: float = LEAP_ABOVE, field: str = "engine") -> dict:
+    """`run_chunk`'s `stochastic` and `leap_above` for an engine name (see ENGINES)."""
+    if engine not in ENGINES:
+        raise InputError(f"expected one of {', '.join(ENGINES)}, got {engine!r}", field=field)
+    return {
+        "stochastic": engine != "deterministic",
+        "leap_above": float(leap_above) if engine == "fast" else None,
+    }
 
 
 def stream(seed: int, run: int) -> np.random.Generator:
@@ -174,11 +188,14 @@ class Stepper:
     arrays are allocated once and reused by every call.
     """
 
-    def __init__(self, model: Model, stochastic: bool) -> None:
+    def __init__(self, model: Model, stochastic: bool, leap_above: float | None = None) -> None:
         n, a, c = model.shape
         net = model.network
         self.model = model
+        if leap_above is not None and not leap_above > 0:
+            raise ValueError(f"leap_above must be > 0, got {leap_above}")
         self.stochastic = stochastic
+        self.mode = kernels.Mode(stochastic, np.inf if leap_above is None else float(leap_above))
         self.links = Links(
             net.flows.indptr.astype(np.int64),
             net.flows.indices.astype(np.int64),
@@ -245,7 +262,7 @@ class Stepper:
             day0,
             days,
             gen,
-            self.stochastic,
+            self.mode,
             self.course,
             self.links,
             kernels.Seeds(seeds.node, seeds.day, seeds.compartment, seeds.count, seeds.age),
@@ -276,12 +293,16 @@ def run_chunk(
     seed: int,
     *,
     stochastic: bool = True,
+    leap_above: float | None = None,
     schedule: Schedule | None = None,
     observer: DayObserver | None = None,
     on_day: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Simulate `runs` (run indices) for `days` days; returns the final state.
 
+    `leap_above` (stochastic only): None draws every count exactly; a number is the fast
+    engine, which draws the normal approximation where the expected count and what stays are
+    both at least that many (see docs/validation/engine.md).
     The observer gets per day: prevalence `(runs, nodes, compartments)`, incidence per transition
     `(runs, nodes, transitions)`, infected people `(runs, nodes)` and seeded people `(runs, nodes)`.
     """
@@ -299,7 +320,7 @@ def run_chunk(
     r_count = len(runs)
     gens = [stream(seed, r) for r in runs]
     x = np.repeat(model.initial_state(stochastic)[None], r_count, axis=0)
-    stepper = Stepper(model, stochastic)
+    stepper = Stepper(model, stochastic, leap_above)
     links = model.network.n_links
     # without a schedule, runs advance many days per compiled call (output buffers bounded)
     per_day = r_count * n * (c + t + 2) * 8

@@ -14,8 +14,16 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .draws import binomial, binomial_logq
+from .draws import leap_binomial
 from .travel import travel
+
+
+class Mode(NamedTuple):
+    """How a run is drawn: deterministic (expected values), stochastic exact (`leap_above` =
+    inf) or fast (normal draws where the expected count and what stays are >= `leap_above`)."""
+
+    stochastic: bool
+    leap_above: float
 
 
 class Course(NamedTuple):
@@ -81,7 +89,7 @@ class Workspace(NamedTuple):
 
 
 @njit(cache=True)
-def run_days(x, day0, ndays, gen, stochastic, course, links, seeds, today, out, work):
+def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
     """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries."""
     for k in range(ndays):
         day = day0 + k
@@ -92,7 +100,7 @@ def run_days(x, day0, ndays, gen, stochastic, course, links, seeds, today, out, 
             course.alive,
             course.mobile_draw,
             course.mobile_mean,
-            stochastic,
+            mode.stochastic,
             gen,
             work,
             today.passing,
@@ -107,28 +115,29 @@ def run_days(x, day0, ndays, gen, stochastic, course, links, seeds, today, out, 
                     seeds.compartment[j],
                     seeds.count[j],
                     seeds.age[j],
-                    stochastic,
+                    mode.stochastic,
                     gen,
                 )
         out.incidence[k, :, :] = 0.0
-        transitions(x, out.incidence[k], course, today.transmission, stochastic, gen, work)
+        transitions(x, out.incidence[k], course, today.transmission, mode, gen, work)
         summarise(x, course.infected, out.prevalence[k], out.infected_now[k])
 
 
 @njit(cache=True, inline="always")
-def _split(x, p, hdt, rates, total, out, stochastic, gen):
+def _split(x, p, hdt, rates, total, out, mode, gen):
     """Leave with probability p = 1 - exp(-hdt), then split over competing transitions in
     proportion to rates."""
     k = rates.shape[0]
-    if stochastic:
-        left = float(binomial_logq(gen, np.int64(x), p, -hdt)) if p < 1.0 else float(x)
+    if mode.stochastic:
+        above = mode.leap_above
+        left = float(leap_binomial(gen, np.int64(x), p, -hdt, above)) if p < 1.0 else float(x)
         rem_rate = total
         for t in range(k - 1):
             if left <= 0.0 or rem_rate <= 0.0:
                 out[t] = 0.0
                 continue
             q = min(1.0, rates[t] / rem_rate)
-            d = float(binomial(gen, np.int64(left), q)) if q < 1.0 else left
+            d = float(leap_binomial(gen, np.int64(left), q, np.nan, above)) if q < 1.0 else left
             out[t] = d
             left -= d
             rem_rate -= rates[t]
@@ -140,7 +149,7 @@ def _split(x, p, hdt, rates, total, out, stochastic, gen):
 
 
 @njit(cache=True)
-def transitions(x, inc, course, tmult, stochastic, gen, work):
+def transitions(x, inc, course, tmult, mode, gen, work):
     """Disease transitions over one day in `substeps` steps; adds per-transition flows to `inc`.
 
     Within a step every flow is computed from the state at the start of the step; competing
@@ -165,7 +174,7 @@ def transitions(x, inc, course, tmult, stochastic, gen, work):
             _force_of_infection(snap, m, tmult[n], alive, med_w, lam)
             for c in range(n_comp):
                 if src_ptr[c] < src_ptr[c + 1]:
-                    _leave(x, inc, n, c, step, course, stochastic, gen, work)
+                    _leave(x, inc, n, c, step, course, mode, gen, work)
 
 
 @njit(cache=True, inline="always")
@@ -217,7 +226,7 @@ def _force_of_infection(snap, m, tmult, alive, med_w, lam):
 
 
 @njit(cache=True, inline="always")
-def _leave(x, inc, n, c, step, course, stochastic, gen, work):
+def _leave(x, inc, n, c, step, course, mode, gen, work):
     """People of compartment c of node n leaving over one step, age by age, by the
     transitions out of c (the arrays are taken out of their tuples once, outside the loop)."""
     dt, fixed, fixed_total, fixed_p = step
@@ -250,7 +259,7 @@ def _leave(x, inc, n, c, step, course, stochastic, gen, work):
             continue
         hdt = total * dt
         p = fixed_p[c] if fixed[c] else -np.expm1(-hdt)
-        _split(xs, p, hdt, rates_buf[: hi - lo], total, flow_buf, stochastic, gen)
+        _split(xs, p, hdt, rates_buf[: hi - lo], total, flow_buf, mode, gen)
         gone = 0.0
         for j in range(lo, hi):
             f = flow_buf[j - lo]
