@@ -191,6 +191,23 @@ def render(folder: Path) -> str:
         "Reading: a KS share near 1 % is what chance gives with no difference at all. Attack "
         "rate and peak day are over runs that took off (≥ 10,000 infections); extinction is "
         "the share of runs that did not.",
+        "",
+        "## The switching rule",
+        "",
+        "In each step, the people of a cell (node, age group, compartment) who leave it are one "
+        "binomial draw Binomial(n, p), p = 1 − exp(−h dt), split over competing transitions by "
+        "conditional binomials. The fast engine draws each of these from its normal "
+        "approximation N(n p, n p (1 − p)), rounded and clipped to [0, n] (a Poisson/normal "
+        "tau-leap of the cell), when both the expected count n p and the expected stayers "
+        "n (1 − p) are at least `leap_above` (scenario key, default 25; `--engine fast` on "
+        "`simulate` and `risk`); otherwise it draws exactly, as the exact engine does. So these "
+        "stay exact: the first infections in a node (small force of infection), the last "
+        "infectious people and any cell close to empty, seeding, and every infected traveller "
+        "(one exact binomial per node, then the exact allocation over ages, compartments and "
+        "links). The uninfected pools travel at their expected, balanced flows, rounded without "
+        "creating or losing anyone, in both engines. Moves are whole people, so people are "
+        "conserved exactly and no compartment goes negative; with `leap_above` above every "
+        "count the fast engine is the exact one draw for draw (`tests/test_model_fast.py`).",
     ]
     return "\n".join(lines) + "\n"
 
