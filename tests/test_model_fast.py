@@ -171,3 +171,11 @@ def test_cli_engine_flag(tmp_path, capsys):
     assert main(["simulate", str(path), "--out", str(out), "--engine", "fast", "-q"]) == 0
     meta = json.loads(pq.read_table(out / "country_summary.parquet").schema.metadata[b"epicommons"])
     assert meta["engine"] == "fast"
+
+
+def test_risk_cli_engine_flag_is_checked_before_computing(tmp_path, capsys):
+    out = tmp_path / "risk"
+    for bad in ("deterministic", "quick"):
+        assert main(["risk", "--source", "ITA", "--out", str(out), "--engine", bad, "-q"]) == 2
+        assert "--engine" in capsys.readouterr().err
+    assert not out.exists()

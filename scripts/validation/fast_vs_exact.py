@@ -14,7 +14,7 @@ interval in each engine).
 Usage: .venv/bin/python scripts/validation/fast_vs_exact.py --network builtin --r0 1.5 2 3 \
            --runs 400 [--cut] [--days 365] [--out docs/validation/engine]
        .venv/bin/python scripts/validation/fast_vs_exact.py --render   # writes engine.md
-Each case is written to OUT/<network>_r0_<R0>.json as it finishes; --render turns them into
+Each case is written to OUT/<network>_r0_<R0>_<days>d[_cut].json as it finishes; --render turns them into
 docs/validation/engine.md.
 """
 
@@ -228,8 +228,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for k, r0 in enumerate(args.r0):
         case = (0 if args.network == "builtin" else 100) + k
-        row = case_figures(args.network, r0, args.runs, args.days, args.cut and k == 0, case)
-        path = args.out / f"{args.network}_r0_{r0:g}.json"
+        cut = "_cut" if args.cut and k == 0 else ""
+        row = case_figures(args.network, r0, args.runs, args.days, bool(cut), case)
+        path = args.out / f"{args.network}_r0_{r0:g}_{args.days}d{cut}.json"
         path.write_text(json.dumps(row, indent=1) + "\n")
         print(path, json.dumps(row)[:400], flush=True)
 
