@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -18,15 +17,7 @@ from epicommons.cli import main
 from epicommons.errors import InputError
 from epicommons.model import AgeStructure, Seed, build_model, covid_like, run_chunk, simulate, sir
 from epicommons.model import scenario as scenario_file
-from epicommons.world.network import Network
-
-
-def network(pop, flows=None) -> Network:
-    pop = np.asarray(pop, dtype=float)
-    n = len(pop)
-    f = sp.csr_array(np.zeros((n, n)) if flows is None else np.asarray(flows, dtype=float))
-    names = tuple(f"N{i}" for i in range(n))
-    return Network(names, tuple(f"C{i:02d}" for i in range(n)), pop, f, "country", "test")
+from factories import network
 
 
 class StateCheck:
