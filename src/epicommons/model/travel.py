@@ -63,6 +63,7 @@ def link_probabilities(x, links, mult, alive, prob, cum):
     """Per-link probability of leaving by that link today (`prob`) and its running sum per
     node (`cum`): flow times multiplier over the node's people, scaled down if over 1."""
     n_nodes, n_ages, n_comp = x.shape
+    indptr, flows = links.indptr, links.flows
     for i in range(n_nodes):
         pop = 0.0
         for a in range(n_ages):
@@ -70,14 +71,14 @@ def link_probabilities(x, links, mult, alive, prob, cum):
                 if alive[c]:
                     pop += x[i, a, c]
         total = 0.0
-        for e in range(links.indptr[i], links.indptr[i + 1]):
-            prob[e] = links.flows[e] * mult[e]
+        for e in range(indptr[i], indptr[i + 1]):
+            prob[e] = flows[e] * mult[e]
             total += prob[e]
         scale = 0.0
         if pop > 0.0 and total > 0.0:
             scale = 1.0 / max(pop, total)
         acc = 0.0
-        for e in range(links.indptr[i], links.indptr[i + 1]):
+        for e in range(indptr[i], indptr[i + 1]):
             prob[e] *= scale
             acc += prob[e]
             cum[e] = acc
@@ -87,10 +88,11 @@ def link_probabilities(x, links, mult, alive, prob, cum):
 def expected_travel(x, links, prob, mobile, delta, passing):
     """Deterministic engine: add the expected flows of compartments `mobile` to `delta`."""
     n_ages = x.shape[1]
+    indptr, indices = links.indptr, links.indices
     screened = passing.shape[0] > 0
     for i in range(x.shape[0]):
-        for e in range(links.indptr[i], links.indptr[i + 1]):
-            j = links.indices[e]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
             pe = prob[e]
             if pe <= 0.0:
                 continue
@@ -103,30 +105,31 @@ def expected_travel(x, links, prob, mobile, delta, passing):
 
 @njit(cache=True, inline="always")
 def infected_travellers(x, links, mobile_draw, gen, work, passing):
-    """Stochastic: draw the travelling infected of every node and add their moves to `delta`."""
+    """Stochastic: draw the travelling infected of every node and add their moves to `delta`.
+    The arrays are taken out of their tuples here, once a day, not in the per-node loops."""
+    indptr, indices = links.indptr, links.indices
+    prob, cum, cells, delta = work.prob, work.cum, work.cells, work.delta
     for i in range(x.shape[0]):
-        lo, hi = links.indptr[i], links.indptr[i + 1]
+        lo, hi = indptr[i], indptr[i + 1]
         if lo == hi:
             continue
         p_out = 0.0
         for e in range(lo, hi):
-            p_out += work.prob[e]
+            p_out += prob[e]
         if p_out <= 0.0:
             continue
-        _node_infected(
-            x, Origin(i, lo, hi, min(p_out, 1.0)), links, mobile_draw, gen, work, passing
-        )
+        origin = Origin(i, lo, hi, min(p_out, 1.0))
+        _node_infected(x, origin, indices, prob, cum, cells, delta, mobile_draw, gen, passing)
 
 
 @njit(cache=True, inline="always")
-def _node_infected(x, origin, links, mobile_draw, gen, work, passing):
+def _node_infected(x, origin, indices, prob, cum, cells, delta, mobile_draw, gen, passing):
     """One binomial draw for all travelling infected of a node (same chance for all); up to
     `FEW` leavers are each a random infected person, more are allocated over cells (ages x
     compartments) by systematic sampling (floor or ceiling of the expected share: unbiased,
     exact total)."""
     n_ages = x.shape[1]
     n_draw = mobile_draw.shape[0]
-    cells = work.cells
     total = 0
     for a in range(n_ages):
         for k in range(n_draw):
@@ -148,7 +151,7 @@ def _node_infected(x, origin, links, mobile_draw, gen, work, passing):
                 acc += cells[cell]
             cells[cell] -= 1
             total -= 1
-            _send(1, cell, origin, links, mobile_draw, gen, work, passing)
+            _send(1, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing)
         return
     s = gen.random()
     given = 0
@@ -157,17 +160,17 @@ def _node_infected(x, origin, links, mobile_draw, gen, work, passing):
         s += left * cells[cell] / total
         k = min(np.int64(np.floor(s) - before), left - given, cells[cell])
         given += k
-        _send(k, cell, origin, links, mobile_draw, gen, work, passing)
+        _send(k, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing)
         cells[cell] -= k
     while given < left:  # float round-off: give the rest to the fullest cell
         cell = np.argmax(cells)
-        _send(1, cell, origin, links, mobile_draw, gen, work, passing)
+        _send(1, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing)
         cells[cell] -= 1
         given += 1
 
 
 @njit(cache=True, inline="always")
-def _send(k, cell, origin, links, mobile_draw, gen, work, passing):
+def _send(k, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing):
     """Move k people of cell (age, drawn compartment) = divmod(cell, len(mobile_draw)) from the
     origin over its links in proportion to `prob`.
 
@@ -180,7 +183,6 @@ def _send(k, cell, origin, links, mobile_draw, gen, work, passing):
     n_draw = mobile_draw.shape[0]
     a, c = cell // n_draw, mobile_draw[cell % n_draw]
     lo, hi = origin.lo, origin.hi
-    prob, cum, delta = work.prob, work.cum, work.delta
     screened = passing.shape[0] > 0
     moved = 0
     if k <= FEW:
@@ -191,7 +193,7 @@ def _send(k, cell, origin, links, mobile_draw, gen, work, passing):
                 q = passing[e, c]
                 if q <= 0.0 or (q < 1.0 and gen.random() >= q):
                     continue
-            delta[links.indices[e], a, c] += 1
+            delta[indices[e], a, c] += 1
             moved += 1
         delta[origin.node, a, c] -= moved
         return
@@ -206,7 +208,7 @@ def _send(k, cell, origin, links, mobile_draw, gen, work, passing):
             m += k - given  # float round-off: the rest to the last link
         if screened:
             m = binomial(gen, m, passing[e, c])
-        delta[links.indices[e], a, c] += m
+        delta[indices[e], a, c] += m
         moved += m
     delta[origin.node, a, c] -= moved
 
@@ -216,12 +218,14 @@ def uninfected_pools(x, links, mobile_mean, gen, work, passing):
     """Stochastic: the uninfected pools' expected exchange in one sweep over links (`net`),
     rounded to whole people with one uniform per compartment and age (systematic rounding:
     unbiased, no one created or lost), added to `delta`."""
-    _pool_exchange(x, links, mobile_mean, work.prob, work.cum, work.net, passing)
+    _pool_exchange(
+        x, links.indptr, links.indices, mobile_mean, work.prob, work.cum, work.net, passing
+    )
     _round_pools(x, mobile_mean, gen, work.net, work.delta)
 
 
 @njit(cache=True, inline="always")
-def _pool_exchange(x, links, mobile_mean, prob, cum, net, passing):
+def _pool_exchange(x, indptr, indices, mobile_mean, prob, cum, net, passing):
     """Expected net change of each node's uninfected pools `net` `(nodes, ages x pools)`."""
     n_nodes, n_ages = x.shape[0], x.shape[1]
     n_mean = mobile_mean.shape[0]
@@ -230,7 +234,7 @@ def _pool_exchange(x, links, mobile_mean, prob, cum, net, passing):
     net[:, :] = 0.0
     row = np.empty(width)
     for i in range(n_nodes):
-        lo, hi = links.indptr[i], links.indptr[i + 1]
+        lo, hi = indptr[i], indptr[i + 1]
         if lo == hi:
             continue
         p_out = cum[hi - 1]
@@ -240,7 +244,7 @@ def _pool_exchange(x, links, mobile_mean, prob, cum, net, passing):
         if screened:
             for e in range(lo, hi):
                 pe = prob[e]
-                j = links.indices[e]
+                j = indices[e]
                 for col in range(width):
                     f = row[col] * pe * passing[e, mobile_mean[col % n_mean]]
                     net[i, col] -= f
@@ -250,7 +254,7 @@ def _pool_exchange(x, links, mobile_mean, prob, cum, net, passing):
             net[i, col] -= row[col] * p_out
         for e in range(lo, hi):
             pe = prob[e]
-            j = links.indices[e]
+            j = indices[e]
             for col in range(width):
                 net[j, col] += row[col] * pe
 
