@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from epicommons.model import Seed, build_model, seir, simulate
+from epicommons.model.engine import LEAP_ABOVE
 from epicommons.model.population import age_structure
 from epicommons.world.network import Network
 from epicommons.world.sources import load_network
@@ -99,7 +100,9 @@ def part_a(runs: int) -> dict:
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
     simulate(model, seeds, 5, 1, 0)  # compile / load the numba cache
+    simulate(model, seeds, 5, 1, 0, leap_above=LEAP_ABOVE)
     res, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs, 1))
+    _, fcpu, fwall = timed(lambda: simulate(model, seeds, DAYS, runs, 1, leap_above=LEAP_ABOVE))
     reached = float((res.arrival_day >= 0).mean())
     return {
         "nodes": net.size,
@@ -107,6 +110,8 @@ def part_a(runs: int) -> dict:
         "runs": runs,
         "cpu_per_run": cpu / runs,
         "wall_per_run": wall / runs,
+        "fast_cpu_per_run": fcpu / runs,
+        "fast_wall_per_run": fwall / runs,
         "reached": reached,
         "model": model,
     }
@@ -116,22 +121,32 @@ def part_b(runs_single: int, runs_ensemble: int) -> dict:
     net = load_network("openflights", SHARED / "openflights", "airport")
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
-    simulate(model, seeds, 5, 1, 0)
-    _, cpu, wall = timed(lambda: simulate(model, seeds, DAYS, runs_single, 1))
-    with PeakMemory() as mem:
-        _, ecpu, ewall = timed(lambda: simulate(model, seeds, DAYS, runs_ensemble, 1, workers=2))
-    children = os.times()
-    return {
-        "nodes": net.size,
-        "links": net.n_links,
-        "runs": runs_single,
-        "cpu_per_run": cpu / runs_single,
-        "wall_per_run": wall / runs_single,
-        "ensemble_runs": runs_ensemble,
-        "ensemble_wall": ewall,
-        "ensemble_child_cpu": children.children_user + children.children_system,
-        "peak_bytes": mem.peak,
-    }
+    out = {"nodes": net.size, "links": net.n_links, "runs": runs_single}
+    for prefix, leap in (("", None), ("fast_", LEAP_ABOVE)):
+        simulate(model, seeds, 5, 1, 0, leap_above=leap)
+        _, cpu, wall = timed(
+            lambda la=leap: simulate(model, seeds, DAYS, runs_single, 1, leap_above=la)
+        )
+        before = os.times()
+        with PeakMemory() as mem:
+            _, _, ewall = timed(
+                lambda la=leap: simulate(
+                    model, seeds, DAYS, runs_ensemble, 1, workers=2, leap_above=la
+                )
+            )
+        after = os.times()
+        out |= {
+            f"{prefix}cpu_per_run": cpu / runs_single,
+            f"{prefix}wall_per_run": wall / runs_single,
+            f"{prefix}ensemble_wall": ewall,
+            f"{prefix}ensemble_child_cpu": after.children_user
+            + after.children_system
+            - before.children_user
+            - before.children_system,
+            f"{prefix}peak_bytes": mem.peak,
+        }
+    out["ensemble_runs"] = runs_ensemble
+    return out
 
 
 EPYDEMIX_SCRIPT = r"""
@@ -292,11 +307,16 @@ def report(
         "| case | target | epicommons CPU s/run | wall s/run | peer | peer CPU s/run | speed-up |",
         "|---|---|---|---|---|---|---|",
     ]
+    fast = []  # the fast engine beside the exact one
     if a:
         lines.append(
             f"| (a) built-in network, {a['nodes']} countries, {a['links']:,} links, "
             f"{a['runs']} runs | ≤ 0.05 s/run | {a['cpu_per_run']:.3f} | "
             f"{a['wall_per_run']:.3f} | | | |"
+        )
+        fast.append(
+            f"| (a) built-in network, {a['runs']} runs | ≤ 0.03 s/run | {a['cpu_per_run']:.3f} | "
+            f"{a['fast_cpu_per_run']:.3f} | {a['cpu_per_run'] / a['fast_cpu_per_run']:.2f}× |"
         )
     if b:
         lines.append(
@@ -310,6 +330,14 @@ def report(
             f"**{b['ensemble_wall']:.1f} s total**, peak memory "
             f"{b['peak_bytes'] / 2**30:.2f} GB | | | |"
         )
+        fast += [
+            f"| (b) airports, {b['runs']} runs, 1 core | ≤ 0.25 s/run | {b['cpu_per_run']:.3f} | "
+            f"{b['fast_cpu_per_run']:.3f} | {b['cpu_per_run'] / b['fast_cpu_per_run']:.2f}× |",
+            f"| (b) {b['ensemble_runs']}-run ensemble, 2 worker processes (wall s; peak memory) "
+            f"| ≤ 15 s, ≤ 2 GB | {b['ensemble_wall']:.1f} s; {b['peak_bytes'] / 2**30:.2f} GB | "
+            f"{b['fast_ensemble_wall']:.1f} s; {b['fast_peak_bytes'] / 2**30:.2f} GB | "
+            f"{b['ensemble_wall'] / b['fast_ensemble_wall']:.2f}× |",
+        ]
     if c:
         lines.append(
             f"| (c) one population (Italy), {c['runs']} runs | ≥ 10× faster | "
@@ -339,6 +367,19 @@ def report(
         "(travellers a→b per day / population of a) times a's age contacts, the rest "
         "staying home: the only coupling epydemix offers. Peak memory sums the resident memory of the parent and both worker processes (pages shared after `fork` are counted in each).",
     ]
+    if fast:
+        lines += [
+            "",
+            "### Fast engine beside the exact one",
+            "",
+            f'`engine = "fast"`, `leap_above` = {LEAP_ABOVE:g} (the switching rule: '
+            "docs/validation/engine.md); same workload and seeds, timed in the same process "
+            "one after the other.",
+            "",
+            "| case | fast target | exact CPU s/run | fast CPU s/run | speed-up |",
+            "|---|---|---|---|---|",
+            *fast,
+        ]
     lines += ["", "### Where the time goes", ""]
     if profile:
         lines += [
@@ -385,14 +426,14 @@ def breakdown(net: Network, step: int = 15, repeats: int = 7) -> list[float]:
     states of one run every `step` days (see the table's caption)."""
     from epicommons.model import Stepper, kernels, run_chunk
     from epicommons.model.engine import stream
+    from epicommons.model.travel import travel
 
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
     n, a, c = model.shape
     stepper = Stepper(model, stochastic=True)
-    work = stepper.work
-    indptr, indices, flows = stepper.indptr, stepper.indices, stepper.flows
-    ones, none = np.ones(flows.size), np.zeros(0, np.int64)
+    work, links, course = stepper.work, stepper.links, stepper.course
+    ones, none = np.ones(links.flows.size), np.zeros(0, np.int64)
     inc = np.zeros((n, len(model.tr_dst)))
     gen = stream(1, 0)
 
@@ -406,17 +447,12 @@ def breakdown(net: Network, step: int = 15, repeats: int = 7) -> list[float]:
         return float(np.median(times))
 
     def move(draw, mean):
-        return lambda x: kernels.travel(
-            x, work.delta, indptr, indices, flows, ones, model.alive, draw, mean, True, gen,
-            work.prob, work.cum, work.net, work.cells, np.zeros((0, c)),
-        )  # fmt: skip
+        return lambda x: travel(
+            x, links, ones, model.alive, draw, mean, True, gen, work, np.zeros((0, c))
+        )
 
     def step_disease(stochastic):
-        return lambda x: kernels.transitions(
-            x, inc, model.tr_dst, model.rates, model.tr_med, model.med_w, model.src_ptr,
-            model.src_order, model.alive, model.watch, model.contacts, np.ones(n),
-            model.substeps, stochastic, gen, work.snap, work.lam, work.rates, work.flows,
-        )  # fmt: skip
+        return lambda x: kernels.transitions(x, inc, course, np.ones(n), stochastic, gen, work)
 
     total = np.zeros(5)
     for day in range(0, DAYS, step):

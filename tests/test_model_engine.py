@@ -341,7 +341,7 @@ def test_binomial_sampler_against_scipy(n, p):
     from numba import njit
     from scipy import stats
 
-    from epicommons.model.kernels import NORMAL_ABOVE, binomial
+    from epicommons.model.draws import NORMAL_ABOVE, binomial
 
     @njit
     def draws(gen, n, p, k):

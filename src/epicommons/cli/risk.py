@@ -41,6 +41,9 @@ def risk(
     ),
     runs: int = typer.Option(50, "--runs", help="Stochastic runs in the ensemble."),
     seed: int = typer.Option(0, "--seed", help="Random seed (run r uses stream (seed, r))."),
+    engine: str = typer.Option(
+        "stochastic", "--engine", help="stochastic (exact draws) | fast (approximate large counts)"
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Also write an offline HTML report (maps, top table) to FILE.html."
     ),
@@ -57,6 +60,7 @@ def risk(
     Example:  epicommons risk --source ITA --out results/risk --days 60 --runs 20
     """
     from epicommons.model import build_model, preset
+    from epicommons.model.engine import draws_for
     from epicommons.model.seeding import Seed, plan
     from epicommons.risk.outbreak import risk_table, run_ensemble
     from epicommons.world.countries import registry
@@ -65,6 +69,9 @@ def risk(
     for name, value, low in (("--days", days, 1), ("--runs", runs, 1), ("--seed", seed, 0)):
         if value < low:
             raise InputError(f"expected a whole number >= {low}, got {value}", field=name)
+    draws = draws_for(engine, field="--engine")
+    if not draws["stochastic"]:
+        raise InputError("expected stochastic or fast (risk counts runs)", field="--engine")
     if not seed_infections > 0:
         raise InputError(f"expected a number > 0, got {seed_infections}", field="--seed-infections")
     try:
@@ -105,6 +112,7 @@ def risk(
             days,
             runs,
             seed,
+            **draws,
             start=first,
             progress=lambda n: bar.advance(task, n),
         )

@@ -18,6 +18,9 @@ def simulate(
     runs: int | None = typer.Option(None, "--runs", help="Override the scenario's runs."),
     seed: int | None = typer.Option(None, "--seed", help="Override the scenario's random seed."),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
+    engine: str | None = typer.Option(
+        None, "--engine", help="Override the scenario's engine: stochastic, deterministic, fast."
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Also write an offline HTML report (curves, maps) to FILE.html."
     ),
@@ -29,6 +32,7 @@ def simulate(
     Example:  epicommons simulate examples/scenarios/seir_builtin.toml --out results/seir
     """
     from epicommons.model import output
+    from epicommons.model.engine import draws_for
     from epicommons.policy import load as load_policy_scenario
     from epicommons.policy import prepare
 
@@ -42,6 +46,9 @@ def simulate(
                     field=f"--{name}",
                 )
             overrides[name] = value
+    if engine is not None:
+        draws_for(engine, field="--engine")  # the one check of engine names
+        overrides["engine"] = engine
     output.check_out(out)
     if report is not None:
         from epicommons.report.target import check_target

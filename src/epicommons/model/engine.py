@@ -21,9 +21,10 @@ from epicommons.world.network import Network
 from . import kernels
 from .disease import Disease
 from .mixing import AgeStructure
-from .modifiers import Modifiers, Schedule
+from .modifiers import Schedule, apply_transfers, multipliers, pass_factors
 from .reproduction import resolve_parameters
 from .seeding import Seed, SeedPlan, plan
+from .travel import Links
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +120,21 @@ def build_model(
     )
 
 
+LEAP_ABOVE = 25.0  # fast engine: counts drawn approximately from this expected size up
 BUFFER_BYTES = 64 * 2**20  # daily outputs buffered per compiled call, all runs of a chunk
+
+
+ENGINES = ("stochastic", "deterministic", "fast")
+
+
+def draws_for(engine: str, leap_above: float = LEAP_ABOVE, field: str = "engine") -> dict:
+    """`run_chunk`'s `stochastic` and `leap_above` for an engine name (see ENGINES)."""
+    if engine not in ENGINES:
+        raise InputError(f"expected one of {', '.join(ENGINES)}, got {engine!r}", field=field)
+    return {
+        "stochastic": engine != "deterministic",
+        "leap_above": float(leap_above) if engine == "fast" else None,
+    }
 
 
 def stream(seed: int, run: int) -> np.random.Generator:
@@ -173,16 +188,38 @@ class Stepper:
     arrays are allocated once and reused by every call.
     """
 
-    def __init__(self, model: Model, stochastic: bool) -> None:
+    def __init__(self, model: Model, stochastic: bool, leap_above: float | None = None) -> None:
         n, a, c = model.shape
         net = model.network
         self.model = model
+        if leap_above is not None and not leap_above > 0:
+            raise ValueError(f"leap_above must be > 0, got {leap_above}")
         self.stochastic = stochastic
-        self.indptr = net.flows.indptr.astype(np.int64)
-        self.indices = net.flows.indices.astype(np.int64)
-        self.flows = net.flows.data.astype(float)
-        self._ones_links, self._ones_nodes = np.ones(self.flows.size), np.ones(n)
+        self.mode = kernels.Mode(stochastic, np.inf if leap_above is None else float(leap_above))
+        self.links = Links(
+            net.flows.indptr.astype(np.int64),
+            net.flows.indices.astype(np.int64),
+            net.flows.data.astype(float),
+        )
+        self._ones_links, self._ones_nodes = np.ones(self.links.flows.size), np.ones(n)
         self._everyone_passes = np.zeros((0, c))
+        d = model.disease
+        self.course = kernels.Course(
+            model.alive,
+            model.infected,
+            model.mobile_draw,
+            model.mobile_mean,
+            model.tr_dst,
+            model.rates,
+            model.tr_med,
+            model.med_w,
+            model.src_ptr,
+            model.src_order,
+            model.watch,
+            model.contacts,
+            model.substeps,
+            d.index(d.susceptible),
+        )
         widest = int(np.diff(model.src_ptr).max(initial=1))
         self.work = kernels.Workspace(
             delta=np.zeros((n, a, c), dtype=np.int64 if stochastic else float),
@@ -190,13 +227,11 @@ class Stepper:
             lam=np.zeros((max(len(model.med_w), 1), a)),
             rates=np.zeros(widest),
             flows=np.zeros(widest),
-            prob=np.zeros(self.flows.size),
-            cum=np.zeros(self.flows.size),
+            prob=np.zeros(self.links.flows.size),
+            cum=np.zeros(self.links.flows.size),
             net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
         )
-        d = model.disease
-        self._susceptible = d.index(d.susceptible)
 
     def advance(
         self,
@@ -217,43 +252,23 @@ class Stepper:
         transmission: multiplier per node `(nodes,)`; travel: multiplier per link `(links,)`;
         passing: pass factors `(links, compartments)`; None means 1 everywhere.
         """
-        m = self.model
+        today = kernels.Today(
+            self._ones_links if travel is None else travel,
+            self._ones_nodes if transmission is None else transmission,
+            self._everyone_passes if passing is None else passing,
+        )
         kernels.run_days(
             x,
             day0,
             days,
             gen,
-            self.stochastic,
+            self.mode,
+            self.course,
+            self.links,
+            kernels.Seeds(seeds.node, seeds.day, seeds.compartment, seeds.count, seeds.age),
+            today,
+            kernels.Daily(out.prevalence, out.incidence, out.infected_now, out.seeded),
             self.work,
-            self.indptr,
-            self.indices,
-            self.flows,
-            self._ones_links if travel is None else travel,
-            m.alive,
-            m.infected,
-            m.mobile_draw,
-            m.mobile_mean,
-            m.tr_dst,
-            m.rates,
-            m.tr_med,
-            m.med_w,
-            m.src_ptr,
-            m.src_order,
-            m.watch,
-            m.contacts,
-            self._ones_nodes if transmission is None else transmission,
-            m.substeps,
-            seeds.node,
-            seeds.day,
-            seeds.compartment,
-            seeds.count,
-            seeds.age,
-            self._susceptible,
-            out.prevalence,
-            out.incidence,
-            out.infected_now,
-            out.seeded,
-            self._everyone_passes if passing is None else passing,
         )
 
 
@@ -278,12 +293,16 @@ def run_chunk(
     seed: int,
     *,
     stochastic: bool = True,
+    leap_above: float | None = None,
     schedule: Schedule | None = None,
     observer: DayObserver | None = None,
     on_day: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Simulate `runs` (run indices) for `days` days; returns the final state.
 
+    `leap_above` (stochastic only): None draws every count exactly; a number is the fast
+    engine, which draws the normal approximation where the expected count and what stays are
+    both at least that many (see docs/validation/engine.md).
     The observer gets per day: prevalence `(runs, nodes, compartments)`, incidence per transition
     `(runs, nodes, transitions)`, infected people `(runs, nodes)` and seeded people `(runs, nodes)`.
     """
@@ -301,8 +320,8 @@ def run_chunk(
     r_count = len(runs)
     gens = [stream(seed, r) for r in runs]
     x = np.repeat(model.initial_state(stochastic)[None], r_count, axis=0)
-    stepper = Stepper(model, stochastic)
-    links = stepper.flows.size
+    stepper = Stepper(model, stochastic, leap_above)
+    links = model.network.n_links
     # without a schedule, runs advance many days per compiled call (output buffers bounded)
     per_day = r_count * n * (c + t + 2) * 8
     span = 1 if schedule is not None else int(max(1, min(days, BUFFER_BYTES // per_day)))
@@ -311,11 +330,11 @@ def run_chunk(
     while day < days:
         block = min(span, days - day)
         mods = schedule(day, x) if schedule is not None else None
-        tmult, lmult = _multipliers(mods, r_count, n, links)
-        passing = _passing(mods, r_count, links, c)
+        tmult, lmult = multipliers(mods, r_count, n, links)
+        passing = pass_factors(mods, r_count, links, c)
         for r in range(r_count):
             if mods is not None and mods.transfers:
-                _transfer(x[r], mods, d, r, stochastic, gens[r])
+                apply_transfers(x[r], mods, d, r, stochastic, gens[r])
             stepper.advance(
                 x[r],
                 gens[r],
@@ -340,71 +359,3 @@ def run_chunk(
                 on_day(day + k)
         day += block
     return x
-
-
-def _multipliers(
-    mods: Modifiers | None, runs: int, nodes: int, links: int
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    if mods is None:
-        return None, None
-    out = []
-    for arr, size, name in (
-        (mods.transmission, nodes, "transmission"),
-        (mods.travel, links, "travel"),
-    ):
-        if arr is None:
-            out.append(None)
-            continue
-        v = np.asarray(arr, dtype=float)
-        try:
-            v = np.ascontiguousarray(np.broadcast_to(v, (runs, size)))
-        except ValueError:
-            raise ValueError(
-                f"Modifiers.{name}: expected shape ({size},) or (runs, {size}), got {v.shape}"
-            ) from None
-        if (v < 0).any() or not np.isfinite(v).all():
-            raise ValueError(f"Modifiers.{name}: multipliers must be finite and >= 0")
-        out.append(v)
-    return out[0], out[1]
-
-
-def _passing(mods: Modifiers | None, runs: int, links: int, comps: int) -> np.ndarray:
-    """Today's pass factors `(links, compartments)` or `(runs, links, compartments)`, checked;
-    an empty `(0, compartments)` array when everyone passes."""
-    arr = None if mods is None else mods.travel_by_compartment
-    if arr is None:
-        return np.zeros((0, comps))
-    v = np.asarray(arr, dtype=float)
-    if v.shape not in ((links, comps), (runs, links, comps)):
-        raise ValueError(
-            f"Modifiers.travel_by_compartment: expected shape ({links}, {comps}) or "
-            f"(runs, {links}, {comps}), got {v.shape}"
-        )
-    if not np.isfinite(v).all() or (v < 0).any() or (v > 1).any():
-        raise ValueError("Modifiers.travel_by_compartment: pass factors must be in [0, 1]")
-    return np.ascontiguousarray(v)
-
-
-def _transfer(
-    x: np.ndarray, mods: Modifiers, d: Disease, run: int, stochastic: bool, gen: np.random.Generator
-) -> None:
-    """Apply today's transfers to one run's state `(nodes, ages, compartments)`."""
-    n, ages = x.shape[0], x.shape[1]
-    for tr in mods.transfers:
-        s, t = d.index(tr.source), d.index(tr.target)
-        f = np.asarray(tr.fraction, dtype=float)
-        if f.ndim == 3:  # (runs, nodes, ages)
-            f = f[run]
-        elif f.ndim == 2:  # (runs, nodes)
-            f = f[run][:, None]
-        else:
-            f = np.broadcast_to(f, (n,))[:, None]
-        if f.shape not in ((n, 1), (n, ages)):
-            raise ValueError(
-                f"Transfer.fraction: expected shape (nodes,), (runs, nodes) or "
-                f"(runs, nodes, ages), got {np.shape(tr.fraction)}"
-            )
-        f = np.clip(f, 0.0, 1.0)
-        moved = gen.binomial(x[:, :, s], f) if stochastic else x[:, :, s] * f
-        x[:, :, s] -= moved
-        x[:, :, t] += moved

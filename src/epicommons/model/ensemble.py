@@ -25,6 +25,7 @@ def simulate(
     seed: int,
     *,
     stochastic: bool = True,
+    leap_above: float | None = None,
     schedule: Schedule | None = None,
     outputs: OutputOptions | None = None,
     start: date | None = None,
@@ -35,6 +36,7 @@ def simulate(
 ) -> Results:
     """Run an ensemble and summarise it.
 
+    `leap_above`: None for exact draws, a threshold for the fast engine (see `run_chunk`).
     `progress` is called with the number of run-days just completed. With `workers > 1` the
     runs are split in contiguous blocks over processes (the schedule must then be picklable).
     """
@@ -52,10 +54,9 @@ def simulate(
         raise ValueError("runs and days must be >= 1")
     rec = Recorder(model, days, runs, outputs)
     workers = max(1, min(workers, runs))
+    draws = {"stochastic": stochastic, "leap_above": leap_above}
     if workers == 1:
-        _blocks(
-            rec, model, seed_plan, days, range(runs), seed, stochastic, schedule, chunk, progress
-        )
+        _blocks(rec, model, seed_plan, days, range(runs), seed, draws, schedule, chunk, progress)
     else:
         try:
             pickle.dumps(schedule)
@@ -76,7 +77,7 @@ def simulate(
                     bounds[k],
                     bounds[k + 1],
                     seed,
-                    stochastic,
+                    draws,
                     schedule,
                     outputs,
                     chunk,
@@ -87,14 +88,13 @@ def simulate(
                 rec.merge(fut.result(), bounds[k])
                 if progress is not None:
                     progress((bounds[k + 1] - bounds[k]) * days)
-    engine = "stochastic" if stochastic else "deterministic"
+    engine = "deterministic" if not stochastic else "stochastic" if leap_above is None else "fast"
     return Results.from_recorder(rec, start or date.today(), seed, engine, metadata)
 
 
-def _blocks(
-    rec, model, seed_plan, days, run_ids, seed, stochastic, schedule, chunk, progress
-) -> None:
-    """Runs `run_ids` chunk by chunk; recorder row k holds run_ids[k]."""
+def _blocks(rec, model, seed_plan, days, run_ids, seed, draws, schedule, chunk, progress) -> None:
+    """Runs `run_ids` chunk by chunk; recorder row k holds run_ids[k]; `draws` holds
+    `run_chunk`'s stochastic and leap_above."""
     run_ids = list(run_ids)
     for lo in range(0, len(run_ids), chunk):
         block = run_ids[lo : lo + chunk]
@@ -106,15 +106,15 @@ def _blocks(
             days,
             block,
             seed,
-            stochastic=stochastic,
+            **draws,
             schedule=schedule,
             observer=rec,
             on_day=tick,
         )
 
 
-def _worker(model, seed_plan, days, lo, hi, seed, stochastic, schedule, outputs, chunk):
+def _worker(model, seed_plan, days, lo, hi, seed, draws, schedule, outputs, chunk):
     """Runs lo..hi (their own streams) into a fresh recorder, rows from 0."""
     rec = Recorder(model, days, hi - lo, outputs)
-    _blocks(rec, model, seed_plan, days, range(lo, hi), seed, stochastic, schedule, chunk, None)
+    _blocks(rec, model, seed_plan, days, range(lo, hi), seed, draws, schedule, chunk, None)
     return rec

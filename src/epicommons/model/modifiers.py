@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .disease import Disease
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,76 @@ class WindowSchedule:
         for m in active[1:]:
             out = out.combine(m)
         return out
+
+
+def multipliers(
+    mods: Modifiers | None, runs: int, nodes: int, links: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Today's transmission `(runs, nodes)` and travel `(runs, links)` multipliers, checked;
+    None where the modifiers leave them at 1."""
+    if mods is None:
+        return None, None
+    out = []
+    for arr, size, name in (
+        (mods.transmission, nodes, "transmission"),
+        (mods.travel, links, "travel"),
+    ):
+        if arr is None:
+            out.append(None)
+            continue
+        v = np.asarray(arr, dtype=float)
+        try:
+            v = np.ascontiguousarray(np.broadcast_to(v, (runs, size)))
+        except ValueError:
+            raise ValueError(
+                f"Modifiers.{name}: expected shape ({size},) or (runs, {size}), got {v.shape}"
+            ) from None
+        if (v < 0).any() or not np.isfinite(v).all():
+            raise ValueError(f"Modifiers.{name}: multipliers must be finite and >= 0")
+        out.append(v)
+    return out[0], out[1]
+
+
+def pass_factors(mods: Modifiers | None, runs: int, links: int, comps: int) -> np.ndarray:
+    """Today's pass factors `(links, compartments)` or `(runs, links, compartments)`, checked;
+    an empty `(0, compartments)` array when everyone passes."""
+    arr = None if mods is None else mods.travel_by_compartment
+    if arr is None:
+        return np.zeros((0, comps))
+    v = np.asarray(arr, dtype=float)
+    if v.shape not in ((links, comps), (runs, links, comps)):
+        raise ValueError(
+            f"Modifiers.travel_by_compartment: expected shape ({links}, {comps}) or "
+            f"(runs, {links}, {comps}), got {v.shape}"
+        )
+    if not np.isfinite(v).all() or (v < 0).any() or (v > 1).any():
+        raise ValueError("Modifiers.travel_by_compartment: pass factors must be in [0, 1]")
+    return np.ascontiguousarray(v)
+
+
+def apply_transfers(
+    x: np.ndarray, mods: Modifiers, d: Disease, run: int, stochastic: bool, gen: np.random.Generator
+) -> None:
+    """Apply today's transfers to one run's state `(nodes, ages, compartments)`."""
+    n, ages = x.shape[0], x.shape[1]
+    for tr in mods.transfers:
+        s, t = d.index(tr.source), d.index(tr.target)
+        f = np.asarray(tr.fraction, dtype=float)
+        if f.ndim == 3:  # (runs, nodes, ages)
+            f = f[run]
+        elif f.ndim == 2:  # (runs, nodes)
+            f = f[run][:, None]
+        else:
+            f = np.broadcast_to(f, (n,))[:, None]
+        if f.shape not in ((n, 1), (n, ages)):
+            raise ValueError(
+                f"Transfer.fraction: expected shape (nodes,), (runs, nodes) or "
+                f"(runs, nodes, ages), got {np.shape(tr.fraction)}"
+            )
+        f = np.clip(f, 0.0, 1.0)
+        moved = gen.binomial(x[:, :, s], f) if stochastic else x[:, :, s] * f
+        x[:, :, s] -= moved
+        x[:, :, t] += moved
 
 
 def _times(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

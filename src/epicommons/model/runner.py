@@ -89,7 +89,7 @@ def run(
         scenario.days,
         scenario.runs,
         scenario.seed,
-        stochastic=scenario.engine == "stochastic",
+        **scenario.draws(),
         outputs=scenario.output_options(),
         start=scenario.start,
         workers=scenario.workers,

@@ -6,7 +6,8 @@ start = 2027-01-01
 days = 365
 runs = 50
 seed = 1
-engine = "stochastic"          # or "deterministic"
+engine = "stochastic"          # or "deterministic", or "fast" (approximate draws of large counts)
+leap_above = 25                 # fast engine: counts expected >= this (both ways) drawn normal
 
 [network]
 source = "builtin"              # builtin | openflights | od (then `path`)
@@ -43,6 +44,7 @@ from epicommons.errors import InputError, validate
 from epicommons.world.network import PLACE_KINDS
 
 from .disease import Compartment, Disease, Transition
+from .engine import LEAP_ABOVE, draws_for
 from .presets import preset
 from .results import OutputOptions
 from .seeding import Seed
@@ -172,8 +174,10 @@ class Scenario(_Strict):
     """Stochastic runs in the ensemble (the deterministic engine runs once)."""
     seed: Annotated[int, Field(ge=0)] = 0
     """Random seed; run r draws from the stream (seed, r), so scenarios with the same seed are paired run by run."""
-    engine: Literal["stochastic", "deterministic"] = "stochastic"
-    """`stochastic` (chain-binomial, integer people) or `deterministic` (mean-field, fractions of people)."""
+    engine: Literal["stochastic", "deterministic", "fast"] = "stochastic"
+    """`stochastic` (chain-binomial, integer people, exact draws), `deterministic` (mean-field, fractions of people) or `fast` (stochastic, large counts drawn by their normal approximation: see `leap_above`)."""
+    leap_above: Annotated[float, Field(gt=0)] = LEAP_ABOVE
+    """Fast engine: a cell's leavers are drawn normal when both the expected count and the expected stayers are at least this many, exactly otherwise (> 0)."""
     substeps: Annotated[int, Field(ge=1, le=100)] = 1
     """Steps per day of the engine (1–100)."""
     workers: Annotated[int, Field(ge=1, le=64)] = 1
@@ -230,6 +234,10 @@ class Scenario(_Strict):
             for i, s in enumerate(self.seeds)
             for k in range(1 if s.days is None else len(s.days))
         ]
+
+    def draws(self) -> dict:
+        """The engine's `stochastic` and `leap_above` arguments for this scenario's `engine`."""
+        return draws_for(self.engine, self.leap_above)
 
     def seed_list(self) -> list[Seed]:
         out = []

@@ -1,0 +1,284 @@
+"""Compiled travel of one day: people in mobile compartments move along the network's links.
+
+Deterministic: expected flows. Stochastic: the infected of a node leave by one binomial draw
+(everyone has the same chance to travel) and are spread over ages, compartments and links
+(`infected_travellers`); the large uninfected pools are exchanged at their expected rates,
+rounded to whole people without creating or losing anyone (`uninfected_pools`). Pass factors
+`(links, compartments)` (an empty `(0, compartments)` array: everyone passes) scale each
+compartment's flow on each link (screening, tests); those stopped stay at their origin.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .draws import binomial
+
+FEW = 8  # up to this many travellers from one cell pick their links one by one
+
+
+class Links(NamedTuple):
+    """The network's links in CSR order: row pointers, destinations, travellers per day."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    flows: np.ndarray
+
+
+class Origin(NamedTuple):
+    """A node's links today: position, its links lo..hi, the chance of leaving by any of them."""
+
+    node: int
+    lo: int
+    hi: int
+    p_out: float
+
+
+@njit(cache=True)
+def travel(x, links, mult, alive, mobile_draw, mobile_mean, stochastic, gen, work, passing):
+    """Move the mobile compartments of `x` `(nodes, ages, compartments)` for one day.
+
+    `mult` multiplies each link's flow; `work` is the engine's `Workspace` (its `delta`, `prob`,
+    `cum`, `net` and `cells` are overwritten).
+    """
+    link_probabilities(x, links, mult, alive, work.prob, work.cum)
+    work.delta[:] = 0
+    if not stochastic:
+        expected_travel(x, links, work.prob, mobile_draw, work.delta, passing)
+        expected_travel(x, links, work.prob, mobile_mean, work.delta, passing)
+        x += work.delta
+        np.maximum(x, 0, x)  # float round-off when a day's travel empties a node
+        return
+    infected_travellers(x, links, mobile_draw, gen, work, passing)
+    if mobile_mean.shape[0] > 0:
+        uninfected_pools(x, links, mobile_mean, gen, work, passing)
+    x += work.delta
+
+
+@njit(cache=True, inline="always")
+def link_probabilities(x, links, mult, alive, prob, cum):
+    """Per-link probability of leaving by that link today (`prob`) and its running sum per
+    node (`cum`): flow times multiplier over the node's people, scaled down if over 1."""
+    n_nodes, n_ages, n_comp = x.shape
+    indptr, flows = links.indptr, links.flows
+    for i in range(n_nodes):
+        pop = 0.0
+        for a in range(n_ages):
+            for c in range(n_comp):
+                if alive[c]:
+                    pop += x[i, a, c]
+        total = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            prob[e] = flows[e] * mult[e]
+            total += prob[e]
+        scale = 0.0
+        if pop > 0.0 and total > 0.0:
+            scale = 1.0 / max(pop, total)
+        acc = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            prob[e] *= scale
+            acc += prob[e]
+            cum[e] = acc
+
+
+@njit(cache=True, inline="always")
+def expected_travel(x, links, prob, mobile, delta, passing):
+    """Deterministic engine: add the expected flows of compartments `mobile` to `delta`."""
+    n_ages = x.shape[1]
+    indptr, indices = links.indptr, links.indices
+    screened = passing.shape[0] > 0
+    for i in range(x.shape[0]):
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            pe = prob[e]
+            if pe <= 0.0:
+                continue
+            for a in range(n_ages):
+                for c in mobile:
+                    f = x[i, a, c] * pe * (passing[e, c] if screened else 1.0)
+                    delta[i, a, c] -= f
+                    delta[j, a, c] += f
+
+
+@njit(cache=True, inline="always")
+def infected_travellers(x, links, mobile_draw, gen, work, passing):
+    """Stochastic: draw the travelling infected of every node and add their moves to `delta`.
+    The arrays are taken out of their tuples here, once a day, not in the per-node loops."""
+    indptr, indices = links.indptr, links.indices
+    prob, cum, cells, delta = work.prob, work.cum, work.cells, work.delta
+    for i in range(x.shape[0]):
+        lo, hi = indptr[i], indptr[i + 1]
+        if lo == hi:
+            continue
+        p_out = 0.0
+        for e in range(lo, hi):
+            p_out += prob[e]
+        if p_out <= 0.0:
+            continue
+        origin = Origin(i, lo, hi, min(p_out, 1.0))
+        _node_infected(x, origin, indices, prob, cum, cells, delta, mobile_draw, gen, passing)
+
+
+@njit(cache=True, inline="always")
+def _node_infected(x, origin, indices, prob, cum, cells, delta, mobile_draw, gen, passing):
+    """One binomial draw for all travelling infected of a node (same chance for all); up to
+    `FEW` leavers are each a random infected person, more are allocated over cells (ages x
+    compartments) by systematic sampling (floor or ceiling of the expected share: unbiased,
+    exact total)."""
+    n_ages = x.shape[1]
+    n_draw = mobile_draw.shape[0]
+    total = 0
+    for a in range(n_ages):
+        for k in range(n_draw):
+            v = np.int64(x[origin.node, a, mobile_draw[k]])
+            cells[a * n_draw + k] = v
+            total += v
+    if total == 0:
+        return
+    left = binomial(gen, total, origin.p_out) if origin.p_out < 1.0 else total
+    if left == 0:
+        return
+    if left <= FEW:  # few: each traveller is a random one of the node's infected
+        for _ in range(left):
+            u = gen.random() * total
+            cell = 0
+            acc = cells[0]
+            while acc <= u and cell < n_ages * n_draw - 1:
+                cell += 1
+                acc += cells[cell]
+            cells[cell] -= 1
+            total -= 1
+            _send(1, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing)
+        return
+    s = gen.random()
+    given = 0
+    for cell in range(n_ages * n_draw):
+        before = np.floor(s)
+        s += left * cells[cell] / total
+        k = min(np.int64(np.floor(s) - before), left - given, cells[cell])
+        given += k
+        _send(k, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing)
+        cells[cell] -= k
+    while given < left:  # float round-off: give the rest to the fullest cell
+        cell = np.argmax(cells)
+        _send(1, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing)
+        cells[cell] -= 1
+        given += 1
+
+
+@njit(cache=True, inline="always")
+def _send(k, cell, origin, indices, prob, cum, delta, mobile_draw, gen, passing):
+    """Move k people of cell (age, drawn compartment) = divmod(cell, len(mobile_draw)) from the
+    origin over its links in proportion to `prob`.
+
+    Up to `FEW` pick their links one by one (multinomial); more are allocated systematically.
+    With pass factors, of the m people assigned to link e Binomial(m, passing[e, c]) cross and
+    the others stay at the origin.
+    """
+    if k <= 0:
+        return
+    n_draw = mobile_draw.shape[0]
+    a, c = cell // n_draw, mobile_draw[cell % n_draw]
+    lo, hi = origin.lo, origin.hi
+    screened = passing.shape[0] > 0
+    moved = 0
+    if k <= FEW:
+        for _ in range(k):
+            e = lo + np.searchsorted(cum[lo:hi], gen.random() * cum[hi - 1], side="right")
+            e = min(e, hi - 1)
+            if screened:
+                q = passing[e, c]
+                if q <= 0.0 or (q < 1.0 and gen.random() >= q):
+                    continue
+            delta[indices[e], a, c] += 1
+            moved += 1
+        delta[origin.node, a, c] -= moved
+        return
+    s = gen.random()
+    given = 0
+    for e in range(lo, hi):
+        before = np.floor(s)
+        s += k * prob[e] / origin.p_out
+        m = min(np.int64(np.floor(s) - before), k - given)
+        given += m
+        if e == hi - 1:
+            m += k - given  # float round-off: the rest to the last link
+        if screened:
+            m = binomial(gen, m, passing[e, c])
+        delta[indices[e], a, c] += m
+        moved += m
+    delta[origin.node, a, c] -= moved
+
+
+@njit(cache=True, inline="always")
+def uninfected_pools(x, links, mobile_mean, gen, work, passing):
+    """Stochastic: the uninfected pools' expected exchange in one sweep over links (`net`),
+    rounded to whole people with one uniform per compartment and age (systematic rounding:
+    unbiased, no one created or lost), added to `delta`."""
+    _pool_exchange(
+        x, links.indptr, links.indices, mobile_mean, work.prob, work.cum, work.net, passing
+    )
+    _round_pools(x, mobile_mean, gen, work.net, work.delta)
+
+
+@njit(cache=True, inline="always")
+def _pool_exchange(x, indptr, indices, mobile_mean, prob, cum, net, passing):
+    """Expected net change of each node's uninfected pools `net` `(nodes, ages x pools)`."""
+    n_nodes, n_ages = x.shape[0], x.shape[1]
+    n_mean = mobile_mean.shape[0]
+    width = n_ages * n_mean
+    screened = passing.shape[0] > 0
+    net[:, :] = 0.0
+    row = np.empty(width)
+    for i in range(n_nodes):
+        lo, hi = indptr[i], indptr[i + 1]
+        if lo == hi:
+            continue
+        p_out = cum[hi - 1]
+        for a in range(n_ages):
+            for k in range(n_mean):
+                row[a * n_mean + k] = x[i, a, mobile_mean[k]]
+        if screened:
+            for e in range(lo, hi):
+                pe = prob[e]
+                j = indices[e]
+                for col in range(width):
+                    f = row[col] * pe * passing[e, mobile_mean[col % n_mean]]
+                    net[i, col] -= f
+                    net[j, col] += f
+            continue
+        for col in range(width):
+            net[i, col] -= row[col] * p_out
+        for e in range(lo, hi):
+            pe = prob[e]
+            j = indices[e]
+            for col in range(width):
+                net[j, col] += row[col] * pe
+
+
+@njit(cache=True, inline="always")
+def _round_pools(x, mobile_mean, gen, net, delta):
+    """Systematic rounding of `net` into whole people in `delta`, summing to zero exactly."""
+    n_nodes, n_ages = x.shape[0], x.shape[1]
+    n_mean = mobile_mean.shape[0]
+    for a in range(n_ages):
+        for k in range(n_mean):
+            col = a * n_mean + k
+            c = mobile_mean[k]
+            s = gen.random()
+            total = 0
+            biggest = 0
+            for j in range(n_nodes):
+                v = net[j, col]
+                fl = np.floor(v)
+                before = np.floor(s)
+                s += v - fl
+                moved = np.int64(fl) + np.int64(np.floor(s) - before)
+                delta[j, a, c] += moved
+                total += moved
+                if x[j, a, c] + delta[j, a, c] > x[biggest, a, c] + delta[biggest, a, c]:
+                    biggest = j
+            delta[biggest, a, c] -= total  # float round-off only: keeps the sum exactly zero

@@ -1,0 +1,173 @@
+"""The fast engine (`engine = "fast"`): invariants, its switching rule, and loose agreement with
+the exact engine and with theory (final size, extinction probability of a branching process)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from scipy.optimize import brentq
+
+from epicommons.cli import main
+from epicommons.errors import InputError
+from epicommons.model import AgeStructure, Seed, build_model, covid_like, run_chunk, simulate, sir
+from epicommons.model import scenario as scenario_file
+from factories import network
+
+
+class StateCheck:
+    """A schedule that records the smallest cell and the people per node every day."""
+
+    def __init__(self) -> None:
+        self.totals: list[np.ndarray] = []
+        self.min = np.inf
+
+    def __call__(self, day, state):
+        self.min = min(self.min, float(state.min()))
+        self.totals.append(state.sum(axis=(2, 3)).copy())
+        return None
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(1, 5),
+    ages=st.integers(1, 3),
+    r0=st.floats(0.5, 12.0),
+    travel_share=st.floats(0.0, 0.05),
+    seed_count=st.integers(1, 50_000),
+    leap_above=st.floats(1.0, 200.0),
+    rng_seed=st.integers(0, 2**31),
+)
+def test_fast_engine_conserves_people_and_never_goes_negative(
+    n, ages, r0, travel_share, seed_count, leap_above, rng_seed
+):
+    rng = np.random.default_rng(rng_seed)
+    pop = rng.integers(1_000, 3_000_000, (n, ages)).astype(float)
+    flows = rng.uniform(0, 1, (n, n)) * (rng.uniform(size=(n, n)) < 0.6)
+    np.fill_diagonal(flows, 0)
+    flows *= travel_share * pop.sum(axis=1).min() / max(flows.sum(axis=1).max(), 1e-9)
+    structure = AgeStructure(tuple(range(0, 5 * ages, 5)), pop, rng.uniform(0.1, 10, (ages, ages)))
+    m = build_model(covid_like(R0=r0), network(pop.sum(axis=1), flows), structure)
+    check = StateCheck()
+    x = run_chunk(
+        m,
+        [Seed("N0", seed_count)],
+        80,
+        [0, 1],
+        rng_seed,
+        leap_above=leap_above,
+        schedule=check,
+    )
+    assert x.dtype == np.int64
+    assert check.min >= 0 and x.min() >= 0
+    totals = np.array([t.sum(axis=1) for t in check.totals] + [x.sum(axis=(1, 2, 3))])
+    assert (totals == np.rint(pop).sum()).all()
+
+
+def test_fast_engine_is_exact_where_no_count_reaches_the_threshold():
+    """The switching rule: with a threshold above every count, fast draws exactly what the
+    exact engine draws; with the default one, large counts are drawn otherwise."""
+    m = build_model(sir(R0=2.5), network([2e6, 5e5], [[0, 500], [500, 0]]))
+    seeds = [Seed("N0", 5)]
+    exact = run_chunk(m, seeds, 120, [0, 1, 2], 4)
+    never = run_chunk(m, seeds, 120, [0, 1, 2], 4, leap_above=1e18)
+    fast = run_chunk(m, seeds, 120, [0, 1, 2], 4, leap_above=25)
+    np.testing.assert_array_equal(exact, never)
+    assert not np.array_equal(exact, fast)
+
+
+def final_size(r0: float) -> float:
+    return brentq(lambda z: 1 - np.exp(-r0 * z) - z, 1e-9, 1.0)
+
+
+def test_fast_engine_agrees_with_theory_and_with_the_exact_engine():
+    """One population of 1e6, SIR with R0 = 2 seeded with one person, 400 runs per engine.
+
+    Extinction: a branching process with geometric offspring (exponential infectious period)
+    dies out with probability 1/R0; the chain-binomial step is close to it. Final size of the
+    runs that took off: the Kermack–McKendrick equation z = 1 - exp(-R0 z). Both engines' final
+    sizes of major outbreaks have the same distribution (KS on independent seeds: with the same
+    seeds both engines draw the same numbers until a count first reaches the threshold)."""
+    r0, n, runs = 2.0, 1e6, 400
+    m = build_model(sir(R0=r0, gamma=0.25), network([n]))
+    got = {}
+    for name, leap, seed in (("exact", None, 8), ("fast", 25.0, 9)):  # independent samples
+        res = simulate(m, [Seed("N0", 1)], 300, runs, seed, leap_above=leap)
+        got[name] = res.infections[:, 0] / n
+    for name, size in got.items():
+        major = size > 0.1
+        p_ext = 1 - major.mean()
+        assert abs(p_ext - 1 / r0) < 4 * np.sqrt(0.25 / runs), (name, p_ext)
+        assert abs(size[major].mean() - final_size(r0)) < 0.01, name
+    e, f = got["exact"], got["fast"]
+    assert abs((e > 0.1).mean() - (f > 0.1).mean()) < 4 * np.sqrt(2 * 0.25 / runs)
+    assert stats.ks_2samp(e[e > 0.1], f[f > 0.1]).pvalue > 0.001
+    assert abs(e[e > 0.1].mean() - f[f > 0.1].mean()) / e[e > 0.1].mean() < 0.01
+
+
+def test_fast_engine_arrival_days_agree_on_a_chain():
+    """Three nodes in a chain: the arrival-day distributions at the far end agree (KS)."""
+    flows = np.zeros((3, 3))
+    flows[0, 1] = flows[1, 0] = flows[1, 2] = flows[2, 1] = 300.0
+    m = build_model(sir(R0=2.5, gamma=0.25), network([3e6, 1e6, 1e6], flows))
+    arrivals = []
+    for leap, seed in ((None, 2), (25.0, 3)):  # independent samples
+        res = simulate(m, [Seed("N0", 20)], 200, 300, seed, leap_above=leap)
+        a = res.arrival_day[:, 2].astype(float)
+        arrivals.append(np.where(a < 0, 200, a))
+    assert stats.ks_2samp(*arrivals).pvalue > 0.001
+    assert abs(np.mean(arrivals[0]) - np.mean(arrivals[1])) < 2.0
+
+
+GOOD = """
+name = "fast"
+days = 20
+runs = 2
+seed = 1
+engine = "fast"
+leap_above = 40
+[disease]
+preset = "SEIR"
+[disease.parameters]
+R0 = 2.0
+[[seeds]]
+where = "ITA"
+count = 10
+"""
+
+
+def test_scenario_engine_fast_and_its_threshold():
+    s = scenario_file.parse(GOOD)
+    assert s.draws() == {"stochastic": True, "leap_above": 40.0}
+    assert scenario_file.parse(GOOD.replace('"fast"', '"stochastic"')).draws()["leap_above"] is None
+    with pytest.raises(InputError) as err:
+        scenario_file.parse(GOOD.replace("leap_above = 40", "leap_above = 0"))
+    assert err.value.field == "leap_above"
+    with pytest.raises(InputError) as err:
+        scenario_file.parse(GOOD.replace('"fast"', '"quick"'))
+    assert err.value.field == "engine"
+
+
+def test_cli_engine_flag(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD.replace('engine = "fast"', 'engine = "stochastic"'))
+    out = tmp_path / "out"
+    assert main(["simulate", str(path), "--out", str(out), "--engine", "quick", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "--engine" in err and "fast" in err and not out.exists()
+    assert main(["simulate", str(path), "--out", str(out), "--engine", "fast", "-q"]) == 0
+    meta = json.loads(pq.read_table(out / "country_summary.parquet").schema.metadata[b"epicommons"])
+    assert meta["engine"] == "fast"
+
+
+def test_risk_cli_engine_flag_is_checked_before_computing(tmp_path, capsys):
+    out = tmp_path / "risk"
+    for bad in ("deterministic", "quick"):
+        assert main(["risk", "--source", "ITA", "--out", str(out), "--engine", bad, "-q"]) == 2
+        assert "--engine" in capsys.readouterr().err
+    assert not out.exists()
