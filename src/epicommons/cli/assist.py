@@ -7,24 +7,14 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from epicommons._files import check_output, write_files
 
+from .progress import progress
+
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=quiet,
-        transient=True,
-    )
 
 
 def allocate(
@@ -50,7 +40,7 @@ def allocate(
         from epicommons.report.target import check_target
 
         check_target(report)
-    with _progress(quiet) as bar:
+    with progress(quiet) as bar:
         task = bar.add_task("reading the problem", total=3)
         spec = read_problem(problem)
         bar.update(task, description="solving (HiGHS)", advance=1)
@@ -132,7 +122,7 @@ def repatriate(
         from epicommons.report.target import check_target
 
         check_target(report)
-    with _progress(quiet) as bar:
+    with progress(quiet) as bar:
         task = bar.add_task("reading the plan", total=3)
         spec = read_plan(plan)
         bar.update(task, description="scheduling (HiGHS MIP)", advance=1)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from epicommons.errors import InputError
+
+from .progress import progress
 
 
 def calibrate(
@@ -53,14 +55,13 @@ def calibrate(
     console = Console(stderr=True)
     with (
         open_backend(workers, scheduler) as backend,
-        Progress(
+        progress(
+            quiet,
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
             console=console,
-            disable=quiet,
-            transient=True,
         ) as bar,
     ):
         task = bar.add_task("likelihood fit", total=None, info=backend.name)

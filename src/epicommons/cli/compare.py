@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from epicommons._files import check_output, write_csv
 from epicommons.errors import InputError
+
+from .progress import run_days
 
 
 def compare(
@@ -43,15 +44,7 @@ def compare(
         check_target(report)
     loaded = [load(p) for p in scenarios]  # everything validated before anything runs
     total = sum((runs or s.scenario.runs) * s.scenario.days for s in loaded)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} run-days"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=quiet,
-        transient=True,
-    ) as bar:
+    with run_days(quiet) as bar:
         task = bar.add_task(f"{len(loaded)} scenarios", total=total)
         table = run_compare(loaded, runs=runs, progress=lambda n: bar.advance(task, n))
     page = None

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from .progress import run_days
 
 
 def world_summary(console: Console, year: int = 2020) -> None:
@@ -65,15 +66,7 @@ def demo(
     console = Console()
     began = time.perf_counter()
     world_summary(console)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} run-days"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=quiet,
-        transient=True,
-    ) as bar:
+    with run_days(quiet) as bar:
         task = bar.add_task("3 scenarios", total=3 * runs * days)
         result = study.run(out, settings, progress=lambda n: bar.advance(task, n))
 

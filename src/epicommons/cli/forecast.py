@@ -8,10 +8,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from epicommons.errors import InputError
+
+from .progress import progress
 
 
 def _date(text: str, option: str):
@@ -101,14 +103,13 @@ def forecast_evaluate(
     console = Console(stderr=True)
     with (
         open_backend(workers, scheduler) as backend,
-        Progress(
+        progress(
+            quiet,
             TextColumn("[bold]forecast origins"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total} {task.fields[info]}"),
             TimeElapsedColumn(),
             console=console,
-            disable=quiet,
-            transient=True,
         ) as bar,
     ):
         task = bar.add_task("origins", total=len(origins), info=backend.name)

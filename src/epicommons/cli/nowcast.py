@@ -7,10 +7,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
 from epicommons._files import check_output
 from epicommons.errors import InputError
+
+from .progress import progress
 
 
 def _levels(text: str | None) -> tuple[float, ...]:
@@ -87,7 +89,7 @@ def nowcast(
     levels = _levels(quantiles)
     day = _date(as_of, "--as-of")
     tri = read_triangle(triangle).select(location, age_group)
-    with _spinner(quiet) as bar:
+    with progress(quiet) as bar:
         bar.add_task(f"nowcasting {len(tri.keys)} series", total=None)
         result = run(
             tri,
@@ -145,14 +147,12 @@ def nowcast_evaluate(
     first, last = _date(start, "--from"), _date(end, "--to")
     tri = read_triangle(triangle).select(location, age_group)
     n = int(((tri.dates >= first) & (tri.dates <= last)).sum())
-    with Progress(
+    with progress(
+        quiet,
         TextColumn("[bold]backtest"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=quiet,
-        transient=True,
     ) as bar:
         task = bar.add_task("as-of dates", total=n)
         result = backtest(
@@ -175,19 +175,6 @@ def nowcast_evaluate(
     if not quiet:
         _scores(summary, f"{method} against the counts as known, {n} as-of dates")
         Console().print(f"wrote scores.csv and summary.csv to {out}")
-
-
-def _spinner(quiet: bool) -> Progress:
-    from rich.progress import SpinnerColumn
-
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=quiet,
-        transient=True,
-    )
 
 
 def _scores(summary, title: str) -> None:

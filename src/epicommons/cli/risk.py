@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from epicommons._files import check_output, write_csv
 from epicommons.errors import InputError
+
+from .progress import run_days
 
 
 def risk(
@@ -96,15 +97,7 @@ def risk(
     except InputError as exc:
         raise InputError(exc.message, field="--seed-infections") from None
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} run-days"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
+    with run_days(quiet, console) as bar:
         task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs * days)
         ens = run_ensemble(
             model,

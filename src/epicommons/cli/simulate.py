@@ -6,10 +6,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from epicommons.errors import InputError
+
+from .progress import progress
 
 
 def simulate(
@@ -58,15 +60,14 @@ def simulate(
     spec = ready.scenario
     console = Console(stderr=True)
     total = spec.runs * spec.days
-    with Progress(
+    with progress(
+        quiet,
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,} run-days"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
-        disable=quiet,
-        transient=True,
     ) as bar:
         task = bar.add_task(f"{spec.name}: {spec.runs} runs", total=total)
         results = ready.run(lambda n: bar.advance(task, n))

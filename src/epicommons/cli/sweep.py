@@ -6,9 +6,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
 from epicommons.errors import InputError
+
+from .progress import progress
 
 
 def sweep(
@@ -53,15 +55,13 @@ def sweep(
     points = sweeps.variants(data, sweeps.read_grid(grid), grid, scenario)
     with (
         open_backend(workers, scheduler) as backend,
-        Progress(
+        progress(
+            quiet,
             TextColumn("[bold]sweep"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn(backend.name),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=quiet,
-            transient=True,
         ) as bar,
     ):
         task = bar.add_task("sweep", total=len(points))

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from .progress import progress
+
 
 def vaccine_study(
     out: Path = typer.Option(..., "--out", help="Folder for the tables and summary.md."),
@@ -37,7 +39,7 @@ def vaccine_study(
     Example:  epicommons vaccine-study --runs 20 --out results/vaccine_study
     """
     import pandas as pd
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
     from epicommons._files import check_output, write_files
     from epicommons.report.vaccine_study import vaccine_study_markdown
@@ -62,9 +64,7 @@ def vaccine_study(
     plan = None
     files = {}
     if optimised:
-        with Progress(
-            TextColumn("[bold]response curves"), TimeElapsedColumn(), disable=quiet, transient=True
-        ) as bar:
+        with progress(quiet, TextColumn("[bold]response curves"), TimeElapsedColumn()) as bar:
             bar.add_task("curves")
             plan, _ = optimised_plan(
                 network,
@@ -84,13 +84,8 @@ def vaccine_study(
             }
         )
     total = len(arms) * runs * setting.days
-    with Progress(
-        TextColumn("[bold]vaccine study"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=quiet,
-        transient=True,
+    with progress(
+        quiet, TextColumn("[bold]vaccine study"), BarColumn(), TimeElapsedColumn()
     ) as bar:
         task = bar.add_task("runs", total=total)
         result = run_study(
