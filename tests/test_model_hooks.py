@@ -9,7 +9,6 @@ import textwrap
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -32,7 +31,6 @@ from epicommons.model import (
 )
 from epicommons.model import scenario as scenario_file
 from epicommons.model.seeding import plan
-from epicommons.world.network import Network
 from factories import network
 
 
@@ -193,7 +191,7 @@ def airports():
     names = ("IST", "ISL", "KEF", "RKV")
     countries = ("TUR", "TUR", "ISL", "ISL")
     pop = np.array([5e6, 1e6, 3e5, 1e4])
-    return Network(names, countries, pop, sp.csr_array(np.zeros((4, 4))), "airport", "test")
+    return network(pop, nodes=names, countries=countries, level="airport")
 
 
 def test_seed_places_are_explicit(airports):

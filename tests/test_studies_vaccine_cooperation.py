@@ -8,7 +8,6 @@ from datetime import date
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,23 +19,15 @@ from epicommons.studies import vaccine_cooperation as vs
 from epicommons.studies import vaccine_supply as supply
 from epicommons.studies.vaccine_plan import optimised_plan
 from epicommons.world.network import Network
+from factories import network
 
 COUNTRIES = ("USA", "JPN", "NGA", "IND", "BRA")  # USA, JPN high income (World Bank FY2021)
 
 
 def small_network() -> Network:
-    pop = np.array([3e5, 2e5, 4e5, 5e5, 3e5])
-    n = len(pop)
-    flows = np.full((n, n), 30.0)
+    flows = np.full((5, 5), 30.0)
     np.fill_diagonal(flows, 0.0)
-    return Network(
-        nodes=COUNTRIES,
-        country=COUNTRIES,
-        population=pop,
-        flows=sp.csr_array(flows),
-        level="country",
-        source="test",
-    )
+    return network([3e5, 2e5, 4e5, 5e5, 3e5], flows, nodes=COUNTRIES, countries=COUNTRIES)
 
 
 SETTING = vs.StudySetting(
