@@ -83,6 +83,26 @@ def test_page_authorization_matrix(clients, role, path):
         assert f"{CHN_CASES:,}" not in answer.text
 
 
+UNPAGED = ("/dashboard/members", "/dashboard/coordinator")  # lists of members, not of rows
+
+
+@pytest.mark.parametrize("value", ["1", "2", "abc", "0"])
+@pytest.mark.parametrize(("role", "path"), MATRIX)
+def test_page_authorization_matrix_holds_with_a_page_number(clients, role, path, value):
+    """A `page` value never opens a forbidden page, nor tells its size (403 before 400 or 404)."""
+    answer = clients[role].get(path, params={"page": value})
+    allowed = expected_status(role, path)
+    if allowed == FORBIDDEN or path in UNPAGED or value == "1":
+        assert answer.status_code == allowed, answer.text[:300]
+    elif value == "2":  # a second page where the list is longer than one, else none
+        assert answer.status_code in (OK, 404), answer.text[:300]
+    else:
+        assert answer.status_code == 400 and "page must be a whole number" in answer.text
+    reads_chn = role == "coordinator" and path != "/dashboard/coordinator/risk"
+    if not reads_chn:
+        assert f"{CHN_CASES:,}" not in answer.text
+
+
 @pytest.mark.parametrize(
     "path", [p.format(code="KOR") for p in MEMBER_PAGES] + list(COMMON_PAGES + COORDINATOR_PAGES)
 )

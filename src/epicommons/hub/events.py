@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -80,17 +80,31 @@ def notify(
         return event_out(event, member.code)
 
 
+def _seen(caller: Principal, others_only: bool):  # type: ignore[no-untyped-def]
+    """The condition on events the caller may see (only other members' when `others_only`)."""
+    condition = readable_events(caller)
+    return condition & (Event.member_id != caller.member_id) if others_only else condition
+
+
 def visible_events(
     session: Session, caller: Principal, *, others_only: bool = False, limit: int, offset: int
 ) -> list[tuple[Event, str]]:
-    """Events the caller may see (newest first when `others_only`, for the shared page)."""
+    """Events the caller may see (newest first when `others_only`, for the shared page).
+
+    Both orders end on the id, so that pages of the list never repeat or skip an event.
+    """
     q = select(Event, Member.code).join(Member, Member.id == Event.member_id)
-    q = q.where(readable_events(caller))
+    q = q.where(_seen(caller, others_only))
     if others_only:
-        q = q.where(Event.member_id != caller.member_id).order_by(Event.detected_at.desc())
+        q = q.order_by(Event.detected_at.desc(), Event.id.desc())
     else:
         q = q.order_by(Event.id)
     return [(e, c) for e, c in session.execute(q.limit(limit).offset(offset))]
+
+
+def count_visible_events(session: Session, caller: Principal, *, others_only: bool = False) -> int:
+    """How many events `visible_events` pages through."""
+    return session.scalar(select(func.count(Event.id)).where(_seen(caller, others_only))) or 0
 
 
 def list_events(db: Database, caller: Principal, *, limit: int, offset: int) -> list[dict]:

@@ -122,15 +122,14 @@ def summarise(member: Member, frame: pd.DataFrame) -> Summary:
     return Summary(latest, cases7, deaths7, pop, incidence)
 
 
-def report_table(frame: pd.DataFrame, indicators: list[str], rows: int) -> tuple[pd.DataFrame, int]:
-    """Dated indicators (no item) by date, newest first: the shown rows and how many are left out."""
+def report_table(frame: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """Dated indicators (no item) by date, newest first, one row per date."""
     plain = frame[frame["item"] == ""]
     if plain.empty:
-        return pd.DataFrame(columns=["date", *indicators]), 0
+        return pd.DataFrame(columns=["date", *indicators])
     table = plain.pivot_table(index="date", columns="indicator", values="value", aggfunc="first")
     table = table.reindex(columns=[i for i in indicators if i in table.columns])
-    table = table.sort_index(ascending=False)
-    return table.head(rows).reset_index(), max(len(table) - rows, 0)
+    return table.sort_index(ascending=False).reset_index()
 
 
 def items_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -22,11 +22,12 @@ from .. import sessions, sharing
 from ..access import Principal, readable_members, require_coordinator
 from ..api.deps import client_address, hub
 from ..clock import utcnow
-from ..events import visible_events
+from ..events import count_visible_events, visible_events
 from ..indicators import INDICATORS
 from ..models import Member
 from ..refusals import Refusal, status_of
 from .auth import SESSION, PageError, as_page, check_csrf, check_token, home, safe_next, viewer
+from .paging import paged
 from .render import render, set_session
 
 router = APIRouter(include_in_schema=False)
@@ -35,9 +36,12 @@ Viewer = Annotated[Principal, Depends(viewer)]
 # Rt settings, as the API's defaults: COVID-19's serial interval (Nishiura et al. 2020), 7-day windows.
 SI_MEAN, SI_SD, WINDOW = 4.7, 2.9, 7
 RT_DAYS = 120  # the coordinator's Rt uses each member's last 120 days
-TABLE_ROWS = 60
-EVENTS = 50  # newest shared events on a page (the API pages through all of them)
-LEDGER_ROWS = 200
+# Rows per page of the paged lists (`?page=N`, see paging.py)
+TABLE_ROWS = 60  # dates of a member's reported values
+EVENTS = 25  # shared events, newest first
+LEDGER_ROWS = 50  # pledges, oldest first
+RISK_ROWS = 40  # destinations, most expected importations first
+RT_ROWS = 21  # Rt windows, latest first
 STALE_DAYS = 28  # a report older than four weeks is not a member's current prevalence
 DAILY = [i for i in INDICATORS if i not in ("stock", "need")]
 
@@ -123,7 +127,8 @@ def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         with as_page(caller):
             grants = sharing.list_grants(state.db, caller, target)
     cases, deaths = data.daily(frame, "new_cases"), data.daily(frame, "new_deaths")
-    table, more = data.report_table(frame, DAILY, TABLE_ROWS)
+    table = data.report_table(frame, DAILY)
+    page = paged(request, caller, TABLE_ROWS, len(table))
     return render(
         request,
         "member.html",
@@ -134,8 +139,8 @@ def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         summary=data.summarise(target, frame),
         curve=_svg(charts.epicurve(cases, "new cases")) if len(cases) else None,
         deaths=_svg(charts.epicurve(deaths, "new deaths")) if deaths.sum() > 0 else None,
-        table=table,
-        more=more,
+        table=page.rows(table),
+        page=page,
         items=data.items_table(frame),
         grants=grants,
     )
@@ -171,6 +176,7 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
     windows = (result or {}).get("estimates", [])
     estimates = [e for e in windows if e["mean"] is not None]
     stopped = windows[-1]["note"] if windows and windows[-1]["mean"] is None else None
+    page = paged(request, caller, RT_ROWS, len(windows))
     return render(
         request,
         "rt.html",
@@ -181,7 +187,8 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         chart=_svg(charts.rt_chart(estimates)) if estimates else None,
         latest=estimates[-1] if estimates and not stopped else None,
         stopped=stopped,
-        recent=list(reversed(windows[-21:])),
+        recent=page.rows(windows[::-1]),
+        page=page,
         filled=(result or {}).get("filled_days", 0),
         si_mean=SI_MEAN,
         si_sd=SI_SD,
@@ -201,12 +208,17 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
             session,
             readable_members(caller, "reports") & (Member.id != caller.member_id),
         )
-        events = visible_events(session, caller, others_only=True, limit=EVENTS + 1, offset=0)
+        page = paged(
+            request, caller, EVENTS, count_visible_events(session, caller, others_only=True)
+        )
+        events = visible_events(
+            session, caller, others_only=True, limit=page.size, offset=page.offset
+        )
     blocks = []
     for m in partners:
         rows = frame[frame["member"] == m.code]
         cases = data.daily(rows, "new_cases")
-        table, _ = data.report_table(rows, ["new_cases", "new_deaths", "tests"], 7)
+        table = data.report_table(rows, ["new_cases", "new_deaths", "tests"]).head(7)
         blocks.append(
             {
                 "member": m,
@@ -221,8 +233,8 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
         caller=caller,
         title="Shared with us",
         blocks=blocks,
-        events=events[:EVENTS],
-        more_events=len(events) > EVENTS,
+        events=events,
+        page=page,
     )
 
 
@@ -322,6 +334,7 @@ def risk(request: Request, caller: Viewer) -> HTMLResponse:
             }
         )
     table, skipped = importation_table(cases7)
+    page = paged(request, caller, RISK_ROWS, len(table))
     members = {m.code for m in shown}
     return render(
         request,
@@ -332,7 +345,8 @@ def risk(request: Request, caller: Viewer) -> HTMLResponse:
         skipped=skipped,
         inputs=inputs,
         stale_days=STALE_DAYS,
-        table=table.head(40),
+        table=page.rows(table),
+        page=page,
         total=len(table),
         members=members,
         horizon=HORIZON,
@@ -357,6 +371,7 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
     with as_page(caller):
         book = ledger_service.book(state.db, caller)
     by_pledge, by_donor, by_recipient = (book.view(v) for v in ledger_service.VIEWS)
+    page = paged(request, caller, LEDGER_ROWS, len(by_pledge))
     chart = None
     if by_donor:
         labels = [f"{r['donor']} · {r['item']}" for r in by_donor]
@@ -372,8 +387,8 @@ def ledger(request: Request, caller: Viewer) -> HTMLResponse:
         "ledger.html",
         caller=caller,
         title="Pledges and deliveries",
-        by_pledge=by_pledge[:LEDGER_ROWS],
-        more_pledges=max(len(by_pledge) - LEDGER_ROWS, 0),
+        by_pledge=page.rows(by_pledge),
+        page=page,
         by_donor=by_donor,
         by_recipient=by_recipient,
         skipped=book.skipped,
