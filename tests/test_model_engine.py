@@ -20,31 +20,7 @@ from epicommons.model import (
     simulate,
     sir,
 )
-from factories import network
-
-
-def balanced(n: int, rng: np.random.Generator, scale: float) -> np.ndarray:
-    """Random flows with inflow == outflow at every node (a sum of directed cycles)."""
-    f = np.zeros((n, n))
-    for _ in range(3 * n):
-        cycle = rng.permutation(n)[: rng.integers(2, n + 1)]
-        w = rng.uniform(0.1, 1.0) * scale
-        for a, b in zip(cycle, np.roll(cycle, -1), strict=True):
-            f[a, b] += w
-    return f
-
-
-class StateCheck:
-    """A schedule that checks the state every day (the engine's per-day hook) and changes nothing."""
-
-    def __init__(self) -> None:
-        self.totals: list[np.ndarray] = []
-        self.min = np.inf
-
-    def __call__(self, day, state):
-        self.min = min(self.min, float(state.min()))
-        self.totals.append(state.sum(axis=(2, 3)).copy())  # (runs, nodes)
-        return None
+from factories import StateCheck, balanced, network
 
 
 def final_size(r0: float, s0: float) -> float:

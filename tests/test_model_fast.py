@@ -17,20 +17,7 @@ from epicommons.cli import main
 from epicommons.errors import InputError
 from epicommons.model import AgeStructure, Seed, build_model, covid_like, run_chunk, simulate, sir
 from epicommons.model import scenario as scenario_file
-from factories import network
-
-
-class StateCheck:
-    """A schedule that records the smallest cell and the people per node every day."""
-
-    def __init__(self) -> None:
-        self.totals: list[np.ndarray] = []
-        self.min = np.inf
-
-    def __call__(self, day, state):
-        self.min = min(self.min, float(state.min()))
-        self.totals.append(state.sum(axis=(2, 3)).copy())
-        return None
+from factories import StateCheck, network
 
 
 @settings(max_examples=20, deadline=None)
