@@ -43,7 +43,7 @@ def test_fast_engine_conserves_people_and_never_goes_negative(
     check = StateCheck()
     x = run_chunk(
         m,
-        [Seed("N0", seed_count)],
+        [Seed("N0", min(seed_count, pop[0].sum()))],  # more than live there is an error
         80,
         [0, 1],
         rng_seed,
