@@ -281,12 +281,8 @@ def _world_population(year: int) -> float:
     return float(population_matrix(codes, year).sum())
 
 
-def _arrivals(path: Path, items: tuple[Item, ...], weeks: int, world: float) -> np.ndarray:
-    item_pos = {it.name: k for k, it in enumerate(items)}
-    frame = tb.read_csv(path, ["week", "item", "quantity"])
-    w = _weeks(frame, path, weeks)
-    i = tb.codes(frame, "item", item_pos, path, "item")
-    q = tb.numbers(frame, "quantity", path)
+def _at_most_the_world(frame, path: Path, q, i, items: tuple[Item, ...], world: float) -> None:
+    """A week's quantity of an item is at most units per person x the world's population."""
     per_person = np.array([it.units_per_person for it in items])[i]
     tb.at_most(
         frame,
@@ -299,6 +295,15 @@ def _arrivals(path: Path, items: tuple[Item, ...], weeks: int, world: float) -> 
             f"(items.{items[i[k]].name}.units_per_person), in one week"
         ),
     )
+
+
+def _arrivals(path: Path, items: tuple[Item, ...], weeks: int, world: float) -> np.ndarray:
+    item_pos = {it.name: k for k, it in enumerate(items)}
+    frame = tb.read_csv(path, ["week", "item", "quantity"])
+    w = _weeks(frame, path, weeks)
+    i = tb.codes(frame, "item", item_pos, path, "item")
+    q = tb.numbers(frame, "quantity", path)
+    _at_most_the_world(frame, path, q, i, items, world)
     tb.duplicates(frame, ["week", "item"], path)
     names = list(item_pos)
     out = np.zeros((weeks, len(item_pos)))
@@ -403,18 +408,7 @@ def _earmarked(path, member_pos, items, weeks, earmarked, world) -> None:
     i = tb.codes(frame, "item", item_pos, path, "item")
     m = _resolve_members(frame, "member", member_pos, path)
     q = tb.numbers(frame, "quantity", path)
-    per_person = np.array([it.units_per_person for it in items])[i]
-    tb.at_most(
-        frame,
-        "quantity",
-        path,
-        q,
-        world * per_person,
-        lambda k: (
-            f"{per_person[k]:g} x the world's population of {world:,.0f} "
-            f"(items.{items[i[k]].name}.units_per_person), in one week"
-        ),
-    )
+    _at_most_the_world(frame, path, q, i, items, world)
     np.add.at(earmarked, (m, w, i), q)
 
 
