@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from epicommons.calibrate import abc_smc, build_problem, open_backend
+from epicommons.backend import open_backend
+from epicommons.calibrate import abc_smc, build_problem
 from epicommons.calibrate.spec import parse
 from epicommons.calibrate.synthetic import blank_data, synthetic_data
 

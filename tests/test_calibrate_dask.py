@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epicommons.calibrate import abc_smc, build_problem, forecast, open_backend
+from epicommons.backend import open_backend
+from epicommons.calibrate import abc_smc, build_problem, forecast
 from epicommons.calibrate.spec import parse
 from epicommons.calibrate.synthetic import blank_data, synthetic_data
 from epicommons.cli import main

@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from epicommons.calibrate import abc_smc, build_problem, fit_likelihood, open_backend
+from epicommons.backend import open_backend
+from epicommons.calibrate import abc_smc, build_problem, fit_likelihood
 from epicommons.calibrate.likelihood import laplace_covariance
 from epicommons.calibrate.spec import parse
 from epicommons.calibrate.synthetic import blank_data, synthetic_data

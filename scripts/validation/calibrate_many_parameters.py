@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from epicommons.backend import open_backend
 from epicommons.calibrate import (
     abc_smc,
     abc_smc_mcmc,
     build_problem,
     fit_likelihood,
-    open_backend,
 )
 from epicommons.calibrate.likelihood import laplace_covariance
 from epicommons.calibrate.spec import load

@@ -18,9 +18,6 @@ _EXPORTS = {
     "Posterior": "abc",
     "abc_smc": "abc",
     "abc_smc_mcmc": "abc",
-    "DaskBackend": "backend",
-    "InProcess": "backend",
-    "open_backend": "backend",
     "Batch": "batch",
     "run_batch": "batch",
     "Forecast": "forecast",
@@ -41,10 +38,8 @@ __all__ = [
     "Adjustment",
     "Batch",
     "CalibrationSpec",
-    "DaskBackend",
     "Forecast",
     "Generation",
-    "InProcess",
     "Parameter",
     "PointEstimate",
     "Posterior",
@@ -56,7 +51,6 @@ __all__ = [
     "fit_likelihood",
     "forecast",
     "load",
-    "open_backend",
     "parse",
     "restrict",
     "run_batch",
@@ -68,7 +62,6 @@ __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 if TYPE_CHECKING:
     from .abc import Adjustment, Generation, Posterior, abc_smc, abc_smc_mcmc
-    from .backend import DaskBackend, InProcess, open_backend
     from .batch import Batch, run_batch
     from .forecast import Forecast, forecast
     from .likelihood import PointEstimate, fit_likelihood

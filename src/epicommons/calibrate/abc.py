@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.special import logsumexp
 
+from epicommons.backend import Backend, InProcess, chunked
+
 from .adjust import kernel_weights, project, projection, regression_adjust
-from .backend import Backend, InProcess, chunked
 from .problem import Problem
 from .tasks import abc_distances, observed_summaries
 

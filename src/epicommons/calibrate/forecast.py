@@ -9,9 +9,9 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from epicommons.backend import Backend, InProcess, chunked
 from epicommons.scoring import QUANTILES, crps_ensemble, weighted_interval_score
 
-from .backend import Backend, InProcess, chunked
 from .problem import Problem
 from .tasks import forecast_samples
 

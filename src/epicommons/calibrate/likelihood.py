@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from .backend import Backend, InProcess, chunked
+from epicommons.backend import Backend, InProcess, chunked
+
 from .problem import Problem
 from .tasks import log_likelihoods
 

@@ -32,7 +32,8 @@ def calibrate(
     """
     import numpy as np
 
-    from epicommons.calibrate import abc_smc, abc_smc_mcmc, fit_likelihood, forecast, open_backend
+    from epicommons.backend import open_backend
+    from epicommons.calibrate import abc_smc, abc_smc_mcmc, fit_likelihood, forecast
     from epicommons.calibrate import output as calibration_output
     from epicommons.calibrate.diagnostics import diagnose, forecast_source, laplace_draws
     from epicommons.calibrate.likelihood import laplace_covariance

@@ -72,7 +72,7 @@ def forecast_evaluate(
     --out results/forecast --report results/forecast.html --workers 2
     """
 
-    from epicommons.calibrate.backend import open_backend
+    from epicommons.backend import open_backend
     from epicommons.forecast import output as evaluation_output
     from epicommons.forecast.evaluate import (
         EvaluationSpec,

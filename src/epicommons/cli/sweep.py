@@ -42,7 +42,7 @@ def sweep(
     import pandas as pd
 
     from epicommons._files import atomic_file, check_output, read_toml
-    from epicommons.calibrate import open_backend
+    from epicommons.backend import open_backend
     from epicommons.calibrate import sweep as sweeps
 
     if workers is not None and scheduler is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from epicommons.calibrate.backend import Backend, InProcess
+from epicommons.backend import Backend, InProcess
 from epicommons.errors import InputError
 from epicommons.scoring import QUANTILES, covered, wis_components
 from epicommons.world.population import has_population, population
