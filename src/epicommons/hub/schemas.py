@@ -321,6 +321,7 @@ class LedgerRow(BaseModel):
     delivered: float
     outstanding: float | None = None
     over_delivered: float | None = None
+    beyond_pledges: float | None = None
     share_delivered: float | None = None
 
 
