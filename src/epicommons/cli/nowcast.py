@@ -218,7 +218,8 @@ def _scores(summary, title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
-    for col in ("model", "horizon", "mean WIS", "relative WIS", "50% covered", "95% covered"):
+    columns = ("model", "horizon", "mean WIS", "relative WIS", "50% covered", "95% covered")
+    for col in (*columns, "50% PIT", "95% PIT"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for row in summary.itertuples():
         table.add_row(
@@ -228,6 +229,8 @@ def _scores(summary, title: str) -> None:
             f"{row.relative_wis:.2f}",
             f"{row.covered_50:.0%}",
             f"{row.covered_95:.0%}",
+            f"{row.pit_covered_50:.0%}",
+            f"{row.pit_covered_95:.0%}",
         )
     Console().print(table)
 
