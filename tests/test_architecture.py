@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "risk": {"model", "policy", "world"},
     "surveillance": {"world"},
     "calibrate": {"model", "policy", "surveillance", "world"},
-    "forecast": {"calibrate", "surveillance", "world"},
+    "forecast": {"calibrate", "model", "surveillance", "world"},
     "assist": {"world"},
     "report": {"model", "world"},
     "studies": {"assist", "model", "policy", "report", "risk", "surveillance", "world"},

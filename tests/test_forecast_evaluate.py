@@ -152,7 +152,7 @@ def test_the_report_renders_offline_in_chromium(evaluated, offline_page):
     ("args", "message"),
     [
         (["--every", "0w"], "--every"),
-        (["--model", "mechanistic"], "unknown model 'mechanistic'"),
+        (["--model", "arima"], "unknown model 'arima'"),
         (["--from", "2021-13-01"], "expected a date"),
         (["--country", "Atlantis"], "unknown country"),
         (["--week", "month"], "expected epi or iso"),
@@ -219,7 +219,7 @@ def test_forecast_warns_when_the_model_lost_to_the_baseline_on_its_recent_past(
     (record,) = meta["recent_track_record"]
     assert record["model"] == "renewal" and record["n"] == 8 * 4
     assert record["relative_wis"] > 1
-    assert "worse than the Forecast Hub baseline over the last 8 weekly origins" in printed
+    assert "renewal is worse than the baseline on its recent past: relative WIS" in printed
     assert meta["warnings"] and "relative WIS" in meta["warnings"][0]
 
 

@@ -112,3 +112,22 @@ def test_too_short_a_series_is_an_input_error():
     dates = START + np.arange(10).astype("timedelta64[D]")
     with pytest.raises(InputError, match="at least 15 observed steps"):
         renewal_forecast(dates, np.ones(10))
+
+
+def test_weekday_factors_from_a_longer_window_leave_the_short_one_the_trend():
+    factors = np.array([1.3, 1.1, 1.0, 1.0, 1.05, 0.8, 0.75])
+    dates, y = _exponential(60, 0.04, factors)
+    # a 7-day window alone cannot hold a level, a growth and six weekday effects
+    fit = fit_renewal(y, weekday(dates), RenewalSettings(fit_days=7, weekday_days=28))
+    assert fit.r == pytest.approx(0.04, rel=1e-6)
+    assert fit.weekday_factors == pytest.approx(factors, rel=1e-6)
+    assert np.exp(fit.a) == pytest.approx(2000.0, rel=1e-6)
+    # growth that turned 10 days ago: the short window sees the new growth, the long one
+    # (one trend through the turn) does not
+    t = np.arange(60) - 59
+    turned = 2000.0 * np.exp(np.where(t > -10, 0.05 * t, -0.5 - 0.02 * (t + 10)))
+    y = turned * factors[weekday(dates)]
+    short = fit_renewal(y, weekday(dates), RenewalSettings(fit_days=10, weekday_days=28))
+    long = fit_renewal(y, weekday(dates), RenewalSettings(fit_days=28, weekday_days=28))
+    assert short.r == pytest.approx(0.05, rel=0.05)
+    assert long.r < 0.03

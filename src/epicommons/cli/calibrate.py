@@ -121,6 +121,8 @@ def calibrate(
             seed=problem.seed,
             backend=backend,
         )
+        bar.update(task, description="track record", info="refits at 3 earlier origins")
+        record, warnings = _track_record(spec_scenario, spec, cases, scenario, backend)
     meta = {
         "scenario": str(scenario),
         "data": str(data),
@@ -132,6 +134,8 @@ def calibrate(
         "diagnostics": diag.as_dict(),
         "forecast_from": source,
         "forecast_reason": reason,
+        "recent_track_record": record,
+        "warnings": warnings,
     }
     meta["laplace_sd"] = {
         name: sd if np.isfinite(sd) else None
@@ -155,4 +159,26 @@ def calibrate(
         f"{'positive definite' if diag.hessian_positive_definite else 'NOT positive definite'}"
     )
     Console().print(f"forecast from {source}: {reason}")
+    for note in warnings:
+        Console().print(note)
     Console().print(f"wrote {len(written)} files to {out}")
+
+
+def _track_record(scenario, spec, cases, path: Path, backend) -> tuple[dict | None, list[str]]:
+    """The fit's relative WIS against the Forecast Hub baseline on its own recent past (refits
+    at the last 3 weekly origins before fit_end), and a warning when it lost there."""
+    from epicommons.forecast.track import calibration_record
+
+    try:
+        record = calibration_record(
+            scenario,
+            spec,
+            cases,
+            base=path.resolve().parent,
+            source=str(path),
+            backend=backend,
+        )
+    except InputError as exc:
+        return None, [f"warning: no recent track record ({exc.message})"]
+    warning = record.warning("the calibrated model")
+    return record.as_dict(), [warning] if warning else []

@@ -42,7 +42,8 @@ def forecast_evaluate(
     model: str = typer.Option(
         "renewal",
         "--model",
-        help="baseline, renewal or ensemble (quantile average of renewal and baseline); "
+        help="baseline, renewal, ensemble (quantile average of renewal and baseline) or "
+        "mechanistic (one calibrate likelihood fit per origin and country, daily cases only); "
         "comma-separate to compare several (the first one's fans are drawn).",
     ),
     start: str = typer.Option(..., "--from", help="First forecast origin (YYYY-MM-DD)."),
@@ -53,6 +54,17 @@ def forecast_evaluate(
         "epi", "--week", help="Weekly targets: epi (weeks ending Saturday) or iso (Sunday)."
     ),
     age_group: str = typer.Option("00+", "--age-group", help="Weekly files: the age group."),
+    triangle: Path | None = typer.Option(
+        None,
+        "--triangle",
+        help="Weekly files: a reporting triangle of the same series; each origin then forecasts "
+        "the series as known on it (real-time data), scored against the latest data.",
+    ),
+    correct: bool = typer.Option(
+        True,
+        "--nowcast/--no-nowcast",
+        help="With --triangle: correct the incomplete last weeks by the nowcast first.",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for the tables (created or replaced)."),
     report: Path | None = typer.Option(None, "--report", help="Also write an HTML report."),
     workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
@@ -70,6 +82,10 @@ def forecast_evaluate(
     Example:  epicommons forecast-evaluate time_series_covid19_confirmed_global.csv
     --country DEU,FRA,ITA --model renewal --from 2020-04-01 --to 2022-03-31 --every 4w
     --out results/forecast --report results/forecast.html --workers 2
+
+    Real-time SARI:  epicommons forecast-evaluate SARI__latest_data-SARI-sari.csv --week iso
+    --triangle SARI__reporting_triangle-icosari-sari.csv --from 2023-10-01 --to 2025-09-28
+    --every 1w --out results/sari-realtime
     """
 
     from epicommons.backend import open_backend
@@ -93,6 +109,8 @@ def forecast_evaluate(
     if report is not None:
         check_target(report)
     series = _read(cases, _countries(country), age_group)
+    if triangle is not None:
+        series = _as_known(series, triangle, age_group, correct, origins)
     spec = EvaluationSpec(
         models=tuple(m for m in models if m != "baseline"),
         horizons=horizons,
@@ -131,6 +149,7 @@ def forecast_evaluate(
         "origins": [str(o) for o in origins],
         "horizons": horizons,
         "week": "epidemiological weeks ending Saturday" if week == "epi" else "ISO weeks",
+        "data_at_origin": _vintage_note(triangle, correct),
         "renewal_settings": spec.renewal.__dict__,
         "seed": seed,
         "backend": backend_name,
@@ -145,6 +164,30 @@ def forecast_evaluate(
         return
     _print_summary(tables, notes)
     Console().print(f"wrote {len(written)} files ({out}{', ' + str(report) if report else ''})")
+
+
+def _as_known(series, triangle: Path, age_group: str, correct: bool, origins):
+    """The weekly series as known at each origin from the triangle (checked before work)."""
+    from epicommons.forecast.vintage import earliest_origin, with_triangle
+    from epicommons.surveillance.triangle import read_triangle
+
+    known = with_triangle(series, read_triangle(triangle), age_group, corrected=correct)
+    if correct and origins[0] < earliest_origin(known):
+        raise InputError(
+            f"the nowcast needs history: the first origin with --triangle must be on or after "
+            f"{earliest_origin(known)} (or use --no-nowcast)",
+            field="--from",
+        )
+    return known
+
+
+def _vintage_note(triangle: Path | None, correct: bool) -> str:
+    """How the data at each origin were taken, for the metadata."""
+    if triangle is None:
+        return "the latest data cut at the origin"
+    return f"as known on the origin from {triangle}" + (
+        ", the last weeks corrected by the nowcast" if correct else ", uncorrected"
+    )
 
 
 def _check_options(
@@ -194,7 +237,9 @@ def forecast(
         [], "--country", help="Countries (ISO3 or name; repeat or comma-separate). Default: all."
     ),
     model: str = typer.Option(
-        "renewal", "--model", help="baseline, renewal or ensemble; comma-separate for several."
+        "renewal",
+        "--model",
+        help="baseline, renewal, ensemble or mechanistic; comma-separate for several.",
     ),
     date: str | None = typer.Option(
         None,
@@ -292,8 +337,9 @@ def _track_record(series, origin, spec, models: list[str]) -> tuple[list[dict], 
         return [], [f"warning: no recent track record ({exc})"]
     table = table[table["model"].isin(models)]
     warnings = [
-        f"warning: {r.model} was worse than the Forecast Hub baseline over the last 8 weekly "
-        f"origins (relative WIS {r.relative_wis:.2f}); prefer the baseline or the ensemble"
+        f"warning: {r.model} is worse than the baseline on its recent past: relative WIS "
+        f"{r.relative_wis:.2f} (its forecasts from the last 8 weekly origins, scored on the "
+        f"data known at {origin}); prefer the baseline or the ensemble"
         for r in table.itertuples()
         if r.model != "baseline" and r.relative_wis > 1
     ]

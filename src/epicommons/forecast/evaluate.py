@@ -18,12 +18,13 @@ from epicommons.world.population import has_population, population
 
 from .baseline import baseline_forecast
 from .ensemble import quantile_average
+from .mechanistic import MechanisticSettings, mechanistic_forecast
 from .renewal import RenewalSettings, renewal_forecast
 from .result import Forecast
 from .series import Observed
 from .weeks import WeekKind, week_end_on_or_after, weekday
 
-MODELS = ("baseline", "renewal", "ensemble")
+MODELS = ("baseline", "renewal", "ensemble", "mechanistic")
 SCORE_COLUMNS = ["wis", "dispersion", "overprediction", "underprediction"]
 
 
@@ -36,6 +37,7 @@ class EvaluationSpec:
     horizons: int = 4
     week: WeekKind = "epi"
     renewal: RenewalSettings = field(default_factory=RenewalSettings)
+    mechanistic: MechanisticSettings = field(default_factory=MechanisticSettings)
     levels: tuple[float, ...] = QUANTILES
     seed: int = 0
     baseline_samples: int = 100_000
@@ -95,6 +97,8 @@ def check_origins(series: Sequence[Observed], origins: np.ndarray, spec: Evaluat
             )
         if s.step_days == 1:
             need = max(14, spec.renewal.fit_days + 1 if spec.models else 0)
+            if "mechanistic" in spec.models:
+                need = max(need, spec.mechanistic.window)
         else:
             need = 7 * max(2, spec.renewal.fit_weeks + 1 if spec.models else 0)
         earliest = s.dates[0] + np.timedelta64(need - s.step_days, "D")
@@ -144,6 +148,24 @@ def forecasts_at(series: Observed, origin: np.datetime64, spec: EvaluationSpec) 
             out.append(renewal)
         if "ensemble" in spec.models:
             out.append(quantile_average([renewal, base]))
+    if "mechanistic" in spec.models:
+        if known.step_days != 1:
+            raise InputError(
+                "the mechanistic model forecasts daily case series, not weekly ones",
+                field="--model",
+            )
+        out.append(
+            mechanistic_forecast(
+                known.dates,
+                known.counts,
+                country=series.country,
+                horizons=spec.horizons,
+                week=spec.week,
+                levels=spec.levels,
+                settings=spec.mechanistic,
+                seed=spec.seed,
+            )[0]
+        )
     return out
 
 

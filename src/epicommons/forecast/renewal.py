@@ -36,6 +36,7 @@ class RenewalSettings:
 
     fit_days: int = 14  # days of the log-linear fit (weekly series: fit_weeks)
     fit_weeks: int = 4
+    weekday_days: int = 14  # days that estimate the weekday factors (<= fit_days: the same fit)
     si_mean: float = 4.7  # COVID-19 serial interval, Nishiura et al. 2020 (days)
     si_sd: float = 2.9
     rw_sd: float = 0.35  # weekly sd of the log-Rt random walk (daily counts)
@@ -89,7 +90,8 @@ def fit_renewal(
     step_days: int = 1,
 ) -> RenewalFit:
     """Fit the recent trend of counts `y` (last value = the origin); `weekdays` (Monday = 0) for
-    daily counts, None for weekly ones."""
+    daily counts, None for weekly ones. With `weekday_days` longer than `fit_days`, the weekday
+    factors come from that longer window and the short one fits only the level and growth."""
     y = np.asarray(y, dtype=float)
     window = settings.fit_days if step_days == 1 else settings.fit_weeks
     if y.size < window + 1:
@@ -98,52 +100,70 @@ def fit_renewal(
             field="data",
         )
     w = generation_interval(step_days, settings.si_mean, settings.si_sd)
-    recent = np.clip(y[-window:], 0.0, None)
-    t = np.arange(-window + 1, 1, dtype=float)
-    columns = [np.ones(window), t]
-    factors = None
-    keep = np.ones(window, dtype=bool)
-    if weekdays is not None:
-        wd = np.asarray(weekdays)[-window:]
-        reporting = np.array([recent[wd == d].sum() > 0 for d in range(7)])
-        keep = reporting[wd]
-        ref = int(np.flatnonzero(reporting)[0]) if reporting.any() else 0
-        for d in range(7):
-            if reporting[d] and d != ref:
-                columns.append((wd == d).astype(float))
-    x = np.column_stack(columns)[keep]
-    yk = recent[keep]
-    if yk.sum() == 0:  # nothing reported in the window: a flat zero forecast
-        return RenewalFit(-np.inf, 0.0, np.zeros((2, 2)), None, np.inf, 0.0, w, step_days)
-    beta, cov, mu = _quasi_poisson(x, yk)
-    if weekdays is not None:
-        b = np.zeros(7)
-        j = 2
-        for d in range(7):
-            if reporting[d] and d != ref:
-                b[d] = beta[j]
-                j += 1
-        f = np.where(reporting, np.exp(b), 0.0)
-        scale = f.mean()
-        factors = f / scale
-        a = beta[0] + np.log(scale)  # log level at the origin, weekday-adjusted
-    else:
-        a = beta[0]
-    k = _dispersion(yk, mu, x.shape[1], settings.max_dispersion)
     rw_sd = settings.rw_sd if step_days == 1 else settings.weekly_rw_sd
-    return RenewalFit(float(a), float(beta[1]), cov[:2, :2], factors, k, rw_sd, w, step_days)
+    recent = np.clip(y[-window:], 0.0, None)
+    if weekdays is None:
+        if recent.sum() == 0:
+            return RenewalFit(-np.inf, 0.0, np.zeros((2, 2)), None, np.inf, 0.0, w, step_days)
+        x = np.column_stack([np.ones(window), np.arange(-window + 1, 1, dtype=float)])
+        beta, cov, mu = _quasi_poisson(x, recent)
+        k = _dispersion(recent, mu, 2, settings.max_dispersion)
+        return RenewalFit(float(beta[0]), float(beta[1]), cov, None, k, rw_sd, w, step_days)
+    long = min(max(settings.weekday_days, window), y.size)
+    factors, a, r, cov, k = _weekday_fit(np.clip(y[-long:], 0.0, None), weekdays[-long:], settings)
+    if not np.isfinite(a):
+        return RenewalFit(-np.inf, 0.0, np.zeros((2, 2)), None, np.inf, 0.0, w, step_days)
+    if long > window:  # the trend from the short window, the weekday factors as offsets
+        wd = np.asarray(weekdays)[-window:]
+        keep = factors[wd] > 0
+        if recent[keep].sum() > 0:
+            t = np.arange(-window + 1, 1, dtype=float)[keep]
+            x = np.column_stack([np.ones(t.size), t])
+            beta, cov, mu = _quasi_poisson(x, recent[keep], np.log(factors[wd][keep]))
+            a, r = float(beta[0]), float(beta[1])
+            k = _dispersion(recent[keep], mu, 2, settings.max_dispersion)
+    return RenewalFit(float(a), float(r), cov[:2, :2], factors, k, rw_sd, w, step_days)
 
 
-def _quasi_poisson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Poisson log-linear regression by IRLS: coefficients, quasi-Poisson covariance, fitted means."""
+def _weekday_fit(
+    recent: np.ndarray, wd: np.ndarray, settings: RenewalSettings
+) -> tuple[np.ndarray, float, float, np.ndarray, float]:
+    """Log-linear fit with weekday effects: factors (mean 1; 0 on days that never report),
+    weekday-adjusted log level at the origin, growth, their covariance, NB dispersion."""
+    n = recent.size
+    wd = np.asarray(wd)
+    reporting = np.array([recent[wd == d].sum() > 0 for d in range(7)])
+    if not reporting.any():
+        return np.zeros(7), -np.inf, 0.0, np.zeros((2, 2)), np.inf
+    keep = reporting[wd]
+    ref = int(np.flatnonzero(reporting)[0])
+    days = [d for d in range(7) if reporting[d] and d != ref]
+    columns = [np.ones(n), np.arange(-n + 1, 1, dtype=float)]
+    columns += [(wd == d).astype(float) for d in days]
+    x = np.column_stack(columns)[keep]
+    beta, cov, mu = _quasi_poisson(x, recent[keep])
+    b = np.zeros(7)
+    b[days] = beta[2:]
+    f = np.where(reporting, np.exp(b), 0.0)
+    scale = f.mean()
+    k = _dispersion(recent[keep], mu, x.shape[1], settings.max_dispersion)
+    return f / scale, float(beta[0] + np.log(scale)), float(beta[1]), cov[:2, :2], k
+
+
+def _quasi_poisson(
+    x: np.ndarray, y: np.ndarray, offset: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poisson log-linear regression by IRLS (with an optional offset on the log scale):
+    coefficients, quasi-Poisson covariance, fitted means."""
+    off = np.zeros(y.size) if offset is None else offset
     mu = y + 0.5
     eta = np.log(mu)
     beta = np.zeros(x.shape[1])
     for _ in range(50):
-        z = eta + (y - mu) / mu
+        z = eta - off + (y - mu) / mu
         xw = x * mu[:, None]
         new = np.linalg.lstsq(xw.T @ x, xw.T @ z, rcond=None)[0]
-        eta = np.clip(x @ new, -50.0, 50.0)
+        eta = np.clip(x @ new + off, -50.0, 50.0)
         mu = np.exp(eta)
         done = np.max(np.abs(new - beta)) < 1e-8
         beta = new
@@ -161,6 +181,9 @@ def _dispersion(y: np.ndarray, mu: np.ndarray, p: int, cap: float) -> float:
     return cap if excess <= 1.0 / cap else 1.0 / excess
 
 
+MAX_GROWTH = 0.5  # per day: a drawn growth rate beyond it (a fit to a few first cases) is cut
+
+
 def simulate_renewal(
     fit: RenewalFit,
     steps: int,
@@ -174,10 +197,11 @@ def simulate_renewal(
         return np.zeros((n, steps))
     gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x2E7E])))
     draws = gen.multivariate_normal([fit.a, fit.r], fit.cov, size=n, method="eigh")
-    a, r = draws[:, 0], draws[:, 1]
+    cap = MAX_GROWTH * fit.step_days
+    a, r = draws[:, 0], np.clip(draws[:, 1], -cap, cap)
     lags = fit.w.size
     s = np.arange(lags)[::-1]  # history column j holds lag (lags - j) ... lag 1 last
-    infections = np.exp(a[:, None] - r[:, None] * s[None, :])  # (n, lags), lag 1 = origin
+    infections = np.exp(np.clip(a[:, None] - r[:, None] * s[None, :], -50.0, 50.0))
     log_r = np.log(reproduction_from_growth(r, fit.w))
     per_step = 7 / fit.step_days
     damp = settings.damping ** (1.0 / per_step)
