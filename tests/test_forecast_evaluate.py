@@ -157,7 +157,7 @@ def test_the_report_renders_offline_in_chromium(evaluated, offline_page):
         (["--country", "Atlantis"], "unknown country"),
         (["--week", "month"], "expected epi or iso"),
         (["--to", "2024-01-31"], "the data end on 2023-03-09, before the last origin"),
-        (["--from", "2020-01-25"], "the first origin must leave 15 days of data"),
+        (["--from", "2020-01-25"], "the first origin must leave 14 days of data"),
     ],
 )
 def test_bad_input_exits_with_status_2_and_writes_nothing(
@@ -221,6 +221,21 @@ def test_forecast_warns_when_the_model_lost_to_the_baseline_on_its_recent_past(
     assert record["relative_wis"] > 1
     assert "renewal is worse than the baseline on its recent past: relative WIS" in printed
     assert meta["warnings"] and "relative WIS" in meta["warnings"][0]
+
+
+def test_no_warning_when_the_model_beat_the_baseline_on_its_recent_past(tmp_path: Path, capsys):
+    # steady growth of 3% a day: the trend carries on, the flat baseline lags behind it
+    dates = pd.date_range("2021-01-03", periods=7 * 30, freq="D")
+    level = 500.0 * np.exp(0.03 * np.arange(dates.size))
+    csv = tmp_path / "growth.csv"
+    pd.DataFrame({"country": "ITA", "date": dates.date, "cases": level}).to_csv(csv, index=False)
+    out = tmp_path / "fc"
+    assert main(["forecast", str(csv), "--out", str(out)]) == 0
+    meta = json.loads((out / "forecast.json").read_text())
+    (record,) = meta["recent_track_record"]
+    assert record["relative_wis"] < 1
+    assert meta["warnings"] == []
+    assert "worse than the baseline" not in capsys.readouterr().out
 
 
 def test_the_recent_record_uses_only_data_known_at_the_origin():

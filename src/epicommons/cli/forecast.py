@@ -158,7 +158,7 @@ def forecast_evaluate(
     }
     written = evaluation_output.write(out, tables, meta, evaluation_output.EVALUATION_MARKER)
     if report is not None:
-        _write_report(report, tables, model, series, origins, notes, cases)
+        _write_report(report, tables, model, series, origins, notes, cases, meta["data_at_origin"])
         written.append(report)
     if quiet:
         return
@@ -418,7 +418,7 @@ def _print_summary(tables, notes: list[str]) -> None:
         console.print(note)
 
 
-def _write_report(report, tables, model, series, origins, notes, cases) -> None:
+def _write_report(report, tables, model, series, origins, notes, cases, vintage: str) -> None:
     from epicommons.report.forecast import forecast_page
     from epicommons.report.target import write_page
     from epicommons.world.countries import registry
@@ -427,7 +427,7 @@ def _write_report(report, tables, model, series, origins, notes, cases) -> None:
     names = {s.country: reg[s.country].name if s.country else "series" for s in series}
     subtitle = (
         f"{cases.name}: {len(series)} series, {len(origins)} origins "
-        f"({origins[0]} to {origins[-1]}), model {model}"
+        f"({origins[0]} to {origins[-1]}), model {model}; data at each origin: {vintage}"
     )
     page = forecast_page(
         tables["scores.parquet"],

@@ -94,6 +94,28 @@ def _problem(country: str, origin: date, immune: float, settings: MechanisticSet
     return build_problem(scenario, spec, data, network=_network())
 
 
+def laplace_or_point(problem, point, runs: int, seed: int, backend=None) -> tuple[np.ndarray, str]:
+    """Parameter draws from the Laplace band at the point estimate when its Hessian is positive
+    definite, else the point estimate alone; and which of the two it is."""
+    from epicommons.calibrate.diagnostics import laplace_draws
+    from epicommons.calibrate.likelihood import laplace_covariance
+
+    try:
+        with np.errstate(invalid="ignore", divide="ignore"):  # steps past a bound: NaN, judged
+            cov = laplace_covariance(problem, point, backend=backend)
+        sym = 0.5 * (cov + cov.T)
+        positive = bool(np.all(np.isfinite(sym)) and np.all(np.linalg.eigvalsh(sym) > 0))
+    except np.linalg.LinAlgError:
+        positive = False
+    if not positive:
+        return point.values[None, :], (
+            "the point estimate alone (Hessian not positive definite: reporting noise only)"
+        )
+    box = np.array([q.prior.box() for q in problem.parameters], dtype=float)
+    draws = laplace_draws(point.values, cov, box, runs, seed)
+    return draws, "the likelihood point estimate with its Laplace band"
+
+
 def mechanistic_forecast(
     dates: np.ndarray,
     counts: np.ndarray,
@@ -108,8 +130,6 @@ def mechanistic_forecast(
     """Forecast the next `horizons` weeks of daily counts ending at the origin `dates[-1]`;
     also says what the forecast was drawn from (Laplace band or point estimate) and why."""
     from epicommons.calibrate import fit_likelihood, forecast
-    from epicommons.calibrate.diagnostics import laplace_draws
-    from epicommons.calibrate.likelihood import laplace_covariance
     from epicommons.surveillance.cases import CaseData, make_table
     from epicommons.world.population import population
 
@@ -132,18 +152,7 @@ def mechanistic_forecast(
     )
     problem = _problem(country, origin.astype(date), immune, settings, data)
     point = fit_likelihood(problem, starts=settings.starts, seed=seed)
-    try:
-        cov = laplace_covariance(problem, point)
-        positive = bool(np.all(np.isfinite(cov)) and np.all(np.linalg.eigvalsh(cov) > 0))
-    except np.linalg.LinAlgError:
-        positive = False
-    if positive:
-        box = np.array([q.prior.box() for q in problem.parameters], dtype=float)
-        theta = laplace_draws(point.values, cov, box, settings.runs, seed)
-        note = "the likelihood point estimate with its Laplace band"
-    else:
-        theta = point.values[None, :]
-        note = "the point estimate alone (Hessian not positive definite: reporting noise only)"
+    theta, note = laplace_or_point(problem, point, settings.runs, seed)
     fc = forecast(problem, theta, None, runs=settings.runs, seed=seed)
     end = int(problem.fit_days[-1])
     daily = fc.samples[:, end + 1 : end + 1 + 7 * horizons, 0, 0].astype(float)

@@ -10,9 +10,11 @@ the current reproduction number through the generation interval w, R = 1 / sum_s
 Forecast: per sample path, (a, r) drawn from their estimated normal distribution, the past as
 exp(a - r s), log Rt a random walk (weekly sd `rw_sd`) damped toward log R = 0 by `damping`
 per week (the current trend fades: growth and decline do not go on for ever), infections
-I_t = R_t sum_s w_s I_(t-s), reports NB(I_t f_weekday, k). The defaults were chosen on the
-European validation (docs/validation/forecast.md), where the walk's sd estimated from each
-series' own past did worse than one fixed value.
+I_t = R_t sum_s w_s I_(t-s), reports NB(I_t f_weekday, k). The weekday factors may come from a
+longer window (`weekday_days`) than the trend, which then fits only level and growth. The
+daily defaults were chosen on the 2020 European origins and held out on 2021-2022
+(docs/validation/forecast.md); a damping chosen per origin from the series' own recent past
+and a walk sd estimated from it both did worse than one fixed value.
 A weekly series is forecast the same way with a one-week generation interval and no weekdays.
 """
 
@@ -32,16 +34,19 @@ from .weeks import WeekKind, weekday, weekly_sums
 
 @dataclass(frozen=True)
 class RenewalSettings:
-    """Tuning of the renewal forecaster; defaults are those validated in docs/validation."""
+    """Tuning of the renewal forecaster. The daily defaults (fit_days, weekday_days, rw_sd,
+    damping) were chosen by scripts/validation/forecast_choose.py on the 2020 JHU origins only
+    and validated on 2021-2022 (docs/validation/forecast.md); the weekly ones on SARI."""
 
-    fit_days: int = 14  # days of the log-linear fit (weekly series: fit_weeks)
+    fit_days: int = 10  # days of the log-linear fit (weekly series: fit_weeks)
     fit_weeks: int = 4
-    weekday_days: int = 14  # days that estimate the weekday factors (<= fit_days: the same fit)
+    weekday_days: int = 10  # days that estimate the weekday factors (<= fit_days: the same fit)
     si_mean: float = 4.7  # COVID-19 serial interval, Nishiura et al. 2020 (days)
     si_sd: float = 2.9
-    rw_sd: float = 0.35  # weekly sd of the log-Rt random walk (daily counts)
+    rw_sd: float = 0.25  # weekly sd of the log-Rt random walk (daily counts)
     weekly_rw_sd: float = 0.1  # the same for weekly series (smoother: SARI hospitalisations)
-    damping: float = 0.2  # per week, log Rt -> damping * log Rt (1: an undamped walk)
+    damping: float = 0.4  # per week, log Rt -> damping * log Rt (1: an undamped walk)
+    weekly_damping: float = 0.2  # the same for weekly series
     samples: int = 1000
     max_dispersion: float = 1e4  # k above this is treated as Poisson
 
@@ -204,7 +209,8 @@ def simulate_renewal(
     infections = np.exp(np.clip(a[:, None] - r[:, None] * s[None, :], -50.0, 50.0))
     log_r = np.log(reproduction_from_growth(r, fit.w))
     per_step = 7 / fit.step_days
-    damp = settings.damping ** (1.0 / per_step)
+    damping = settings.damping if fit.step_days == 1 else settings.weekly_damping
+    damp = damping ** (1.0 / per_step)
     sd = fit.rw_sd / np.sqrt(per_step)
     out = np.empty((n, steps))
     w_rev = fit.w[::-1]

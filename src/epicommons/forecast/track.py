@@ -77,9 +77,9 @@ def calibration_record(
     from pathlib import Path
 
     from epicommons.calibrate import fit_likelihood, forecast
-    from epicommons.calibrate.diagnostics import laplace_draws
-    from epicommons.calibrate.likelihood import laplace_covariance
     from epicommons.calibrate.problem import build_problem
+
+    from .mechanistic import laplace_or_point
 
     model_scores: list[np.ndarray] = []
     base_scores: list[np.ndarray] = []
@@ -94,12 +94,7 @@ def calibration_record(
         except InputError:
             break  # e.g. a change point after this earlier fit_end: no earlier fit to compare
         point = fit_likelihood(problem, starts=spec.starts, seed=problem.seed, backend=backend)
-        cov = laplace_covariance(problem, point, backend=backend)
-        if np.all(np.isfinite(cov)) and np.all(np.linalg.eigvalsh(0.5 * (cov + cov.T)) > 0):
-            box = np.array([q.prior.box() for q in problem.parameters], dtype=float)
-            theta = laplace_draws(point.values, cov, box, runs, problem.seed)
-        else:
-            theta = point.values[None, :]
+        theta, _ = laplace_or_point(problem, point, runs, problem.seed, backend)
         fc = forecast(problem, theta, None, runs=runs, seed=problem.seed, backend=backend)
         end = int(problem.fit_days[-1])
         observed = np.moveaxis(problem.observed, 0, -1)  # (countries, observables, days)
