@@ -74,9 +74,7 @@ def main() -> None:
         wis, base, cov, early = [], [], [], []
         for s, o, y, bw in targets:
             k = s.up_to(o)
-            fc = renewal_forecast(
-                k.dates, k.counts, settings=st, population=population(s.country)
-            )
+            fc = renewal_forecast(k.dates, k.counts, settings=st, population=population(s.country))
             q = fc.quantile_dict()
             wis.append(weighted_interval_score(q, y))
             base.append(bw)

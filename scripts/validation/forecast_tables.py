@@ -2,6 +2,8 @@
 per model and horizon, per country, WIS parts, coverage, and the same split by period.
 
 Usage: python scripts/validation/forecast_tables.py OUT_DIR [--split YYYY-MM-DD]
+       [--against OTHER_DIR]   (also: each model's mean WIS over the baseline of another run
+                                on the same targets, e.g. the baseline on the data as known)
 """
 
 from __future__ import annotations
@@ -60,15 +62,38 @@ def parts(scores: pd.DataFrame) -> str:
     return _md(o[["model", *cols]].assign(**{c: o[c].map("{:,.0f}".format) for c in cols}))
 
 
+def against(scores: pd.DataFrame, other: pd.DataFrame) -> str:
+    """Mean WIS of each model over the mean WIS of `other`'s baseline on the same targets."""
+    keys = ["country", "origin", "horizon"]
+    ref = other[other["model"] == "baseline"][[*keys, "wis"]].rename(columns={"wis": "ref"})
+    j = scores.merge(ref, on=keys)
+    out = []
+    for m, g in j.groupby("model", sort=False):
+        h = g.groupby("horizon")[["wis", "ref"]].mean()
+        out.append(
+            {
+                "model": m,
+                "mean WIS": f"{g['wis'].mean():,.0f}",
+                **{f"{k} wk": f"{r.wis / r.ref:.2f}" for k, r in h.iterrows()},
+                "all": f"{g['wis'].mean() / g['ref'].mean():.3f}",
+            }
+        )
+    return _md(pd.DataFrame(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
     ap.add_argument("--split", default=None)
+    ap.add_argument("--against", type=Path, default=None)
     args = ap.parse_args()
     scores = pd.read_parquet(args.out / "scores.parquet")
     print("### By horizon\n\n" + by_horizon(scores))
     print("\n### By country\n\n" + by_country(scores))
     print("\n### Mean WIS and its parts (weekly cases)\n\n" + parts(scores))
+    if args.against:
+        other = pd.read_parquet(args.against / "scores.parquet")
+        print(f"\n### Against the baseline of {args.against}\n\n" + against(scores, other))
     if args.split:
         cut = pd.Timestamp(args.split)
         for name, part in (
