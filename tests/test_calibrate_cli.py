@@ -78,6 +78,10 @@ def test_calibrate_writes_posterior_plots_and_forecast(tmp_path):
     assert diag["converged"] == (diag["problems"] == [])
     expected = "posterior" if diag["converged"] else ("laplace", "point")
     assert summary["forecast_from"] in expected and summary["forecast_reason"]
+    # data made by the model itself: refitted at earlier origins it beats the flat baseline
+    record = summary["recent_track_record"]
+    assert record["relative_wis"] < 1 and len(record["origins"]) >= 1
+    assert not any("recent past" in w for w in summary["warnings"])
     fc = pd.read_parquet(out / "forecast.parquet")
     assert fc["horizon"].max() == 10 and set(fc["country"]) == {"ITA", "AUT"}
     assert (fc["q0.05"] <= fc["q0.5"]).all() and (fc["q0.5"] <= fc["q0.95"]).all()
