@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
+from fastapi.security import APIKeyHeader, HTTPBasic
 from starlette.concurrency import run_in_threadpool
 
 from epicommons import __version__
@@ -74,10 +75,26 @@ DVS_BODY = {
 }
 
 
+class _Basic(HTTPBasic):
+    """HTTP Basic in the OpenAPI document only: `dhis2_caller` parses the header itself, so a
+    malformed one costs the address like any failed authentication."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+# Documented security schemes (both read the one Authorization header, parsed below).
+basic = _Basic(auto_error=False, description="user name: the member code; password: a hub token")
+api_token = APIKeyHeader(
+    name="Authorization", auto_error=False, description="`ApiToken <token>` (a hub token)"
+)
+
+
 def dhis2_caller(
     request: Request,
     state: HubDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    _basic: Annotated[None, Depends(basic)],
+    authorization: Annotated[str | None, Depends(api_token)],
 ) -> Principal:
     """The caller of `Authorization: ApiToken <token>` (DHIS2's personal access token header),
     `Bearer <token>`, or `Basic` with the member code as user name and a hub token as password."""
