@@ -200,7 +200,7 @@ def markdown(results: dict[str, dict], args: argparse.Namespace, load: tuple[flo
         "path adds parsing and the mapping. Target: DHIS2 within 20% of native. "
         "**Taken under load**: the machine's 2 cores were shared with other work (1-minute load "
         f"average {load[0]:.1f} at the start, {load[1]:.1f} at the end), so absolute figures are "
-        "low and noisy; the ratios, measured side by side, and the server's CPU seconds per "
+        "noisy; the ratios, measured side by side, and the server's CPU seconds per "
         "1,000 values (psutil: user + system time of the server process) are the figures to read.",
         "",
         "| backend | path | requests | errors | values/s | p50 ms | p95 ms | server CPU s / 1,000 values | DHIS2 ÷ native (values/s; CPU) |",
