@@ -363,6 +363,29 @@ def test_bad_input_is_a_web_message_and_writes_nothing(hub, body, ctype, status,
     assert hub.counts() == before
 
 
+def test_same_path_as_native_imports_idempotency_audit_and_limits(hub):
+    api = client(hub)
+    doc = week("2026W39", KR, **{CASES: "8"})
+    key = {"Idempotency-Key": "dhis2-week-39"}
+    with hub.db.read() as s:
+        audits = s.scalar(select(func.count()).where(AuditEntry.action == "import"))
+    first = api.session.post(api.api_url + "/dataValueSets", json=doc, headers=key).json()
+    assert first["response"]["importCount"]["imported"] == 1
+    replay = api.session.post(api.api_url + "/dataValueSets", json=doc, headers=key).json()
+    assert replay["response"]["importCount"]["imported"] == 1  # the stored summary, replayed
+    other = {**doc, "dataValues": [{"dataElement": CASES, "value": "9"}]}
+    clash = api.session.post(api.api_url + "/dataValueSets", json=other, headers=key)
+    assert clash.status_code == 409 and clash.json()["status"] == "ERROR"
+    assert values_of(hub)[("2026-09-21", "new_cases")] == 8
+    with hub.db.read() as s:  # one audit row, by the token, for the one import that wrote
+        assert s.scalar(select(func.count()).where(AuditEntry.action == "import")) == audits + 1
+    too_many = {
+        "dataValues": [{"dataElement": CASES, "period": "20260101", "orgUnit": KR}] * 10_001
+    }
+    big = api.session.post(api.api_url + "/dataValueSets", json=too_many)
+    assert big.status_code == 413 and big.json()["status"] == "ERROR"
+
+
 def test_an_unsupported_id_scheme_is_refused(hub):
     err = refused(
         lambda: client(hub).post(
