@@ -10,13 +10,14 @@ atomic mode and the summary count them like any other.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..access import Principal
 from ..db import Database
 from ..indicators import Conflict
-from ..mapping import Mapping, Scheme
+from ..mapping import Element, Mapping, OrgUnit, Scheme
 from ..models import Member
 from ..reports import DELETE, ImportSummary, import_report
 from .formats import DataValue, ValueSet
@@ -85,8 +86,9 @@ def push(
 ) -> Outcome:
     """Resolve every data value and import the resolvable ones for the caller's member."""
     records, refused, raw = [], [], {}
+    resolver = _Resolver(mapping, options, principal.member_code)
     for v in value_set.values:
-        got = _resolve(v, mapping, options, principal.member_code)
+        got = resolver.resolve(v)
         raw[v.index] = v
         if isinstance(got, Conflict):
             refused.append(got)
@@ -111,60 +113,91 @@ def push(
     return Outcome(summary, conflicts, options)
 
 
-def _resolve(v: DataValue, mapping: Mapping, o: Options, own: str) -> dict[str, Any] | Conflict:
-    """The hub record of one data value, or the conflict that stops it."""
-    if v.problem is not None:
-        name, reason = v.problem.split(": ", 1)
-        return Conflict(v.index, name, reason)
-    for name, raw in (
-        ("dataElement", v.data_element),
-        ("period", v.period),
-        ("orgUnit", v.org_unit),
-    ):
-        if not isinstance(raw, str) or not raw:
-            return Conflict(v.index, name, "missing" if raw in (None, "") else "must be text")
-    for name, raw in (("categoryOptionCombo", v.coc), ("attributeOptionCombo", v.aoc)):
-        if raw is not None and not isinstance(raw, str):
-            return Conflict(v.index, name, "must be text")
-    element = mapping.element(v.data_element, v.coc or None, o.data_element, o.coc)
-    if element is None:
-        if any(e.ident(o.data_element) == v.data_element for e in mapping.dhis2.elements):
+class _Resolver:
+    """Resolves data values against the mapping, remembering each identifier's answer for the
+    request (a data value set repeats a few elements, units and periods many times)."""
+
+    def __init__(self, mapping: Mapping, options: Options, own: str) -> None:
+        self.mapping, self.o, self.own = mapping, options, own
+        self.elements: dict[tuple[str, str | None], Element | None] = {}
+        self.units: dict[str, OrgUnit | None] = {}
+        self.periods: dict[tuple[str, bool], dt.date | str] = {}
+
+    def element(self, de: str, coc: str | None) -> Element | None:
+        key = (de, coc)
+        if key not in self.elements:
+            self.elements[key] = self.mapping.element(de, coc, self.o.data_element, self.o.coc)
+        return self.elements[key]
+
+    def unit(self, ou: str) -> OrgUnit | None:
+        if ou not in self.units:
+            self.units[ou] = self.mapping.org_unit(ou, self.o.org_unit)
+        return self.units[ou]
+
+    def period(self, text: str, adx: bool) -> dt.date | str:
+        """The period's first day, or why it is not a period."""
+        key = (text, adx)
+        if key not in self.periods:
+            try:
+                self.periods[key] = (parse_adx_period(text) if adx else parse_period(text))[1]
+            except ValueError as exc:
+                self.periods[key] = str(exc)
+        return self.periods[key]
+
+    def resolve(self, v: DataValue) -> dict[str, Any] | Conflict:
+        """The hub record of one data value, or the conflict that stops it."""
+        mapping, o, own = self.mapping, self.o, self.own
+        if v.problem is not None:
+            name, reason = v.problem.split(": ", 1)
+            return Conflict(v.index, name, reason)
+        for name, raw in (
+            ("dataElement", v.data_element),
+            ("period", v.period),
+            ("orgUnit", v.org_unit),
+        ):
+            if not isinstance(raw, str) or not raw:
+                return Conflict(v.index, name, "missing" if raw in (None, "") else "must be text")
+        for name, raw in (("categoryOptionCombo", v.coc), ("attributeOptionCombo", v.aoc)):
+            if raw is not None and not isinstance(raw, str):
+                return Conflict(v.index, name, "must be text")
+        element = self.element(v.data_element, v.coc or None)
+        if element is None:
+            if any(e.ident(o.data_element) == v.data_element for e in mapping.dhis2.elements):
+                return Conflict(
+                    v.index,
+                    "categoryOptionCombo",
+                    f"category option combo {v.coc!r} of data element {v.data_element} is not "
+                    "mapped; the hub keeps the mapped combos only",
+                )
+            return Conflict(v.index, "dataElement", f"data element {v.data_element} is not mapped")
+        if v.aoc and not mapping.is_default_coc(v.aoc, o.aoc):
             return Conflict(
                 v.index,
-                "categoryOptionCombo",
-                f"category option combo {v.coc!r} of data element {v.data_element} is not "
-                "mapped; the hub keeps the mapped combos only",
+                "attributeOptionCombo",
+                f"attribute option combo {v.aoc} is not mapped; only the default is taken",
             )
-        return Conflict(v.index, "dataElement", f"data element {v.data_element} is not mapped")
-    if v.aoc and not mapping.is_default_coc(v.aoc, o.aoc):
-        return Conflict(
-            v.index,
-            "attributeOptionCombo",
-            f"attribute option combo {v.aoc} is not mapped; only the default is taken",
-        )
-    unit = mapping.org_unit(v.org_unit, o.org_unit)
-    if unit is None:
-        return Conflict(v.index, "orgUnit", f"organisation unit {v.org_unit} is not mapped")
-    if unit.member != own:
-        return Conflict(
-            v.index,
-            "orgUnit",
-            f"organisation unit {v.org_unit} is member {unit.member}; "
-            f"this token writes only {own}'s data",
-        )
-    try:
-        _, start = parse_adx_period(v.period) if v.adx else parse_period(v.period)
-    except ValueError as exc:
-        return Conflict(v.index, "period", str(exc))
-    value = v.value
-    if o.strategy == DELETE and value in (None, ""):
-        value = "0"  # a deletion names keys only; the value is not used
-    return {
-        "date": start.isoformat(),
-        "indicator": element.indicator,
-        "item": element.item,
-        "value": value,
-    }
+        unit = self.unit(v.org_unit)
+        if unit is None:
+            return Conflict(v.index, "orgUnit", f"organisation unit {v.org_unit} is not mapped")
+        if unit.member != own:
+            return Conflict(
+                v.index,
+                "orgUnit",
+                f"organisation unit {v.org_unit} is member {unit.member}; "
+                f"this token writes only {own}'s data",
+            )
+        start = self.period(v.period, v.adx)
+        if isinstance(start, str):
+            return Conflict(v.index, "period", start)
+        value = v.value
+        if o.strategy == DELETE and value in (None, ""):
+            value = "0"  # a deletion names keys only; the value is not used
+        return {
+            "date": start.isoformat(),
+            "indicator": element.indicator,
+            "item": element.item,
+            "value": value,
+        }
 
 
 def _dhis2_conflict(c: Conflict, v: DataValue | None, resolving: bool) -> dict[str, Any]:
