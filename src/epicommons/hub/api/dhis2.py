@@ -160,15 +160,24 @@ def _format(fmt: str | None, accept: str | None) -> str:
     return "json"
 
 
+def _mapping_and_member(state: HubDep, caller: Principal) -> tuple[Mapping, Member]:
+    """The mapping in force and the caller's member, in one read."""
+    with state.db.read() as session:
+        mapping = current_mapping(session)
+        member = session.get(Member, caller.member_id)
+    assert member is not None  # a token's member is never deleted
+    return mapping, member
+
+
 async def _post_data_value_sets(
     request: Request,
     state: HubDep,
     caller: Principal,
-    mapping: Mapping,
     params: dict[str, Any],
     idempotency_key: str | None,
 ) -> Response:
     require_reporter_of(caller, caller.member_id)
+    mapping, member = await run_in_threadpool(_mapping_and_member, state, caller)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     limit = state.settings.max_rows
     if ctype == "application/json":
@@ -203,9 +212,6 @@ async def _post_data_value_sets(
     data_set = mapping.dhis2.data_set
     if named and named not in (data_set.uid, data_set.code):
         raise HubProblem(409, f"data set {named} is not this hub's data set {data_set.uid}")
-    with state.db.read() as session:
-        member = session.get(Member, caller.member_id)
-    assert member is not None  # a token's member is never deleted
     outcome = await run_in_threadpool(
         push, state.db, caller, member, mapping, value_set, options, idempotency_key
     )
@@ -234,7 +240,6 @@ async def post_data_value_sets(
     request: Request,
     state: HubDep,
     caller: Caller,
-    mapping: MappingDep,
     idempotency_key: IdempotencyKey = None,
     dryRun: Flag = False,  # noqa: N803 - DHIS2's parameter names
     importStrategy: Strategy = "CREATE_AND_UPDATE",  # noqa: N803
@@ -263,7 +268,7 @@ async def post_data_value_sets(
         "preheatCache": preheatCache,
         "dataSet": dataSet,
     }
-    return await _post_data_value_sets(request, state, caller, mapping, params, idempotency_key)
+    return await _post_data_value_sets(request, state, caller, params, idempotency_key)
 
 
 def _get_values(
