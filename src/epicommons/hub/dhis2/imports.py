@@ -10,7 +10,6 @@ atomic mode and the summary count them like any other.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +120,7 @@ class _Resolver:
         self.mapping, self.o, self.own = mapping, options, own
         self.elements: dict[tuple[str, str | None], Element | None] = {}
         self.units: dict[str, OrgUnit | None] = {}
-        self.periods: dict[tuple[str, bool], dt.date | str] = {}
+        self.periods: dict[tuple[str, bool], tuple[str | None, str]] = {}
 
     def element(self, de: str, coc: str | None) -> Element | None:
         key = (de, coc)
@@ -134,14 +133,15 @@ class _Resolver:
             self.units[ou] = self.mapping.org_unit(ou, self.o.org_unit)
         return self.units[ou]
 
-    def period(self, text: str, adx: bool) -> dt.date | str:
-        """The period's first day, or why it is not a period."""
+    def period(self, text: str, adx: bool) -> tuple[str | None, str]:
+        """The period's first day (ISO text), or None and why it is not a period."""
         key = (text, adx)
         if key not in self.periods:
             try:
-                self.periods[key] = (parse_adx_period(text) if adx else parse_period(text))[1]
+                first = (parse_adx_period(text) if adx else parse_period(text))[1]
+                self.periods[key] = (first.isoformat(), "")
             except ValueError as exc:
-                self.periods[key] = str(exc)
+                self.periods[key] = (None, str(exc))
         return self.periods[key]
 
     def resolve(self, v: DataValue) -> dict[str, Any] | Conflict:
@@ -150,13 +150,12 @@ class _Resolver:
         if v.problem is not None:
             name, reason = v.problem.split(": ", 1)
             return Conflict(v.index, name, reason)
-        for name, raw in (
-            ("dataElement", v.data_element),
-            ("period", v.period),
-            ("orgUnit", v.org_unit),
-        ):
-            if not isinstance(raw, str) or not raw:
-                return Conflict(v.index, name, "missing" if raw in (None, "") else "must be text")
+        texts = (v.data_element, v.period, v.org_unit)
+        if not all(type(t) is str and t for t in texts):
+            for name, raw in zip(("dataElement", "period", "orgUnit"), texts, strict=True):
+                if not isinstance(raw, str) or not raw:
+                    reason = "missing" if raw in (None, "") else "must be text"
+                    return Conflict(v.index, name, reason)
         for name, raw in (("categoryOptionCombo", v.coc), ("attributeOptionCombo", v.aoc)):
             if raw is not None and not isinstance(raw, str):
                 return Conflict(v.index, name, "must be text")
@@ -186,14 +185,14 @@ class _Resolver:
                 f"organisation unit {v.org_unit} is member {unit.member}; "
                 f"this token writes only {own}'s data",
             )
-        start = self.period(v.period, v.adx)
-        if isinstance(start, str):
-            return Conflict(v.index, "period", start)
+        start, why = self.period(v.period, v.adx)
+        if start is None:
+            return Conflict(v.index, "period", why)
         value = v.value
         if o.strategy == DELETE and value in (None, ""):
             value = "0"  # a deletion names keys only; the value is not used
         return {
-            "date": start.isoformat(),
+            "date": start,
             "indicator": element.indicator,
             "item": element.item,
             "value": value,
