@@ -198,11 +198,6 @@ class Mapping(_Strict):
         """The indicator a FHIR measure, group and population code stand for."""
         return self._measures.get((measure, group, population))
 
-    @property
-    def members(self) -> list[str]:
-        """The member codes the organisation units name."""
-        return list(self._members)
-
 
 def _shown(key: tuple[str, str]) -> str:
     return f"{key[0]}/{key[1]}" if key[1] else key[0]

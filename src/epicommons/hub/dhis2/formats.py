@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 from ..refusals import Invalid, Malformed, TooLarge
 
 ADX_NS = "urn:ihe:qrph:adx:2015"
-DXF_NS = "http://dhis2.org/schema/dxf/2.0"
 # Fields of a JSON data value set and of its data values that DHIS2 defines.
 SET_FIELDS = {
     "dataSet",

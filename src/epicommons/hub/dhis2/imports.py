@@ -10,7 +10,7 @@ atomic mode and the summary count them like any other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..access import Principal
@@ -41,7 +41,6 @@ class Options:
     aoc: Scheme = "UID"
     data_set: Scheme = "UID"
     preheat_cache: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """DHIS2's `importOptions` of the summary."""
