@@ -483,3 +483,35 @@ def test_dhis2_authorization_matrix(hub):
                     failures.append(f"{cell}: no token was not 401")
     assert not failures, "\n".join(failures)
     assert cells == len(ENDPOINTS) * 3 * 2
+
+
+def test_a_range_read_shows_each_date_by_the_period_rule(hub):
+    api = client(hub)
+    api.post("dataValueSets", json=week("2026W36", KR, **{CASES: "30"}))  # Monday 2026-08-31
+    day = {
+        "dataValues": [{"dataElement": CASES, "period": "20260902", "orgUnit": KR, "value": "4"}]
+    }
+    api.post("dataValueSets", json=day)  # a Wednesday: not the first day of a week
+    back = api.get(
+        "dataValueSets",
+        params={"dataSet": DS, "startDate": "2026-08-31", "endDate": "2026-09-06", "orgUnit": KR},
+    ).json()["dataValues"]
+    assert {(v["period"], v["value"]) for v in back if v["dataElement"] == CASES} == {
+        ("2026W36", "30"),
+        ("20260902", "4"),
+    }
+
+
+def test_a_partner_granted_reports_reads_through_dhis2(hub):
+    client(hub).post("dataValueSets", json=week("2026W46", KR, **{CASES: "46"}))
+    params = {"dataSet": DS, "period": "2026W46", "orgUnit": KR}
+    chn = client(hub, "CHN", "analyst")
+    assert refused(lambda: chn.get("dataValueSets", params=params)).code == 409
+    kor = hub.client("KOR", "reporter")
+    grant = kor.post("/members/KOR/grants", json={"grantee_member": "CHN", "scope": "reports"})
+    assert grant.status_code == 201
+    try:
+        got = chn.get("dataValueSets", params=params).json()["dataValues"]
+        assert [(v["dataElement"], v["value"]) for v in got] == [(CASES, "46")]
+    finally:
+        assert kor.delete(f"/members/KOR/grants/{grant.json()['id']}").status_code == 204
