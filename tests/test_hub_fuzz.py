@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
+from epicommons.hub.mapping_store import import_mapping
+from test_hub_mapping import MAPPING
 from test_hub_support import backend_params, running_hub
 
 BIG = "1" + "0" * 400
@@ -95,14 +97,31 @@ BODIES = {
         "recipient_member": "JPN",
     },
     ("post", "/api/v1/pledges/{pledge_id}/decline"): None,
+    ("post", "/dhis2/api/dataValueSets"): {
+        "dataSet": "pBOMPrpg1QX",
+        "period": "2025W01",
+        "orgUnit": "DiszpKrYNg8",
+        "dataValues": [
+            {"dataElement": "f7n9E0hX8qk", "categoryOptionCombo": "HllvX50cXC0", "value": "1"}
+        ],
+    },
 }
-PATH_VALUES = {"code": "KOR", "event_id": "1", "pledge_id": "1", "grant_id": "1"}
+PATH_VALUES = {
+    "code": "KOR",
+    "event_id": "1",
+    "pledge_id": "1",
+    "grant_id": "1",
+    "uid": "pBOMPrpg1QX",
+}
 
 
 @pytest.fixture(scope="module", params=backend_params())
 def hub(request, tmp_path_factory):
     options = ["--rate-limit", "10000000"]
-    yield from running_hub(request.param, tmp_path_factory.mktemp("fuzz"), options)
+    for hub in running_hub(request.param, tmp_path_factory.mktemp("fuzz"), options):
+        SERVER[:] = [hub.url]
+        import_mapping(hub.db, MAPPING, "fuzz mapping")  # DHIS2 values reach the import
+        yield hub
 
 
 def operations(hub) -> list[tuple[str, str, dict]]:
@@ -111,8 +130,16 @@ def operations(hub) -> list[tuple[str, str, dict]]:
 
 
 def fill(path: str, **override: str) -> str:
+    """The operation's URL for the /api/v1 client: relative for the native API, absolute for
+    the DHIS2 routes (under /dhis2/api)."""
     values = {**PATH_VALUES, **override}
-    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path).removeprefix("/api/v1")
+    filled = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+    if filled.startswith("/dhis2/"):
+        return SERVER[0] + filled
+    return filled.removeprefix("/api/v1")
+
+
+SERVER: list[str] = []  # the running hub's base URL, set by the fixture
 
 
 def leaves(doc, prefix=()):
@@ -142,6 +169,10 @@ def with_raw(doc, where, raw: str) -> str:
 def check(response) -> None:
     assert response.status_code < 500, (response.request.url, response.text[:300])
     if response.status_code >= 400:
+        if response.request.url.path.startswith("/dhis2/"):  # DHIS2's WebMessage
+            assert response.headers["content-type"] == "application/json"
+            assert response.json()["message"]
+            return
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"]
 

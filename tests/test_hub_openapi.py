@@ -43,14 +43,17 @@ def hub(request, tmp_path_factory):
 def test_document_describes_every_operation_and_its_problems(hub):
     doc = httpx.get(hub.url + "/openapi.json").json()
     operations = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
-    assert len(operations) == 22
+    assert len(operations) == 30
     for path, item in doc["paths"].items():
         for method, op in item.items():
             assert op.get("summary") and op.get("description"), (method, path)
+            dhis2 = path.startswith("/dhis2/api/")  # DHIS2's own error shape, a WebMessage
+            assert (op.get("tags") == ["DHIS2"]) == dhis2, (method, path)
             for status in ("401", "403", "422", "429"):
                 content = op["responses"][status]["content"]
-                assert "application/problem+json" in content, (method, path, status)
-    assert {"Problem", "ReportIn"} <= set(doc["components"]["schemas"])
+                kind = "application/json" if dhis2 else "application/problem+json"
+                assert kind in content, (method, path, status)
+    assert {"Problem", "ReportIn", "WebMessage"} <= set(doc["components"]["schemas"])
 
 
 @pytest.mark.slow

@@ -274,3 +274,48 @@ def revoke(
         raise InputError(f"{code} has no grant of {scope!r} to {who}", field="--with")
     client.require(client.call("DELETE", f"/members/{code}/grants/{found[0]['id']}"))
     typer.echo(f"revoked grant {found[0]['id']}: {code} no longer shares {scope} with {who}")
+
+
+mapping_app = typer.Typer(
+    help="The hub's DHIS2/FHIR mapping: data elements to indicators, org units to members.\n\n"
+    "Example:  epicommons hub mapping import mapping.toml --db sqlite:///hub.sqlite",
+    no_args_is_help=True,
+)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("import")
+def mapping_import(
+    file: Annotated[Path, typer.Argument(help="a mapping TOML file (see docs/hub.md, DHIS2)")],
+    db: DbOption = None,
+) -> None:
+    """Validate a mapping file and put it in force (each import is kept and audited).
+
+    Example: epicommons hub mapping import mapping.toml --db sqlite:///hub.sqlite
+    """
+    from epicommons._files import read_text
+    from epicommons.hub.mapping_store import import_mapping
+
+    text = read_text(file, "mapping file")
+    database = _db(db)
+    try:
+        row_id, mapping = import_mapping(database, text, str(file))
+    finally:
+        database.dispose()
+    typer.echo(
+        f"mapping {row_id} in force: data set {mapping.dhis2.data_set.code}, "
+        f"{len(mapping.dhis2.elements)} data element(s), "
+        f"{len(mapping.dhis2.org_units)} organisation unit(s), "
+        f"{len(mapping.fhir.measures)} FHIR measure(s)"
+    )
+
+
+@mapping_app.command("default")
+def mapping_default() -> None:
+    """Print the built-in mapping (WHO COVID-19 aggregate package) to start a hub's own from.
+
+    Example: epicommons hub mapping default > mapping.toml
+    """
+    from epicommons.hub.mapping import default_text
+
+    typer.echo(default_text(), nl=False)

@@ -11,13 +11,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from . import apidocs, pages, problems
-from .api import events, ledger, members, reports, rt, sharing
+from .api import dhis2, events, ledger, members, reports, rt, sharing
 from .api.deps import Hub, strict_query
 from .db import Database, open_database, require_current
+from .dhis2 import messages as dhis2_messages
 from .guard import BodyGuard, RateLimiter
 from .pages.auth import PageError
 from .pages.render import error_page
-from .problems import PROBLEM_RESPONSES, AsciiJSONResponse, Problem, problem_response
+from .problems import PROBLEM_RESPONSES, AsciiJSONResponse, Problem, error_response
 from .schemas import ReportIn
 from .settings import HubSettings
 
@@ -46,6 +47,13 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
             responses=PROBLEM_RESPONSES,
             dependencies=[Depends(strict_query)],
         )
+    app.include_router(
+        dhis2.router,
+        prefix=dhis2.PREFIX,
+        responses=dhis2_messages.RESPONSES,
+        dependencies=[Depends(strict_query)],
+    )
+    app.state.error_shapes.append((dhis2.PREFIX + "/", dhis2_messages.error))
     pages.install(app)
     apidocs.install(app)
     app.add_exception_handler(DBAPIError, _database_error)
@@ -67,8 +75,9 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     else:
         status, detail = 422, "the database refused a value of this request"
     headers = {"Retry-After": "5"} if status == 503 else None
-    if request.url.path.startswith(("/api/", "/openapi")):
-        return problem_response(status, detail, request.url.path, headers)
+    shaped = tuple(prefix for prefix, _ in request.app.state.error_shapes)
+    if request.url.path.startswith(("/api/", "/openapi", *shaped)):
+        return error_response(request, status, detail, headers)
     return error_page(request, PageError(status, detail.capitalize() + ".", headers=headers))
 
 
@@ -79,7 +88,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-        for model in (Problem, ReportIn):
+        for model in (Problem, ReportIn, dhis2_messages.WebMessage):
             extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(extra.pop("$defs", {}))
             schemas[model.__name__] = extra

@@ -12,9 +12,10 @@ import threading
 import time
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem_response
+from .problems import error_response, problem_response
 
 PARSED = "strict_json_body"
 
@@ -98,7 +99,11 @@ class BodyGuard:
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, status: int, detail: str, path: Any) -> None:
-        response = problem_response(status, detail, path)
+        """problem+json, or the shape the path's API registered (`problems.error_response`)."""
+        if "app" in scope:
+            response = error_response(Request(scope), status, detail)
+        else:
+            response = problem_response(status, detail, path)
         await response(scope, _drain, send)
 
 

@@ -231,3 +231,14 @@ class DashboardSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime())
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+
+
+class MappingFile(Base):
+    """An imported DHIS2/FHIR mapping file (`hub/mapping.py`); the newest row is in force."""
+
+    __tablename__ = "dhis2_mappings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text())
+    source: Mapped[str] = mapped_column(String(500))
+    digest: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime())

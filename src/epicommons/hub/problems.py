@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -89,22 +90,42 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# An API that answers errors in its own standard's shape (DHIS2's WebMessage, FHIR's
+# OperationOutcome) registers (path prefix, render(status, detail, headers)) here.
+Shape = Callable[[int, str, "dict[str, str] | None"], Response]
+
+
+def error_response(
+    request: Request,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    """The error answer for the request's path: its API's own shape, else problem+json."""
+    path = request.url.path
+    for prefix, render in getattr(request.app.state, "error_shapes", ()):
+        if path.startswith(prefix):
+            return render(status, detail, headers)
+    return problem_response(status, detail, path, headers, **extensions)
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every refusal into problem+json."""
+    """Register the handlers that turn every refusal into problem+json (or the shape that the
+    path's API registered in `app.state.error_shapes`)."""
+    app.state.error_shapes = []
 
     @app.exception_handler(HubProblem)
-    async def _hub(request: Request, exc: HubProblem) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.detail, request.url.path, exc.headers, **exc.extensions
-        )
+    async def _hub(request: Request, exc: HubProblem) -> Response:
+        return error_response(request, exc.status, exc.detail, exc.headers, **exc.extensions)
 
     @app.exception_handler(Refusal)
-    async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
-        return problem_response(status_of(exc), exc.detail, request.url.path, **exc.extensions)
+    async def _refusal(request: Request, exc: Refusal) -> Response:
+        return error_response(request, status_of(exc), exc.detail, **exc.extensions)
 
     @app.exception_handler(InputError)
-    async def _input(request: Request, exc: InputError) -> JSONResponse:
-        return problem_response(422, str(exc), request.url.path)
+    async def _input(request: Request, exc: InputError) -> Response:
+        return error_response(request, 422, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -114,14 +135,14 @@ def install(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        return problem_response(422, f"{where}: {first['msg']}", request.url.path, errors=errors)
+        return error_response(request, 422, f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return problem_response(exc.status_code, str(exc.detail), request.url.path, headers)
+        return error_response(request, exc.status_code, str(exc.detail), headers)
 
 
 def allowed_methods(request: Request) -> list[str]:

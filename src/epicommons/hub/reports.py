@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,10 @@ from .models import Member, ReportValue, Submission
 from .refusals import Clash, Invalid, Malformed, TooLarge
 
 RETRIES = 5
+# DHIS2's import strategies: store new and changed values (the native import), only new ones,
+# only changed ones, or delete the values of the keys sent.
+UPSERT, CREATE, UPDATE, DELETE = "CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"
+STRATEGIES = (UPSERT, CREATE, UPDATE, DELETE)
 
 
 @dataclass
@@ -45,6 +49,7 @@ class ImportSummary:
     imported: int = 0
     updated: int = 0
     ignored: int = 0
+    deleted: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
     submission: int | None = None
 
@@ -57,7 +62,7 @@ class ImportSummary:
                 "imported": self.imported,
                 "updated": self.updated,
                 "ignored": self.ignored,
-                "deleted": 0,
+                "deleted": self.deleted,
             },
             "conflicts": [
                 {"row": c.row, "field": c.field, "reason": c.reason} for c in self.conflicts
@@ -122,13 +127,17 @@ def _check_count(n: int, max_rows: int) -> None:
 
 
 def content_hash(
-    rows: Iterable[Row], conflicts: Iterable[Conflict], mode: tuple[bool, bool] = (False, True)
+    rows: Iterable[Row],
+    conflicts: Iterable[Conflict],
+    mode: tuple[bool, bool] = (False, True),
+    strategy: str = UPSERT,
 ) -> str:
-    """Hash of the normalised content and the import mode (dry run, atomic), the same for equal
-    JSON and CSV submissions."""
+    """Hash of the normalised content and the import mode (dry run, atomic, strategy), the same
+    for equal JSON and CSV submissions (and the same as before strategies, for upserts)."""
     canon = sorted((r.date.isoformat(), r.indicator, r.item, r.value) for r in rows)
     bad = sorted((c.row, c.field, c.reason) for c in conflicts)
-    return hashlib.sha256(json.dumps([canon, bad, list(mode)]).encode()).hexdigest()
+    doc = [canon, bad, list(mode)] + ([] if strategy == UPSERT else [strategy])
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
 
 
 def _state(key: Key, value: float) -> list[Any]:
@@ -145,10 +154,17 @@ def import_report(
     dry_run: bool = False,
     atomic: bool = True,
     idempotency_key: str | None = None,
+    strategy: str = UPSERT,
+    refused: Iterable[Conflict] = (),
 ) -> ImportSummary:
-    """Validate and store a report; the summary's status is ERROR when nothing was stored."""
+    """Validate and store a report; the summary's status is ERROR when nothing was stored.
+
+    `strategy` is one of `STRATEGIES`; `refused` are conflicts the caller found in rows it could
+    not turn into records (a DHIS2 identifier that is not mapped): they count as any conflict.
+    """
     rows, conflicts = parse_rows(records, from_text)
-    digest = content_hash(rows, conflicts, (dry_run, atomic))
+    conflicts.extend(refused)
+    digest = content_hash(rows, conflicts, (dry_run, atomic), strategy)
     for attempt in range(RETRIES):
         try:
             with db.transaction() as session:
@@ -162,6 +178,7 @@ def import_report(
                     dry_run=dry_run,
                     atomic=atomic,
                     key=idempotency_key,
+                    strategy=strategy,
                 )
         except (IntegrityError, OperationalError) as exc:
             # A concurrent import inserted the same keys, or SQLite was busy; a database that is
@@ -184,6 +201,7 @@ def _import(
     dry_run: bool,
     atomic: bool,
     key: str | None,
+    strategy: str = UPSERT,
 ) -> ImportSummary:
     lock_member(session, member.id)
     summary = ImportSummary(dry_run=dry_run)
@@ -201,6 +219,11 @@ def _import(
             return _from_json(stored)
 
     stored = stored_values(session, member.id, rows)
+    if strategy == DELETE:  # removing a value cannot break a rule between two values
+        return _delete(
+            session, principal, member, rows, conflicts, stored, digest, summary, atomic, key
+        )
+    conflicts.extend(_strategy_conflicts(rows, stored, strategy))
     rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored.items()})
     conflicts.extend(rule_conflicts)
     bad_lines = {c.row for c in conflicts}
@@ -264,6 +287,76 @@ def _import(
         entity_key=f"{member.code}/submission/{sub_id}",
         before=sorted(_state(r.key, old[1]) for old, r in changed),
         after=sorted(_state(r.key, r.value) for r in [*new, *(r for _, r in changed)]),
+    )
+    return summary
+
+
+def _strategy_conflicts(
+    rows: list[Row], stored: Mapping[Key, tuple[int, float]], strategy: str
+) -> list[Conflict]:
+    """Rows that CREATE (a stored key) or UPDATE (a new key) may not write."""
+    if strategy == CREATE:
+        return [
+            Conflict(
+                r.line, "value", "a value is stored; importStrategy CREATE does not replace it"
+            )
+            for r in rows
+            if r.key in stored and stored[r.key][1] != r.value
+        ]
+    if strategy == UPDATE:
+        return [
+            Conflict(r.line, "value", "no value is stored; importStrategy UPDATE does not add one")
+            for r in rows
+            if r.key not in stored
+        ]
+    return []
+
+
+def _delete(
+    session: Session,
+    principal: Principal,
+    member: Member,
+    rows: list[Row],
+    conflicts: list[Conflict],
+    stored: Mapping[Key, tuple[int, float]],
+    digest: str,
+    summary: ImportSummary,
+    atomic: bool,
+    key: str | None,
+) -> ImportSummary:
+    """Delete the stored values of the rows' keys (keys not stored are ignored), audited."""
+    summary.conflicts = sorted(conflicts, key=lambda c: (c.row, c.field))
+    bad_lines = {c.row for c in conflicts}
+    if conflicts and atomic:
+        summary.status = "ERROR"
+        summary.ignored = len(_input_lines(rows, conflicts))
+        _remember(session, principal, member, key, digest, summary)
+        return summary
+    summary.status = "WARNING" if conflicts else "OK"
+    gone = [r for r in rows if r.line not in bad_lines and r.key in stored]
+    summary.deleted = len(gone)
+    summary.ignored = len(bad_lines) + sum(
+        1 for r in rows if r.line not in bad_lines and r.key not in stored
+    )
+    if summary.dry_run or not gone:
+        _remember(session, principal, member, key, digest, summary)
+        return summary
+    sub_id = _submission(session, principal, member, key, digest, summary)
+    values = ReportValue.__table__
+    session.execute(
+        delete(values).where(values.c.id == bindparam("row_id")),
+        [{"row_id": stored[r.key][0]} for r in gone],
+    )
+    audit.record(
+        session,
+        actor=principal.actor,
+        token_id=principal.token_id,
+        member_id=member.id,
+        action="delete",
+        entity="report",
+        entity_key=f"{member.code}/submission/{sub_id}",
+        before=sorted(_state(r.key, stored[r.key][1]) for r in gone),
+        after=[],
     )
     return summary
 
@@ -353,6 +446,7 @@ def _from_json(doc: dict[str, Any]) -> ImportSummary:
         imported=counts["imported"],
         updated=counts["updated"],
         ignored=counts["ignored"],
+        deleted=counts.get("deleted", 0),
         conflicts=[Conflict(c["row"], c["field"], c["reason"]) for c in doc["conflicts"]],
         submission=doc["submission"],
     )
