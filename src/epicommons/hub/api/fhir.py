@@ -13,7 +13,6 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from ..access import readable_members, require_reporter_of
 from ..fhir.bundle import read_bundle
@@ -95,7 +94,7 @@ def _members(state: Hub) -> dict[str, Member]:
     response_class=Response,
     summary="Store a FHIR R4 MeasureReport",
 )
-async def post_measure_report(
+def post_measure_report(
     caller: Caller,
     state: HubDep,
     request: Request,
@@ -107,8 +106,7 @@ async def post_measure_report(
     doc = _document(request)
     members = _members(state)
     report = read_report(doc, hub_codes(state), set(members), "MeasureReport")
-    issues = await run_in_threadpool(
-        store_report,
+    issues = store_report(
         state.db,
         caller,
         members,
@@ -128,7 +126,7 @@ async def post_measure_report(
     response_class=Response,
     summary="Store a batch or transaction Bundle of MeasureReports",
 )
-async def post_bundle(
+def post_bundle(
     caller: Caller,
     state: HubDep,
     request: Request,
@@ -146,8 +144,7 @@ async def post_bundle(
     if total > limit:
         raise TooLarge(f"a Bundle holds at most {limit} values; this one has {total}")
     if kind == "transaction":
-        issues = await run_in_threadpool(
-            store_transaction,
+        issues = store_transaction(
             state.db,
             caller,
             members,
@@ -160,8 +157,7 @@ async def post_bundle(
         answers = []
         for n, entry in enumerate(entries):
             key = None if idempotency_key is None else f"{idempotency_key}/entry/{n}"
-            status, issues = await run_in_threadpool(
-                store_batch_entry,
+            status, issues = store_batch_entry(
                 state.db,
                 caller,
                 members,
