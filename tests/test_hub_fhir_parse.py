@@ -1,5 +1,6 @@
 """FHIR MeasureReports and Bundles read into hub rows, without a server: the rules of
-`hub/fhir` one by one, on SANER's own example and on hand-made reports."""
+`hub/fhir` one by one, on SANER's own example and on hand-made reports; and the mapping's
+FHIR part, validated and imported with `epicommons hub mapping import`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from epicommons.cli import main
 from epicommons.errors import InputError
 from epicommons.hub.fhir.bundle import read_bundle
 from epicommons.hub.fhir.codes import CodeError, codes_of
@@ -17,6 +19,8 @@ from epicommons.hub.fhir.measurereport import read_report
 from epicommons.hub.fhir.outcome import Rejected, refused
 from epicommons.hub.fhir.search import period_range
 from epicommons.hub.mapping import check_members, default_text, load_mapping
+from epicommons.hub.mapping_store import current_mapping
+from test_hub_support import fresh_database, setup_hub
 
 SANER = Path(__file__).parent / "fixtures" / "saner"
 NJ = SANER / "MeasureReport-ExampleNJ-20200404-CDCPatientImpactAndHospitalCapacity.json"
@@ -319,3 +323,25 @@ def test_deeply_nested_extensions_are_refused_before_the_models_recurse(depth, r
     rep = read_report(report(extension=[ext]), CODES, MEMBERS, "MeasureReport")
     assert (errors(rep) == [("structure", "MeasureReport")]) == refused
     assert bool(rep.rows) != refused
+
+
+def test_mapping_import_counts_fhir_subjects_and_refuses_an_unknown_member(tmp_path, capsys):
+    fresh = fresh_database("sqlite", tmp_path)
+    db, _ = setup_hub(fresh.url)  # members KOR, JPN, CHN, WHO
+    try:
+        good = tmp_path / "mapping.toml"
+        good.write_text(default_text() + SUBJECTS)
+        assert main(["hub", "mapping", "import", str(good), "--db", fresh.url]) == 0
+        assert "2 FHIR measure(s), 1 FHIR subject(s)" in capsys.readouterr().out
+        bad = tmp_path / "bad.toml"
+        bad.write_text(default_text() + SUBJECTS.replace('"KOR"', '"FRA"'))
+        assert main(["hub", "mapping", "import", str(bad), "--db", fresh.url]) == 2
+        err = capsys.readouterr().err
+        assert "fhir.subjects[0].member: no member FRA" in err and "Traceback" not in err
+        with db.read() as session:
+            assert codes_of(current_mapping(session)).subjects == {
+                ("https://www.census.gov/geographies", "34"): "KOR"
+            }
+    finally:
+        db.dispose()
+        fresh.close()
