@@ -34,7 +34,8 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
         title="epicommons member hub",
         version="1",
         description="Members report indicators, notify events, share data and record assistance. "
-        "Every refusal is application/problem+json (RFC 9457).",
+        "Every refusal is application/problem+json (RFC 9457), except in the DHIS2 and FHIR "
+        "APIs, which answer in their standards' own shapes (WebMessage, OperationOutcome).",
         docs_url=None,
         redoc_url=None,
         default_response_class=AsciiJSONResponse,
