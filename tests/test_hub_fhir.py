@@ -129,6 +129,12 @@ def test_saner_example_is_stored_read_back_and_listed(hub):
     assert got.measure == "http://hl7.org/fhir/uv/saner/Measure/CDCPatientImpactAndHospitalCapacity"
     assert got.subject.identifier.system == "https://www.census.gov/geographies"
     assert got.subject.identifier.value == "34"  # named as the mapping names it
+    by_identifier = search(
+        chn, **{"subject:identifier": "https://www.census.gov/geographies|34", "period": "2020-04"}
+    )
+    assert counts(by_identifier) == counts(found)
+    nobody = {"subject:identifier": "https://www.census.gov/geographies|35"}
+    assert search(chn, **nobody).total == 0
     population = got.group[0].population[0]
     assert (population.code.coding[0].system, population.code.coding[0].code) == (
         SANER_VALUES,

@@ -184,6 +184,14 @@ Subject = Annotated[
         description="the member's code, e.g. KOR or Location/KOR",
     ),
 ]
+SubjectIdentifier = Annotated[
+    str | None,
+    Query(
+        alias="subject:identifier",
+        pattern=r"^[\x21-\x7b\x7d\x7e]{1,500}\|[\x20-\x7e]{1,200}$",
+        description="system|value of the subject's identifier, as in the mapping's subjects",
+    ),
+]
 PeriodValue = Annotated[
     str, StringConstraints(pattern=r"^(eq|ge|le|gt|lt)?\d{4}(-\d{2}(-\d{2})?)?$")
 ]
@@ -202,14 +210,24 @@ Period = Annotated[
     summary="Search the readable values as MeasureReports",
 )
 def search_measure_reports(
-    caller: Caller, state: HubDep, request: Request, subject: Subject = None, period: Period = None
+    caller: Caller,
+    state: HubDep,
+    request: Request,
+    subject: Subject = None,
+    subject_identifier: SubjectIdentifier = None,
+    period: Period = None,
 ) -> Response:
     """The values the caller may read (own, granted, or all for a coordinator) as a searchset
     Bundle of summary MeasureReports, one per member, date and measure."""
     start, end = period_range(period or [])
+    codes = hub_codes(state)
     condition = readable_members(caller, "reports")
     if subject is not None:
         condition = condition & (Member.code == subject.rsplit("/", 1)[-1])
+    if subject_identifier is not None:
+        system, value = subject_identifier.split("|", 1)
+        named = codes.member(system, value, set(_members(state)))
+        condition = condition & (Member.code == (named or ""))
     with state.db.read() as session:
         rows = value_rows(
             session,
@@ -224,7 +242,7 @@ def search_measure_reports(
     if len(rows) > MAX_SEARCH_VALUES:
         reason = f"more than {MAX_SEARCH_VALUES} values match; narrow the period or the subject"
         raise Rejected(422, [error("too-costly", reason)])
-    return response(searchset(rows, hub_codes(state), kinds, str(request.url)))
+    return response(searchset(rows, codes, kinds, str(request.url)))
 
 
 @router.get(

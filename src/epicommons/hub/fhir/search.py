@@ -157,7 +157,12 @@ def capability_statement(base: str) -> dict[str, Any]:
                         "type": "MeasureReport",
                         "interaction": [{"code": "create"}, {"code": "search-type"}],
                         "searchParam": [
-                            {"name": "subject", "type": "reference"},
+                            {
+                                "name": "subject",
+                                "type": "reference",
+                                "documentation": "a member code (KOR, Location/KOR), or "
+                                ":identifier system|value",
+                            },
                             {"name": "period", "type": "date"},
                         ],
                     }
