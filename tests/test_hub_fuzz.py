@@ -73,6 +73,24 @@ EVENT = {
     "travel_or_trade_restrictions": False,
     "detected_at": "2025-01-01T00:00:00Z",
 }
+MEASURE_REPORT = {
+    "resourceType": "MeasureReport",
+    "status": "complete",
+    "type": "summary",
+    "measure": "urn:epicommons:measure:indicators",
+    "subject": {"identifier": {"system": "urn:iso:std:iso:3166", "value": "KOR"}},
+    "period": {"start": "2025-01-01T00:00:00+09:00", "end": "2025-01-01T23:00:00+09:00"},
+    "group": [
+        {
+            "population": [
+                {
+                    "code": {"coding": [{"system": "urn:epicommons:indicator", "code": "tests"}]},
+                    "count": 10,
+                }
+            ]
+        }
+    ],
+}
 BODIES = {
     ("post", "/api/v1/members/{code}/reports"): {
         "values": [{"date": "2025-01-01", "indicator": "new_cases", "item": "", "value": 1}]
@@ -105,6 +123,14 @@ BODIES = {
             {"dataElement": "f7n9E0hX8qk", "categoryOptionCombo": "HllvX50cXC0", "value": "1"}
         ],
     },
+    ("post", "/fhir/MeasureReport"): MEASURE_REPORT,
+    ("post", "/fhir"): {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {"resource": MEASURE_REPORT, "request": {"method": "POST", "url": "MeasureReport"}}
+        ],
+    },
 }
 PATH_VALUES = {
     "code": "KOR",
@@ -131,10 +157,10 @@ def operations(hub) -> list[tuple[str, str, dict]]:
 
 def fill(path: str, **override: str) -> str:
     """The operation's URL for the /api/v1 client: relative for the native API, absolute for
-    the DHIS2 routes (under /dhis2/api)."""
+    the DHIS2 routes (under /dhis2/api) and the FHIR routes (under /fhir)."""
     values = {**PATH_VALUES, **override}
     filled = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
-    if filled.startswith("/dhis2/"):
+    if filled.startswith(("/dhis2/", "/fhir")):
         return SERVER[0] + filled
     return filled.removeprefix("/api/v1")
 
@@ -172,6 +198,10 @@ def check(response) -> None:
         if response.request.url.path.startswith("/dhis2/"):  # DHIS2's WebMessage
             assert response.headers["content-type"] == "application/json"
             assert response.json()["message"]
+            return
+        if response.request.url.path.startswith("/fhir"):  # FHIR's OperationOutcome
+            assert response.headers["content-type"] == "application/fhir+json"
+            assert response.json()["issue"][0]["diagnostics"]
             return
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"]

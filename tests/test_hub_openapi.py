@@ -43,17 +43,22 @@ def hub(request, tmp_path_factory):
 def test_document_describes_every_operation_and_its_problems(hub):
     doc = httpx.get(hub.url + "/openapi.json").json()
     operations = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
-    assert len(operations) == 30
+    assert len(operations) == 34
     for path, item in doc["paths"].items():
         for method, op in item.items():
             assert op.get("summary") and op.get("description"), (method, path)
             dhis2 = path.startswith("/dhis2/api/")  # DHIS2's own error shape, a WebMessage
+            fhir = path.startswith("/fhir")  # FHIR's, an OperationOutcome
             assert (op.get("tags") == ["DHIS2"]) == dhis2, (method, path)
+            assert (op.get("tags") == ["FHIR"]) == fhir, (method, path)
             for status in ("401", "403", "422", "429"):
                 content = op["responses"][status]["content"]
                 kind = "application/json" if dhis2 else "application/problem+json"
+                kind = "application/fhir+json" if fhir else kind
                 assert kind in content, (method, path, status)
-    assert {"Problem", "ReportIn", "WebMessage"} <= set(doc["components"]["schemas"])
+    assert {"Problem", "ReportIn", "WebMessage", "OperationOutcome"} <= set(
+        doc["components"]["schemas"]
+    )
 
 
 @pytest.mark.slow

@@ -306,7 +306,8 @@ def mapping_import(
         f"mapping {row_id} in force: data set {mapping.dhis2.data_set.code}, "
         f"{len(mapping.dhis2.elements)} data element(s), "
         f"{len(mapping.dhis2.org_units)} organisation unit(s), "
-        f"{len(mapping.fhir.measures)} FHIR measure(s)"
+        f"{len(mapping.fhir.measures)} FHIR measure(s), "
+        f"{len(mapping.fhir.subjects)} FHIR subject(s)"
     )
 
 

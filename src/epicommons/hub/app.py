@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from . import apidocs, pages, problems
-from .api import dhis2, events, ledger, members, reports, rt, sharing
+from .api import dhis2, events, fhir, ledger, members, reports, rt, sharing
 from .api.deps import Hub, strict_query
 from .db import Database, open_database, require_current
 from .dhis2 import messages as dhis2_messages
+from .fhir import outcome as fhir_outcome
 from .guard import BodyGuard, RateLimiter
 from .pages.auth import PageError
 from .pages.render import error_page
@@ -33,7 +34,8 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
         title="epicommons member hub",
         version="1",
         description="Members report indicators, notify events, share data and record assistance. "
-        "Every refusal is application/problem+json (RFC 9457).",
+        "Every refusal is application/problem+json (RFC 9457), except in the DHIS2 and FHIR "
+        "APIs, which answer in their standards' own shapes (WebMessage, OperationOutcome).",
         docs_url=None,
         redoc_url=None,
         default_response_class=AsciiJSONResponse,
@@ -54,6 +56,11 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
         dependencies=[Depends(strict_query)],
     )
     app.state.error_shapes.append((dhis2.PREFIX + "/", dhis2_messages.error))
+    app.include_router(
+        fhir.router, responses=fhir.FHIR_RESPONSES, dependencies=[Depends(strict_query)]
+    )
+    app.state.error_shapes.append((fhir_outcome.PREFIX, fhir_outcome.refused))
+    app.add_exception_handler(fhir_outcome.Rejected, fhir_outcome.rejected)
     pages.install(app)
     apidocs.install(app)
     app.add_exception_handler(DBAPIError, _database_error)
@@ -88,7 +95,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-        for model in (Problem, ReportIn, dhis2_messages.WebMessage):
+        for model in (Problem, ReportIn, dhis2_messages.WebMessage, fhir.OperationOutcome):
             extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(extra.pop("$defs", {}))
             schemas[model.__name__] = extra

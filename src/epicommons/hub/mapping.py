@@ -111,18 +111,40 @@ class Dhis2(_Strict):
 class Measure(Target):
     """A FHIR MeasureReport measure (canonical URL), group and population code: one indicator.
 
-    The `fhir` helper extends this shape (scoring, units) as its endpoint needs.
+    `population` is required; an empty `group` matches any group, and an empty `*_system` any
+    code system (SANER's codes are unique within their measures). A measure's `|version` is
+    ignored on both sides.
     """
 
     measure: str = Field(min_length=1, max_length=500)
     group: str = Field("", max_length=200)
-    population: str = Field("", max_length=200)
+    population: str = Field(min_length=1, max_length=200)
+    group_system: str = Field("", max_length=500)
+    population_system: str = Field("", max_length=500)
+
+
+class Subject(_Strict):
+    """A MeasureReport subject identifier (system and value) that is one hub member."""
+
+    system: str = Field(min_length=1, max_length=500)
+    value: str = Field(min_length=1, max_length=200)
+    member: str = Field(pattern=MEMBER)
 
 
 class Fhir(_Strict):
     """The `[fhir]` table."""
 
     measures: list[Measure] = []
+    subjects: list[Subject] = []
+
+    @model_validator(mode="after")
+    def _unique_subjects(self) -> Fhir:
+        seen: set[tuple[str, str]] = set()
+        for i, s in enumerate(self.subjects):
+            if (s.system, s.value) in seen:
+                raise ValueError(f"fhir.subjects[{i}]: duplicate identifier {s.system}|{s.value}")
+            seen.add((s.system, s.value))
+        return self
 
 
 class Mapping(_Strict):
@@ -134,7 +156,7 @@ class Mapping(_Strict):
     _targets: dict[tuple[str, str], Element] = PrivateAttr(default_factory=dict)
     _units: dict[tuple[Scheme, str], OrgUnit] = PrivateAttr(default_factory=dict)
     _members: dict[str, OrgUnit] = PrivateAttr(default_factory=dict)
-    _measures: dict[tuple[str, str, str], Measure] = PrivateAttr(default_factory=dict)
+    _measures: dict[tuple[str, str, str, str, str], Measure] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _index(self) -> Mapping:
@@ -162,7 +184,7 @@ class Mapping(_Strict):
                 raise ValueError(f"{where}.member: member {u.member} is already mapped")
             self._members[u.member] = u
         for i, m in enumerate(self.fhir.measures):
-            key = (m.measure, m.group, m.population)
+            key = (m.measure, m.group_system, m.group, m.population_system, m.population)
             if key in self._measures:
                 raise ValueError(f"fhir.measures[{i}]: duplicate measure/group/population")
             self._measures[key] = m
@@ -194,9 +216,17 @@ class Mapping(_Strict):
         """Reverse lookup for reads: the organisation unit of a member."""
         return self._members.get(member)
 
-    def measure(self, measure: str, group: str = "", population: str = "") -> Measure | None:
-        """The indicator a FHIR measure, group and population code stand for."""
-        return self._measures.get((measure, group, population))
+    def measure(
+        self,
+        measure: str,
+        group: str = "",
+        population: str = "",
+        group_system: str = "",
+        population_system: str = "",
+    ) -> Measure | None:
+        """The rule written for exactly this measure, group and population code (and systems);
+        `fhir.codes` matches a MeasureReport's codings against all rules."""
+        return self._measures.get((measure, group_system, group, population_system, population))
 
 
 def _shown(key: tuple[str, str]) -> str:
@@ -213,11 +243,13 @@ def load_mapping(text: str, source: str) -> Mapping:
 
 
 def check_members(mapping: Mapping, known: set[str], source: str) -> None:
-    """Refuse an organisation unit mapped to a member the hub does not have."""
-    for i, u in enumerate(mapping.dhis2.org_units):
-        if u.member not in known:
+    """Refuse an organisation unit or a FHIR subject mapped to a member the hub does not have."""
+    named = [(f"dhis2.org_units[{i}]", u.member) for i, u in enumerate(mapping.dhis2.org_units)]
+    named += [(f"fhir.subjects[{i}]", s.member) for i, s in enumerate(mapping.fhir.subjects)]
+    for where, member in named:
+        if member not in known:
             raise InputError(
-                f"dhis2.org_units[{i}].member: no member {u.member} in this hub; "
+                f"{where}.member: no member {member} in this hub; "
                 "add it with `epicommons hub add-member`",
                 source=source,
             )
