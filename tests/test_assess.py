@@ -208,3 +208,19 @@ def test_the_report_renders_offline_with_maps_curves_and_the_split(result, tmp_p
         assert box and box["width"] > 200 and box["height"] > 100
     assert page.locator("td", has_text="Italy").count() >= 1  # the latest-Rt table names members
     assert errors == [] and refused == []
+
+
+def test_the_engine_grows_where_the_forecast_grows(result):
+    """R per forecast week is the reproduction number of the forecast's growth: above 1
+    exactly when the week's median forecast is above the week before (week 0: the last 7
+    corrected days), for every member with cases (R is increasing in the growth rate)."""
+    curve = result.tables["curve"]
+    last7 = curve.groupby("location")["corrected"].apply(lambda c: c.tail(7).clip(lower=0).sum())
+    fc = result.tables["forecast"]
+    week1 = fc[(fc["horizon"] == 1) & (fc["quantile"] == 0.5)].set_index("location")["value"]
+    imp = result.tables["importation"].set_index("location")
+    cases = [m for m in data.MEMBERS if last7[m] > 0 and week1[m] > 0]
+    assert len(cases) == 18
+    for m in cases:
+        assert (imp.loc[m, "r_week_1"] > 1) == (week1[m] > last7[m]), m
+    assert (imp.loc[["KIR", "TON"], "r_week_1"] == OPTIONS.default_r).all()
