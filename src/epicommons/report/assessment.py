@@ -15,7 +15,7 @@ from epicommons.world.countries import registry
 
 from ._svg import new_figure, to_svg
 from .figures import PALETTE
-from .format import count
+from .format import count, number, percent, tick
 from .page import Page
 from .tables import Column
 
@@ -81,7 +81,7 @@ def _summary(page: Page, tables, meta, names) -> None:
         f"{len(rt)} of {len(names)} members; for "
         f"{growing} its 95% interval lies above 1. Over the next "
         f"{meta['options']['horizon_days']} days the spread engine expects "
-        f"{imp['expected_importations'].sum():,.1f} importations into members in all."
+        f"{number(imp['expected_importations'].sum())} importations into members in all."
     )
     if len(rt):
         show = rt.assign(name=[names.get(c, c) for c in rt["location"]])
@@ -188,7 +188,7 @@ def _member_chart(curve: pd.DataFrame, fc: pd.DataFrame, title: str) -> str:
         ax.fill_between(ends, level(0.25), level(0.75), color=PALETTE[1], alpha=0.35, lw=0)
         ax.plot(ends, level(0.5), color=PALETTE[1], lw=1.2, marker="o", ms=3, label="forecast")
     ax.set(title=title, ylabel="cases a day")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.yaxis.set_major_formatter(tick)
     return to_svg(fig)
 
 
@@ -232,9 +232,10 @@ def _supplies(page: Page, tables, meta) -> None:
         pool = expl["delivered"].sum()
         full = int((expl["share_met"] >= 1 - 1e-9).sum())
         sec.text(
-            f"{pool:,.0f} units proposed to {int((expl['delivered'] > 0).sum())} members; "
+            f"{count(pool)} units proposed to {count((expl['delivered'] > 0).sum())} members; "
             f"{full} have their whole need met. Fairness rule: "
-            f"{meta['options']['fairness']['rule']} (share {meta['options']['fairness']['share']:g}). "
+            f"{meta['options']['fairness']['rule']} "
+            f"(share {percent(meta['options']['fairness']['share'])}). "
             "`guaranteed` is what the rule ensures each member; `what binds` names the "
             "constraint that stops a member getting more (stock: nothing more is left)."
         )
