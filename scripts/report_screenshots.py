@@ -29,6 +29,8 @@ except ModuleNotFoundError as exc:
 from epicommons.cli import main
 from epicommons.policy import load, prepare
 from epicommons.report.simulation import simulation_page
+from epicommons.surveillance import read_jhu
+from epicommons.surveillance.revision_process import final_counts, simulate_reports
 from epicommons.world.countries import registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +63,7 @@ def make_reports(data: Path, work: Path) -> dict[str, Path]:
         pages[name] = work / f"{name}.html"
         if main([*args, "--report", str(pages[name]), "--quiet"]) != 0:
             raise SystemExit(f"epicommons {name} failed")
+    pages["assess"] = assessment_report(confirmed, work)
     scenario = EXAMPLES / "scenarios" / "seir_builtin.toml"
     ready = prepare(load(scenario), runs=10, days=200, workers=1)
     results = ready.run()
@@ -69,6 +72,20 @@ def make_reports(data: Path, work: Path) -> dict[str, Path]:
         work / "simulate.html"
     )
     return pages
+
+
+def assessment_report(confirmed: Path, work: Path) -> Path:
+    """`epicommons assess` on 20 European members as JHU reports them through the revision
+    process (docs/assess.md), as of 2020-12-01; returns its report page."""
+    members = "AUT BEL CHE CZE DEU DNK ESP FIN FRA GRC HUN IRL ITA NLD NOR POL PRT SWE SVK SVN"
+    final = final_counts(read_jhu(confirmed), members.split(), "2020-08-01", "2020-12-01")
+    folder = work / "assessment-inputs"
+    folder.mkdir()
+    simulate_reports(final, seed=1).to_csv(folder / "counts.csv", index=False)
+    (folder / "assessment.toml").write_text("[assessment]\nas_of = 2020-12-01\n")
+    if main(["assess", str(folder), "--out", str(work / "assess"), "--quiet"]) != 0:
+        raise SystemExit("epicommons assess failed")
+    return work / "assess" / "report.html"
 
 
 def screenshot(pages: dict[str, Path], out: Path, chromium: str) -> list[Path]:

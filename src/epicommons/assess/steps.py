@@ -113,7 +113,8 @@ def surveil(
                 {
                     "location": member,
                     "step": "rt",
-                    "message": f"too few cases for a precise Rt (posterior CV above {RT_MAX_CV})",
+                    "message": f"imprecise Rt on the as-of date (posterior CV above {RT_MAX_CV}: "
+                    "few cases, or a nowcast of very uncertain last days); not mapped",
                 }
             )
         step = "forecast"
