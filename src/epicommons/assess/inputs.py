@@ -118,6 +118,8 @@ def _typed(frame: pd.DataFrame, table: str, columns: tuple[str, ...], dates=()) 
             parsed = pd.to_datetime(out[column], format="ISO8601", errors="coerce")
             bad = parsed.isna().to_numpy()
             _refuse(out, bad, table, column, "a date YYYY-MM-DD")
+            if parsed.dt.tz is not None:  # a time zone (the hub's timestamps): its UTC day
+                parsed = parsed.dt.tz_convert(None)
             out[column] = parsed.dt.normalize()
         elif column in ("location", "item", "donor"):
             out[column] = out[column].astype(str).str.strip()
