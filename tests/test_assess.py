@@ -224,3 +224,19 @@ def test_the_engine_grows_where_the_forecast_grows(result):
     for m in cases:
         assert (imp.loc[m, "r_week_1"] > 1) == (week1[m] > last7[m]), m
     assert (imp.loc[["KIR", "TON"], "r_week_1"] == OPTIONS.default_r).all()
+
+
+def test_a_split_no_plan_can_satisfy_fails_alone(triangle):
+    """Every member promised its whole need from a pool far smaller than the needs: the
+    allocator says why, the split is a failure row, the rest of the assessment is there."""
+    members = data.MEMBERS[:4]
+    options = AssessmentOptions(
+        fairness={"rule": "none", "min_need_share": 1.0},
+        needs={"test_kit": {"unit": "test", "per_case": 2_000}},  # far beyond the 6 million
+    )
+    res = assess(data.inputs(triangle, AS_OF, members), options)
+    fail = res.tables["failures"]
+    assert list(fail["step"]) == ["allocation"] and list(fail["location"]) == [""]
+    assert res.tables["allocation"].empty and res.tables["explanation"].empty
+    assert set(res.tables["shortfall"]["location"]) == set(members)
+    assert (res.tables["shortfall"]["unmet"] > 0).any()
