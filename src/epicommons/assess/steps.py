@@ -34,10 +34,10 @@ DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is fl
 # al. 2013 choose windows to keep it below 0.3): marked, and not mapped
 RT_MAX_CV = 0.3
 # the renewal model's log-linear fit is undefined on a few scattered cases (growth rates of
-# ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case, in its fit
-# window, the Forecast Hubs' baseline is used instead
+# ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case (a share of its
+# fit window: Sweden's four reporting days a week pass), the Forecast Hubs' baseline instead
 SPARSE_CASES = 10
-SPARSE_DAYS = 7
+SPARSE_SHARE = 1 / 3
 
 
 @dataclass
@@ -126,8 +126,8 @@ def surveil(
                 {
                     "location": member,
                     "step": "forecast",
-                    "message": f"fewer than {SPARSE_CASES} cases or {SPARSE_DAYS} days with a "
-                    f"case in the last {RenewalSettings.fit_days} days: the Forecast Hubs' "
+                    "message": f"fewer than {SPARSE_CASES} cases, or cases on fewer than a "
+                    f"third of the last {RenewalSettings.fit_days} days: the Forecast Hubs' "
                     "baseline instead of the renewal model",
                 }
             )
@@ -238,7 +238,7 @@ def _forecast(
     corrected = known.copy()
     corrected[-paths.shape[0] :] = np.median(paths, axis=1)
     recent = corrected[-RenewalSettings.fit_days :]
-    if recent.sum() < SPARSE_CASES or np.count_nonzero(recent > 0) < SPARSE_DAYS:
+    if recent.sum() < SPARSE_CASES or np.count_nonzero(recent > 0) < SPARSE_SHARE * recent.size:
         full = corrected.size // 7
         weekly = corrected[corrected.size - 7 * full :].reshape(full, 7).sum(axis=1)
         return "baseline", baseline_paths(
