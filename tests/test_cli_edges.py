@@ -157,11 +157,13 @@ def test_outputs_follow_the_umask(mask, tmp_path):
 
 def test_every_pydantic_model_is_validated_through_errors_validate():
     """One translator of validation errors: no module outside errors.py calls model_validate or
-    catches pydantic's ValidationError itself (the hub's request validation is FastAPI's)."""
+    catches pydantic's ValidationError itself (the hub's request validation is FastAPI's; FHIR
+    resources are FHIR's own models, whose errors `hub/fhir` answers in FHIR's own shape, an
+    OperationOutcome naming the element path)."""
     offenders = []
     for path in (REPO / "src" / "epicommons").rglob("*.py"):
         rel = path.relative_to(REPO / "src" / "epicommons").as_posix()
-        if rel == "errors.py" or rel.startswith("hub/migrations/"):
+        if rel == "errors.py" or rel.startswith(("hub/migrations/", "hub/fhir/")):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
