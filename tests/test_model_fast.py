@@ -15,9 +15,21 @@ from scipy.optimize import brentq
 
 from epicommons.cli import main
 from epicommons.errors import InputError
-from epicommons.model import AgeStructure, Seed, build_model, covid_like, run_chunk, simulate, sir
+from epicommons.model import (
+    AgeStructure,
+    Modifiers,
+    Seed,
+    Window,
+    WindowSchedule,
+    build_model,
+    covid_like,
+    run_chunk,
+    simulate,
+    sir,
+)
 from epicommons.model import scenario as scenario_file
-from factories import StateCheck, network
+from epicommons.model.disease import Compartment, Disease
+from factories import StateCheck, balanced, network
 
 
 @settings(max_examples=20, deadline=None)
@@ -57,15 +69,59 @@ def test_fast_engine_conserves_people_and_never_goes_negative(
 
 
 def test_fast_engine_is_exact_where_no_count_reaches_the_threshold():
-    """The switching rule: with a threshold above every count, fast draws exactly what the
-    exact engine draws; with the default one, large counts are drawn otherwise."""
-    m = build_model(sir(R0=2.5), network([2e6, 5e5], [[0, 500], [500, 0]]))
+    """The switching rule: in one population (nothing to travel, so both engines draw only the
+    transitions), with a threshold above every count fast draws exactly what the exact engine
+    draws; with the default one, large counts are drawn otherwise."""
+    d = sir(R0=2.5)
+    still = Disease(
+        "SIR",
+        (Compartment("S", mobile=False), d.compartments[1], Compartment("R", mobile=False)),
+        d.transitions,
+        d.parameters,
+    )
+    m = build_model(still, network([2e6]))
     seeds = [Seed("N0", 5)]
     exact = run_chunk(m, seeds, 120, [0, 1, 2], 4)
     never = run_chunk(m, seeds, 120, [0, 1, 2], 4, leap_above=1e18)
     fast = run_chunk(m, seeds, 120, [0, 1, 2], 4, leap_above=25)
     np.testing.assert_array_equal(exact, never)
     assert not np.array_equal(exact, fast)
+
+
+def test_fast_engine_leaves_balanced_uninfected_pools_in_place():
+    """Without infection, balanced flows (inflow = outflow at every node) leave every pool where
+    it is in the fast engine, while the exact engine mixes the nodes' age groups; unbalanced
+    flows move each node's people by inflow - outflow a day (expected value, whole people)."""
+    rng = np.random.default_rng(5)
+    pop = rng.integers(100_000, 2_000_000, (4, 2)).astype(float)
+    structure = AgeStructure((0, 20), pop, np.ones((2, 2)))
+    flows = balanced(4, rng, 2_000.0)
+    m = build_model(sir(R0=2.0), network(pop.sum(axis=1), flows), structure)
+    start = m.initial_state(True)
+    fast = run_chunk(m, [], 30, [0], 1, leap_above=25)[0]
+    exact = run_chunk(m, [], 30, [0], 1)[0]
+    np.testing.assert_array_equal(fast, start)
+    assert not np.array_equal(exact, start)
+    # exact: node sizes kept up to the rounding of expected flows (< 1 a day and column)
+    np.testing.assert_allclose(exact.sum(axis=(1, 2)), start.sum(axis=(1, 2)), atol=4 * 30)
+    one_way = np.zeros((4, 4))
+    one_way[0, 1] = 1_000.0
+    m = build_model(sir(R0=2.0), network(pop.sum(axis=1), one_way), structure)
+    moved = run_chunk(m, [], 10, [0], 1, leap_above=25)[0].sum(axis=(1, 2)) - pop.sum(axis=1)
+    np.testing.assert_allclose(moved, [-10_000, 10_000, 0, 0], atol=20)  # < 1 a day and age
+
+
+def test_fast_engine_stops_infected_travellers_that_do_not_pass():
+    """Pass factors 0 for the infected on every link: the infection never leaves its node."""
+    flows = np.zeros((2, 2))
+    flows[0, 1] = flows[1, 0] = 5_000.0
+    m = build_model(sir(R0=3.0), network([1e6, 1e6], flows))
+    passing = np.ones((m.network.n_links, 3))
+    passing[:, 1] = 0.0  # I of S, I, R
+    schedule = WindowSchedule((Window(0, 100, Modifiers(travel_by_compartment=passing)),))
+    x = run_chunk(m, [Seed("N0", 50)], 100, [0, 1], 3, leap_above=25, schedule=schedule)
+    assert (x[:, 0, :, 2].sum(axis=1) > 1_000).all()  # N0 had its epidemic
+    assert (x[:, 1, :, 1:].sum(axis=(1, 2)) == 0).all()  # N1 none
 
 
 def final_size(r0: float) -> float:

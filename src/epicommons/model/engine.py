@@ -231,6 +231,11 @@ class Stepper:
             cum=np.zeros(self.links.flows.size),
             net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
+            route=np.zeros(self.links.flows.size),
+            outflow=np.zeros(n),
+            touched=np.zeros(n, dtype=np.int64),
+            mark=np.zeros(n, dtype=bool),
+            count=np.zeros(1, dtype=np.int64),
         )
 
     def advance(

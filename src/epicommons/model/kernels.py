@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from .draws import leap_binomial
-from .travel import travel
+from .travel import leap_travel, routes, travel
 
 
 class Mode(NamedTuple):
@@ -86,25 +86,50 @@ class Workspace(NamedTuple):
     cum: np.ndarray
     net: np.ndarray
     cells: np.ndarray
+    route: np.ndarray  # fast engine: running sums of flows per node's links (`travel.routes`)
+    outflow: np.ndarray  # fast engine: travellers per day leaving each node
+    touched: np.ndarray  # fast engine: nodes with arrivals today (first `count[0]`), ...
+    mark: np.ndarray  # ... marked here
+    count: np.ndarray
 
 
 @njit(cache=True)
 def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
     """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries."""
+    fast = mode.stochastic and mode.leap_above < np.inf
+    balanced = False
+    if fast:
+        balanced = routes(
+            links, today.travel, today.passing, course.mobile_mean, work.route, work.outflow
+        )
     for k in range(ndays):
         day = day0 + k
-        travel(
-            x,
-            links,
-            today.travel,
-            course.alive,
-            course.mobile_draw,
-            course.mobile_mean,
-            mode.stochastic,
-            gen,
-            work,
-            today.passing,
-        )
+        if fast:
+            leap_travel(
+                x,
+                links,
+                today.travel,
+                course.alive,
+                course.mobile_draw,
+                course.mobile_mean,
+                gen,
+                work,
+                today.passing,
+                balanced,
+            )
+        else:
+            travel(
+                x,
+                links,
+                today.travel,
+                course.alive,
+                course.mobile_draw,
+                course.mobile_mean,
+                mode.stochastic,
+                gen,
+                work,
+                today.passing,
+            )
         out.seeded[k, :] = 0.0
         for j in range(seeds.day.shape[0]):
             if seeds.day[j] == day:
