@@ -146,8 +146,9 @@ def render(folder: Path) -> str:
         "Made by `scripts/validation/fast_vs_exact.py` (its docstring gives the design); each "
         "row is one case run by both engines with the same run indices and random streams. "
         f"Fast engine: normal draws where the expected count and what stays are both ≥ "
-        f"`leap_above` = {LEAP_ABOVE:g} (the default), exact draws everywhere else and for every "
-        "traveller carrying infection (the rule is below). "
+        f"`leap_above` = {LEAP_ABOVE:g} (the default), exact draws everywhere else; balanced "
+        "uninfected pools left in place; the infected travellers of a node one exact binomial, "
+        "spread over links and then over ages and compartments (the rule is below). "
         "Stochastic SEIR, 5 age groups, 2 infected people seeded in the node with the most "
         "outbound travellers. CPU seconds were taken on a shared, loaded machine.",
         "",
@@ -192,30 +193,40 @@ def render(folder: Path) -> str:
         "rate and peak day are over runs that took off (≥ 10,000 infections); extinction is "
         "the share of runs that did not.",
         "",
-        "Same seeds pair the engines run by run: both draw the same numbers until a cell "
-        "first reaches `leap_above`, so extinction, decided while every count is small and "
-        "drawn exactly, comes out identical run by run, and the KS tests compare nearly paired "
-        "samples — a weaker test than independent samples. The independent checks are in "
+        "Same seeds: the engines share each run's stream, but the fast engine's travel "
+        "draws different numbers from the first day (no rounding of the pools, one pass per "
+        "link), so its runs are not paired with the exact ones: extinction and the KS tests "
+        "compare independent samples. Further checks are in "
         "`tests/test_model_fast.py`: extinction against the branching-process value 1/R0, "
         "final size against z = 1 − exp(−R0 z), and KS of final sizes and arrival days on "
         "independent seeds.",
         "",
         "## The switching rule",
         "",
-        "In each step, the people of a cell (node, age group, compartment) who leave it are one "
-        "binomial draw Binomial(n, p), p = 1 − exp(−h dt), split over competing transitions by "
-        "conditional binomials. The fast engine draws each of these from its normal "
-        "approximation N(n p, n p (1 − p)), rounded and clipped to [0, n] (a Poisson/normal "
-        "tau-leap of the cell), when both the expected count n p and the expected stayers "
-        "n (1 − p) are at least `leap_above` (scenario key, default 25; `--engine fast` on "
-        "`simulate` and `risk`); otherwise it draws exactly, as the exact engine does. So these "
-        "stay exact: the first infections in a node (small force of infection), the last "
-        "infectious people and any cell close to empty, seeding, and every infected traveller "
-        "(one exact binomial per node, then the exact allocation over ages, compartments and "
-        "links). The uninfected pools travel at their expected, balanced flows, rounded without "
-        "creating or losing anyone, in both engines. Moves are whole people, so people are "
-        "conserved exactly and no compartment goes negative; with `leap_above` above every "
-        "count the fast engine is the exact one draw for draw (`tests/test_model_fast.py`).",
+        "Transitions. In each step, the people of a cell (node, age group, compartment) who "
+        "leave it are one binomial draw Binomial(n, p), p = 1 − exp(−h dt), split over "
+        "competing transitions by conditional binomials. The fast engine draws each of these "
+        "from its normal approximation N(n p, n p (1 − p)), rounded and clipped to [0, n] (a "
+        "normal tau-leap of the cell, the leap being one step), when both the expected count "
+        "n p and the expected stayers n (1 − p) are at least `leap_above` (scenario key, "
+        "default 25; `--engine fast`); otherwise it draws exactly, as the exact engine does. "
+        "So these stay exact: the first infections in a node (small force of infection), the "
+        "last infectious people and any cell close to empty, and seeding.",
+        "",
+        "Travel. The infected travellers of a node are one exact binomial draw (everyone has "
+        "the chance outflow / people of leaving, as in the exact engine), spread over the "
+        "node's links by systematic sampling (unbiased, exact total; up to 8 travellers each "
+        "pick a link at random), and each link's travellers over ages and infected "
+        "compartments: up to 8 one by one, each a random infected person of the node, more "
+        "by systematic sampling of the node's mix. The exact engine spreads each age and "
+        "compartment over the links separately (one pass per link and cell); the fast one "
+        "makes one pass per link. When the uninfected pools' flows balance (inflow = outflow "
+        "at every node, within 1e-9, and no pass factor on them — the built-in and "
+        "OpenFlights networks balance, and so do they under uniform travel cuts), the pools "
+        "stay where they are: as many arrive at a node as leave it, and only their mix of "
+        "ages and of susceptible and recovered would change, which the fast engine neglects; "
+        "otherwise they move as in the exact engine. Moves are whole people, so people are "
+        "conserved exactly and no compartment goes negative (`tests/test_model_fast.py`).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -18,6 +18,7 @@ from numba import njit
 from .draws import binomial
 
 FEW = 8  # up to this many travellers from one cell pick their links one by one
+POOLS_EVERY = 7  # fast engine: balanced uninfected pools exchanged once every this many days
 
 
 class Links(NamedTuple):
@@ -322,14 +323,13 @@ def routes(links, mult, passing, mobile_mean, route, outflow):
 
 
 @njit(cache=True)
-def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, balanced):
-    """Fast engine's travel of one day. The infected as in `leap_infected`. The uninfected pools
-    stay put when their flows balance (`routes`): as many of them arrive at each node as leave
-    it, so only their mix would change, which the fast engine neglects (docs/validation/
-    engine.md); otherwise they move as in the exact engine. Only nodes reached by infected
-    travellers are touched (no per-link or per-node pass over the whole network)."""
+def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, pools):
+    """Fast engine's travel of one day: the infected as in `leap_infected`; the uninfected
+    pools, if `pools`, as in the exact engine with the flows times `mult` (see `run_days`: every
+    `POOLS_EVERY` days with that many days' flows when they balance). Without pools only the
+    nodes reached by infected travellers are touched (no pass over every link or node)."""
     delta = work.delta
-    pools = mobile_mean.shape[0] > 0 and not balanced
+    pools = pools and mobile_mean.shape[0] > 0
     if pools:
         link_probabilities(x, links, mult, alive, work.prob, work.cum)
         uninfected_pools(x, links, mobile_mean, gen, work, passing)
