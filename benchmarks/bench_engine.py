@@ -406,7 +406,8 @@ def report(
             "the bookkeeping without random draws; each engine on the states of its own run). "
             "In the fast engine the first column is the per-node routes computed once per "
             "compiled call (here once per sampled day) and the node loop, and the uninfected "
-            "pools cost nothing when their flows balance, as on both networks here:",
+            "pools, whose flows balance on both networks, move once a week (their cost on such "
+            "a day / 7):",
             "",
             "| network | travel: rates and bookkeeping | travel: uninfected pools | "
             "travel: infected travellers | transitions: bookkeeping | transitions: draws |",
@@ -441,7 +442,8 @@ def report(
         "The fast engine (this round) changes the stochastic model where that is cheap and "
         "its error is measured (docs/validation/engine.md): normal draws of a cell's "
         "leavers where expected leavers and stayers are both ≥ `leap_above`; the uninfected "
-        "pools left in place when their flows balance; no per-day pass over every link "
+        "pools exchanged once a week with a week's flows when their flows balance; no "
+        "per-day pass over every link "
         "(each node's routes once per compiled call); the infected travellers of a node one "
         "exact binomial, spread over its links and then each link's travellers over ages and "
         "compartments (one pass per link, not one per link and cell).",
@@ -456,7 +458,7 @@ def breakdown(
     states of one run (of the same engine) every `step` days (see the table's caption)."""
     from epicommons.model import Stepper, kernels, run_chunk
     from epicommons.model.engine import stream
-    from epicommons.model.travel import leap_travel, routes, travel
+    from epicommons.model.travel import POOLS_EVERY, leap_travel, routes, travel
 
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
@@ -485,7 +487,8 @@ def breakdown(
 
         def fast(x):  # the routes of a compiled call (once per run without a schedule) too
             balanced = routes(links, ones, everyone, mean, work.route, work.outflow)
-            leap_travel(x, links, ones, model.alive, draw, mean, gen, work, everyone, balanced)
+            week = ones * POOLS_EVERY if balanced else ones
+            leap_travel(x, links, week, model.alive, draw, mean, gen, work, everyone, True)
 
         return fast
 
@@ -500,7 +503,9 @@ def breakdown(
         full = med(move(model.mobile_draw, model.mobile_mean), x0, np.int64)
         det = med(step_disease(kernels.Mode(False, np.inf)), x0, float)
         sto = med(step_disease(stepper.mode if leap_above is not None else exact), x0, np.int64)
-        total += np.array([base, pools - base, full - pools, det, sto - det]) * step
+        week = 1 if leap_above is None else POOLS_EVERY  # fast: pools move once a week
+        parts = [base, (pools - base) / week, full - pools, det, sto - det]
+        total += np.array(parts) * step
     return [float(v) for v in np.maximum(total, 0.0)]
 
 
