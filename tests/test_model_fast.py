@@ -15,9 +15,21 @@ from scipy.optimize import brentq
 
 from epicommons.cli import main
 from epicommons.errors import InputError
-from epicommons.model import AgeStructure, Seed, build_model, covid_like, run_chunk, simulate, sir
+from epicommons.model import (
+    AgeStructure,
+    Modifiers,
+    Seed,
+    Window,
+    WindowSchedule,
+    build_model,
+    covid_like,
+    run_chunk,
+    simulate,
+    sir,
+)
 from epicommons.model import scenario as scenario_file
-from factories import StateCheck, network
+from epicommons.model.disease import Compartment, Disease
+from factories import StateCheck, balanced, network
 
 
 @settings(max_examples=20, deadline=None)
@@ -57,15 +69,64 @@ def test_fast_engine_conserves_people_and_never_goes_negative(
 
 
 def test_fast_engine_is_exact_where_no_count_reaches_the_threshold():
-    """The switching rule: with a threshold above every count, fast draws exactly what the
-    exact engine draws; with the default one, large counts are drawn otherwise."""
-    m = build_model(sir(R0=2.5), network([2e6, 5e5], [[0, 500], [500, 0]]))
+    """The switching rule: in one population (nothing to travel, so both engines draw only the
+    transitions), with a threshold above every count fast draws exactly what the exact engine
+    draws; with the default one, large counts are drawn otherwise."""
+    d = sir(R0=2.5)
+    still = Disease(
+        "SIR",
+        (Compartment("S", mobile=False), d.compartments[1], Compartment("R", mobile=False)),
+        d.transitions,
+        d.parameters,
+    )
+    m = build_model(still, network([2e6]))
     seeds = [Seed("N0", 5)]
     exact = run_chunk(m, seeds, 120, [0, 1, 2], 4)
     never = run_chunk(m, seeds, 120, [0, 1, 2], 4, leap_above=1e18)
     fast = run_chunk(m, seeds, 120, [0, 1, 2], 4, leap_above=25)
     np.testing.assert_array_equal(exact, never)
     assert not np.array_equal(exact, fast)
+
+
+def test_fast_engine_moves_balanced_uninfected_pools_once_a_week():
+    """Without infection, balanced flows (inflow = outflow at every node) move the uninfected
+    pools in the fast engine on days 0, 7, 14, ... only, with a week's flows: node sizes are
+    kept (up to rounding) and after a week the mix is close to the exact engine's daily one;
+    unbalanced flows move each node's people by inflow - outflow every day."""
+    rng = np.random.default_rng(5)
+    pop = rng.integers(100_000, 2_000_000, (4, 2)).astype(float)
+    structure = AgeStructure((0, 20), pop, np.ones((2, 2)))
+    flows = balanced(4, rng, 2_000.0)
+    m = build_model(sir(R0=2.0), network(pop.sum(axis=1), flows), structure)
+    start = m.initial_state(True)
+    week = {d: run_chunk(m, [], d, [0], 1, leap_above=25)[0] for d in (1, 7, 8)}
+    exact = run_chunk(m, [], 7, [0], 1)[0]
+    np.testing.assert_array_equal(week[1], week[7])  # nothing moves on days 1-6
+    assert not np.array_equal(week[7], week[8]) and not np.array_equal(week[1], start)
+    for x in (week[8], exact):  # node sizes kept up to rounding (< 1 a move and column)
+        np.testing.assert_allclose(x.sum(axis=(1, 2)), start.sum(axis=(1, 2)), atol=4 * 7)
+    # a week's exchange at once vs day by day: same to first order (a share ~5e-3 a day moves)
+    moved_fast, moved_exact = week[7] - start, exact - start
+    scale = np.abs(moved_exact).max()
+    assert scale > 100 and np.abs(moved_fast - moved_exact).max() < 0.1 * scale
+    one_way = np.zeros((4, 4))
+    one_way[0, 1] = 1_000.0
+    m = build_model(sir(R0=2.0), network(pop.sum(axis=1), one_way), structure)
+    moved = run_chunk(m, [], 10, [0], 1, leap_above=25)[0].sum(axis=(1, 2)) - pop.sum(axis=1)
+    np.testing.assert_allclose(moved, [-10_000, 10_000, 0, 0], atol=20)  # < 1 a day and age
+
+
+def test_fast_engine_stops_infected_travellers_that_do_not_pass():
+    """Pass factors 0 for the infected on every link: the infection never leaves its node."""
+    flows = np.zeros((2, 2))
+    flows[0, 1] = flows[1, 0] = 5_000.0
+    m = build_model(sir(R0=3.0), network([1e6, 1e6], flows))
+    passing = np.ones((m.network.n_links, 3))
+    passing[:, 1] = 0.0  # I of S, I, R
+    schedule = WindowSchedule((Window(0, 100, Modifiers(travel_by_compartment=passing)),))
+    res = simulate(m, [Seed("N0", 50)], 100, 2, 3, leap_above=25, schedule=schedule)
+    assert (res.infections[:, 0] > 1_000).all()  # N0 had its epidemic
+    assert (res.infections[:, 1] == 0).all()  # N1 none (its recovered came from N0)
 
 
 def final_size(r0: float) -> float:
@@ -97,18 +158,25 @@ def test_fast_engine_agrees_with_theory_and_with_the_exact_engine():
     assert abs(e[e > 0.1].mean() - f[f > 0.1].mean()) / e[e > 0.1].mean() < 0.01
 
 
-def test_fast_engine_arrival_days_agree_on_a_chain():
-    """Three nodes in a chain: the arrival-day distributions at the far end agree (KS)."""
+def test_fast_engine_arrival_days_and_attack_rates_agree_on_a_chain():
+    """Three nodes in a chain (balanced flows: the fast engine leaves the uninfected pools in
+    place, the exact one mixes them): the arrival-day and attack-rate distributions at the far
+    end agree (KS) and the mean attack rates per node within 1 %."""
     flows = np.zeros((3, 3))
     flows[0, 1] = flows[1, 0] = flows[1, 2] = flows[2, 1] = 300.0
-    m = build_model(sir(R0=2.5, gamma=0.25), network([3e6, 1e6, 1e6], flows))
-    arrivals = []
+    pop = np.array([3e6, 1e6, 1e6])
+    m = build_model(sir(R0=2.5, gamma=0.25), network(pop, flows))
+    arrivals, attack = [], []
     for leap, seed in ((None, 2), (25.0, 3)):  # independent samples
         res = simulate(m, [Seed("N0", 20)], 200, 300, seed, leap_above=leap)
         a = res.arrival_day[:, 2].astype(float)
         arrivals.append(np.where(a < 0, 200, a))
+        attack.append(res.infections / pop)
     assert stats.ks_2samp(*arrivals).pvalue > 0.001
     assert abs(np.mean(arrivals[0]) - np.mean(arrivals[1])) < 2.0
+    assert stats.ks_2samp(attack[0][:, 2], attack[1][:, 2]).pvalue > 0.001
+    took_off = [a[a[:, 0] > 0.1] for a in attack]
+    np.testing.assert_allclose(took_off[1].mean(axis=0), took_off[0].mean(axis=0), rtol=0.01)
 
 
 GOOD = """

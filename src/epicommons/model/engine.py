@@ -231,6 +231,11 @@ class Stepper:
             cum=np.zeros(self.links.flows.size),
             net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
+            route=np.zeros(self.links.flows.size),
+            outflow=np.zeros(n),
+            touched=np.zeros(n, dtype=np.int64),
+            mark=np.zeros(n, dtype=bool),
+            count=np.zeros(1, dtype=np.int64),
         )
 
     def advance(
@@ -302,7 +307,8 @@ def run_chunk(
 
     `leap_above` (stochastic only): None draws every count exactly; a number is the fast
     engine, which draws the normal approximation where the expected count and what stays are
-    both at least that many (see docs/validation/engine.md).
+    both at least that many, exchanges balanced uninfected pools once a week and spreads a node's
+    infected travellers over links first (see docs/validation/engine.md).
     The observer gets per day: prevalence `(runs, nodes, compartments)`, incidence per transition
     `(runs, nodes, transitions)`, infected people `(runs, nodes)` and seeded people `(runs, nodes)`.
     """

@@ -15,12 +15,13 @@ import numpy as np
 from numba import njit
 
 from .draws import leap_binomial
-from .travel import travel
+from .travel import POOLS_EVERY, leap_travel, routes, travel
 
 
 class Mode(NamedTuple):
     """How a run is drawn: deterministic (expected values), stochastic exact (`leap_above` =
-    inf) or fast (normal draws where the expected count and what stays are >= `leap_above`)."""
+    inf) or fast (normal draws where the expected count and what stays are >= `leap_above`,
+    and the fast travel of `travel.leap_travel`)."""
 
     stochastic: bool
     leap_above: float
@@ -86,25 +87,52 @@ class Workspace(NamedTuple):
     cum: np.ndarray
     net: np.ndarray
     cells: np.ndarray
+    route: np.ndarray  # fast engine: running sums of flows per node's links (`travel.routes`)
+    outflow: np.ndarray  # fast engine: travellers per day leaving each node
+    touched: np.ndarray  # fast engine: nodes with arrivals today (first `count[0]`), ...
+    mark: np.ndarray  # ... marked here
+    count: np.ndarray
 
 
 @njit(cache=True)
 def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
     """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries."""
+    fast = mode.stochastic and mode.leap_above < np.inf
+    balanced, lumped = False, today.travel
+    if fast:  # balanced pools move every POOLS_EVERY days, with that many days' flows
+        balanced = routes(
+            links, today.travel, today.passing, course.mobile_mean, work.route, work.outflow
+        )
+        lumped = today.travel * POOLS_EVERY
     for k in range(ndays):
         day = day0 + k
-        travel(
-            x,
-            links,
-            today.travel,
-            course.alive,
-            course.mobile_draw,
-            course.mobile_mean,
-            mode.stochastic,
-            gen,
-            work,
-            today.passing,
-        )
+        if fast:
+            pools = not balanced or day % POOLS_EVERY == 0
+            leap_travel(
+                x,
+                links,
+                lumped if balanced else today.travel,
+                course.alive,
+                course.mobile_draw,
+                course.mobile_mean,
+                gen,
+                work,
+                today.passing,
+                pools,
+            )
+        else:
+            travel(
+                x,
+                links,
+                today.travel,
+                course.alive,
+                course.mobile_draw,
+                course.mobile_mean,
+                mode.stochastic,
+                gen,
+                work,
+                today.passing,
+            )
         out.seeded[k, :] = 0.0
         for j in range(seeds.day.shape[0]):
             if seeds.day[j] == day:

@@ -18,6 +18,7 @@ from numba import njit
 from .draws import binomial
 
 FEW = 8  # up to this many travellers from one cell pick their links one by one
+POOLS_EVERY = 7  # fast engine: balanced uninfected pools exchanged once every this many days
 
 
 class Links(NamedTuple):
@@ -26,6 +27,16 @@ class Links(NamedTuple):
     indptr: np.ndarray
     indices: np.ndarray
     flows: np.ndarray
+
+
+class Moves(NamedTuple):
+    """Fast engine: arrivals of the day (`delta`) and the nodes they reach (first `count[0]` of
+    `touched`, each marked in `mark`)."""
+
+    delta: np.ndarray
+    touched: np.ndarray
+    mark: np.ndarray
+    count: np.ndarray
 
 
 class Origin(NamedTuple):
@@ -282,3 +293,180 @@ def _round_pools(x, mobile_mean, gen, net, delta):
                 if x[j, a, c] + delta[j, a, c] > x[biggest, a, c] + delta[biggest, a, c]:
                     biggest = j
             delta[biggest, a, c] -= total  # float round-off only: keeps the sum exactly zero
+
+
+@njit(cache=True)
+def routes(links, mult, passing, mobile_mean, route, outflow):
+    """Fast engine, once per compiled call: each node's flows (times multipliers) as running sums
+    over its links (`route`) and in total (`outflow`). Returns whether the uninfected pools'
+    flows balance (inflow = outflow at every node, nobody of a pool stopped by pass factors)."""
+    indptr, indices, flows = links.indptr, links.indices, links.flows
+    n_nodes = indptr.shape[0] - 1
+    inflow = np.zeros(n_nodes)
+    for i in range(n_nodes):
+        acc = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            f = flows[e] * mult[e]
+            acc += f
+            route[e] = acc
+            inflow[indices[e]] += f
+        outflow[i] = acc
+    for i in range(n_nodes):
+        if abs(inflow[i] - outflow[i]) > 1e-9 * max(inflow[i], outflow[i]):
+            return False
+    if passing.shape[0] > 0:
+        for e in range(passing.shape[0]):
+            for c in mobile_mean:
+                if passing[e, c] != 1.0:
+                    return False
+    return True
+
+
+@njit(cache=True)
+def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, pools):
+    """Fast engine's travel of one day: the infected as in `leap_infected`; the uninfected
+    pools, if `pools`, as in the exact engine with the flows times `mult` (see `run_days`: every
+    `POOLS_EVERY` days with that many days' flows when they balance). Without pools only the
+    nodes reached by infected travellers are touched (no pass over every link or node)."""
+    delta = work.delta
+    pools = pools and mobile_mean.shape[0] > 0
+    if pools:
+        link_probabilities(x, links, mult, alive, work.prob, work.cum)
+        uninfected_pools(x, links, mobile_mean, gen, work, passing)
+    leap_infected(x, links, alive, mobile_draw, gen, work, passing)
+    if pools:
+        x += delta
+        delta[:] = 0
+    touched, mark = work.touched, work.mark
+    for t in range(work.count[0]):
+        j = touched[t]
+        mark[j] = False
+        if pools:
+            continue
+        for a in range(x.shape[1]):
+            for c in range(x.shape[2]):
+                x[j, a, c] += delta[j, a, c]
+                delta[j, a, c] = 0
+    work.count[0] = 0
+
+
+@njit(cache=True, inline="always")
+def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
+    """Fast engine: the travelling infected of each node with infection, one exact binomial per
+    node (everyone has the same chance, p = outflow / people, at most 1), spread over its links by
+    systematic sampling (unbiased, exact total; up to `FEW` travellers each pick a link), and
+    each link's travellers over cells (ages x infected compartments): up to `FEW` one by one, each
+    a random infected person of the node, more by systematic sampling. Leavers are taken from
+    `x`, arrivals added to `delta` (their nodes listed in `touched`)."""
+    indptr, indices = links.indptr, links.indices
+    route, outflow, cells, delta = work.route, work.outflow, work.cells, work.delta
+    touched, mark, count = work.touched, work.mark, work.count
+    n_ages = x.shape[1]
+    n_draw = mobile_draw.shape[0]
+    width = n_ages * n_draw
+    screened = passing.shape[0] > 0
+    for i in range(x.shape[0]):
+        lo, hi = indptr[i], indptr[i + 1]
+        w = outflow[i]
+        if lo == hi or w <= 0.0:
+            continue
+        total = 0
+        for a in range(n_ages):
+            for k in range(n_draw):
+                v = np.int64(x[i, a, mobile_draw[k]])
+                cells[a * n_draw + k] = v
+                total += v
+        if total == 0:
+            continue
+        pop = 0.0
+        for a in range(n_ages):
+            for c in range(x.shape[2]):
+                if alive[c]:
+                    pop += x[i, a, c]
+        p_out = w / pop if pop > w else 1.0
+        left = binomial(gen, total, p_out) if p_out < 1.0 else total
+        if left == 0:
+            continue
+        if left <= FEW:  # few: each picks a link and is a random one of the node's infected
+            for _ in range(left):
+                e = lo + np.searchsorted(route[lo:hi], gen.random() * w, side="right")
+                e = min(e, hi - 1)
+                j = indices[e]
+                if not mark[j]:
+                    mark[j] = True
+                    touched[count[0]] = j
+                    count[0] += 1
+                cell = _pick(cells, total, gen)
+                total -= 1
+                a, c = cell // n_draw, mobile_draw[cell % n_draw]
+                crossed = 1 if not screened else binomial(gen, 1, passing[e, c])
+                x[i, a, c] -= crossed
+                delta[j, a, c] += crossed
+            continue
+        s = gen.random()
+        given = 0
+        prev = 0.0
+        for e in range(lo, hi):
+            before = np.floor(s)
+            s += left * (route[e] - prev) / w
+            prev = route[e]
+            m = min(np.int64(np.floor(s) - before), left - given)
+            if e == hi - 1:
+                m = left - given  # float round-off: the rest to the last link
+            given += m
+            if m <= 0:
+                continue
+            j = indices[e]
+            if not mark[j]:
+                mark[j] = True
+                touched[count[0]] = j
+                count[0] += 1
+            if m <= FEW:  # `_pick` written out: a call here costs its arrays' reference counts
+                for _ in range(m):
+                    u = gen.random() * total
+                    cell = 0
+                    acc = cells[0]
+                    while acc <= u and cell < width - 1:
+                        cell += 1
+                        acc += cells[cell]
+                    cells[cell] -= 1
+                    total -= 1
+                    a, c = cell // n_draw, mobile_draw[cell % n_draw]
+                    crossed = 1 if not screened else binomial(gen, 1, passing[e, c])
+                    x[i, a, c] -= crossed
+                    delta[j, a, c] += crossed
+                continue
+            u = gen.random()
+            share = m / total
+            got = 0
+            for cell in range(width):
+                u += cells[cell] * share
+                k = min(np.int64(u) - got, m - got, cells[cell])
+                if cell == width - 1 and got + k < m:  # float round-off: the rest from the
+                    cell = np.argmax(cells)  # fullest cell
+                    k = min(m - got, cells[cell])
+                    u = 0.0
+                if k <= 0:
+                    continue
+                got += k
+                cells[cell] -= k
+                a, c = cell // n_draw, mobile_draw[cell % n_draw]
+                if screened:
+                    k = binomial(gen, k, passing[e, c])
+                x[i, a, c] -= k
+                delta[j, a, c] += k
+            total -= got
+
+
+@njit(cache=True, inline="always")
+def _pick(cells, total, gen):
+    """A random one of the `total` people counted in `cells`, taken out: its cell."""
+    u = gen.random() * total
+    cell = 0
+    acc = cells[0]
+    last = cells.shape[0] - 1
+    while acc <= u and cell < last:
+        cell += 1
+        acc += cells[cell]
+    cells[cell] -= 1
+    return cell
