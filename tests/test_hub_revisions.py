@@ -302,3 +302,52 @@ def test_migration_keeps_every_value_as_its_first_revision(backend, tmp_path):
     finally:
         db.dispose()
         fresh.close()
+
+
+def test_a_deleted_value_is_a_revision_and_gone_as_of_after(history):
+    from epicommons.hub.access import Principal
+    from epicommons.hub.models import Token
+    from epicommons.hub.reports import DELETE, import_report, records_from_json
+    from epicommons.hub.tokens import token_hash
+
+    jpn = history.client("JPN", "reporter")
+    body = values(("2026-06-01", "tests", 10))
+    sent = jpn.post("/members/JPN/reports", json=body)
+    assert sent.status_code == 200
+    with history.db.read() as s:
+        member = s.scalar(select(Member).where(Member.code == "JPN"))
+        token = s.scalar(
+            select(Token.id).where(
+                Token.token_hash == token_hash(history.tokens[("JPN", "reporter")])
+            )
+        )
+    caller = Principal(token, member.id, "JPN", "reporter")
+    gone = import_report(
+        history.db, caller, member, records_from_json(body, 10), from_text=False, strategy=DELETE
+    )
+    assert gone.deleted == 1
+    for submission, when in (
+        (sent.json()["submission"], "2026-06-01T08:00"),
+        (gone.submission, "2026-06-02T08:00"),
+    ):
+        with history.db.transaction() as s:
+            s.execute(
+                update(ValueRevision)
+                .where(ValueRevision.submission_id == submission)
+                .values(known_at=dt.datetime.fromisoformat(when))
+            )
+
+    def tests_as_of(as_of: str | None) -> list:
+        params = {"indicator": "tests", **({"as_of": as_of} if as_of else {})}
+        return [
+            (v["date"], v["value"]) for v in jpn.get("/members/JPN/reports", params=params).json()
+        ]
+
+    assert tests_as_of("2026-06-01") == [("2026-06-01", 10)]
+    assert tests_as_of("2026-06-02") == []
+    assert tests_as_of(None) == []
+    with history.db.read() as s:
+        got = count_history(s, indicator="tests", as_of=None, members=["JPN"])
+    pd.testing.assert_frame_equal(
+        got, frame([("2026-06-01", "2026-06-01", 10), ("2026-06-01", "2026-06-02", -10)], "JPN")
+    )

@@ -97,7 +97,8 @@ class ValueRevision(Base):
     """One value a key (member, date, indicator, item) took, when it became known and from whom.
 
     Append-only: the current value of a key is its revision with the latest `known_at` (then the
-    highest id), which `report_values` holds for fast reads.
+    highest id), which `report_values` holds for fast reads; a revision without a value records
+    that the value was deleted.
     """
 
     __tablename__ = "value_revisions"
@@ -106,7 +107,7 @@ class ValueRevision(Base):
     date: Mapped[dt.date] = mapped_column(Date())
     indicator: Mapped[str] = mapped_column(String(32))
     item: Mapped[str] = mapped_column(String(64), default="")
-    value: Mapped[float] = mapped_column(Float())
+    value: Mapped[float | None] = mapped_column(Float(), nullable=True)
     known_at: Mapped[dt.datetime] = mapped_column(DateTime())
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), nullable=True)

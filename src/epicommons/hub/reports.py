@@ -31,7 +31,7 @@ from .access import Principal
 from .clock import utcnow
 from .db import Database, lock_member
 from .indicators import FIELDS, NOT_ABOVE, Conflict, Key, Row, cross_rules, parse_rows
-from .models import Member, ReportValue, Submission
+from .models import Member, ReportValue, Submission, ValueRevision
 from .refusals import Clash, Invalid, Malformed, TooLarge
 
 RETRIES = 5
@@ -374,6 +374,7 @@ def _delete(
         delete(values).where(values.c.id == bindparam("row_id")),
         [{"row_id": stored[r.key][0]} for r in gone],
     )
+    revisions.add(session, principal, member.id, sub_id, [(r.key, None, utcnow()) for r in gone])
     audit.record(
         session,
         actor=principal.actor,
@@ -489,19 +490,19 @@ def _source(
     end: dt.date | None = None,
 ) -> Any:
     """Where values are read: the current ones, or those known at `as_of` (same columns; the
-    filters, which callers also apply, go inside so only the keys they keep are looked up)."""
+    filters, which callers also apply, go inside so only the revisions they keep are ranked)."""
     if as_of is None:
         return ReportValue.__table__
-    rv = ReportValue
-    pushed = [rv.member_id.in_(select(Member.id).where(condition))]
+    rev = ValueRevision
+    pushed = [rev.member_id.in_(select(Member.id).where(condition))]
     if indicator is not None:
-        pushed.append(rv.indicator == indicator)
+        pushed.append(rev.indicator == indicator)
     if item is not None:
-        pushed.append(rv.item == item)
+        pushed.append(rev.item == item)
     if start is not None:
-        pushed.append(rv.date >= start)
+        pushed.append(rev.date >= start)
     if end is not None:
-        pushed.append(rv.date <= end)
+        pushed.append(rev.date <= end)
     return revisions.as_known(as_of, *pushed)
 
 

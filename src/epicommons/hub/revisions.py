@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlalchemy.orm import Session
 
-from .models import Member, ReportValue, ValueRevision
+from .models import Member, ValueRevision
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,9 +47,10 @@ def add(
     principal: Principal,
     member_id: int,
     submission_id: int,
-    cells: Sequence[tuple[tuple[dt.date, str, str], float, dt.datetime]],
+    cells: Sequence[tuple[tuple[dt.date, str, str], float | None, dt.datetime]],
 ) -> None:
-    """Append one revision per (key, value, known_at) in the caller's transaction."""
+    """Append one revision per (key, value, known_at) in the caller's transaction (value None:
+    the value was deleted)."""
     if not cells:
         return
     session.execute(
@@ -73,38 +74,45 @@ def add(
 
 def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
     """Subquery of the values as known at `as_of`, one row per key, with the columns of
-    `report_values` that reads use (member_id, date, indicator, item, value, updated_at).
-
-    Driven by `report_values` (every key with a revision has its row there; `where`: conditions
-    on `ReportValue` that narrow the keys), each key joined to its latest revision known at
-    `as_of` through the revisions' key index, so a page of keys reads only its own revisions.
-    """
-    rv, rev = ReportValue, ValueRevision
-    latest = (
-        select(rev.id)
-        .where(
-            rev.member_id == rv.member_id,
-            rev.indicator == rv.indicator,
-            rev.date == rv.date,
-            rev.item == rv.item,
-            known_by(rev.known_at, as_of),
+    `report_values` that reads use (member_id, date, indicator, item, value, updated_at);
+    `where`: conditions on `ValueRevision` that narrow the keys. A key whose latest revision
+    then is a deletion has no row."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(
+                ValueRevision.member_id,
+                ValueRevision.indicator,
+                ValueRevision.date,
+                ValueRevision.item,
+            ),
+            order_by=(ValueRevision.known_at.desc(), ValueRevision.id.desc()),
         )
-        .order_by(rev.known_at.desc(), rev.id.desc())
-        .limit(1)
-        .correlate(rv)
-        .scalar_subquery()
+        .label("rank")
+    )
+    ranked = (
+        select(
+            ValueRevision.member_id,
+            ValueRevision.date,
+            ValueRevision.indicator,
+            ValueRevision.item,
+            ValueRevision.value,
+            ValueRevision.known_at.label("updated_at"),
+            rank,
+        )
+        .where(known_by(ValueRevision.known_at, as_of), *where)
+        .subquery()
     )
     return (
         select(
-            rv.member_id,
-            rv.date,
-            rv.indicator,
-            rv.item,
-            rev.value,
-            rev.known_at.label("updated_at"),
+            ranked.c.member_id,
+            ranked.c.date,
+            ranked.c.indicator,
+            ranked.c.item,
+            ranked.c.value,
+            ranked.c.updated_at,
         )
-        .join(rev, rev.id == latest)
-        .where(*where)
+        .where(ranked.c.rank == 1, ranked.c.value.is_not(None))
         .subquery("known")
     )
 
@@ -128,7 +136,8 @@ def count_history(
     revision became known) and count: what was added that day to that reference date (negative
     for a correction down; several revisions in one day are netted). A reference date's first
     report is always a row (a reported 0 included); later days whose net change is 0 are not.
-    Dates are `datetime.date`; rows sorted by location, reference_date, report_date.
+    A deleted value takes back what it had. Dates are `datetime.date`; rows sorted by location,
+    reference_date, report_date.
     """
     import pandas as pd
 
@@ -149,7 +158,8 @@ def count_history(
     out: list[tuple[str, dt.date, dt.date, float]] = []
     key: tuple[str, dt.date] | None = None
     previous = 0.0
-    for code, day, known_at, value in session.execute(q):
+    for code, day, known_at, stored in session.execute(q):
+        value = 0.0 if stored is None else stored  # a deleted value takes its count back
         if (code, day) != key:
             key, previous = (code, day), 0.0
             out.append((code, day, known_at.date(), value))
@@ -174,17 +184,17 @@ def values_as_of(
 ) -> list[dict[str, Any]]:
     """Values as known at `as_of` of these members and indicators (None: all), in key order:
     dicts of member, date, indicator, item, value, updated_at (when that value became known)."""
-    rv = ReportValue
+    rev = ValueRevision
     where = []
     if members is not None:
         codes = select(Member.id).where(Member.code.in_(sorted(set(members))))
-        where.append(rv.member_id.in_(codes))
+        where.append(rev.member_id.in_(codes))
     if indicators is not None:
-        where.append(rv.indicator.in_(sorted(set(indicators))))
+        where.append(rev.indicator.in_(sorted(set(indicators))))
     if start is not None:
-        where.append(rv.date >= start)
+        where.append(rev.date >= start)
     if end is not None:
-        where.append(rv.date <= end)
+        where.append(rev.date <= end)
     known = as_known(as_of, *where)
     q = select(
         Member.code,

@@ -1,18 +1,19 @@
 """Value revisions: every value a report key took, when it became known and from whom.
 
 Revision ID: 0003_value_revisions
-Revises: 0002
+Revises: 0003a_dhis2_mapping
 Create Date: 2026-12-03 09:50:00
 
 Existing data is kept: each stored value becomes its key's first revision, known at its
-`updated_at`, from the submission (and that submission's token) that wrote it.
+`updated_at`, from the submission (and that submission's token) that wrote it. A value deleted
+later (DHIS2's importStrategy=DELETE) is a revision with no value.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_value_revisions"
-down_revision = "0002"
+down_revision = "0003a_dhis2_mapping"
 branch_labels = None
 depends_on = None
 
@@ -25,7 +26,7 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("indicator", sa.String(length=32), nullable=False),
         sa.Column("item", sa.String(length=64), nullable=False),
-        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
         sa.Column("known_at", sa.DateTime(), nullable=False),
         sa.Column("submission_id", sa.Integer(), nullable=False),
         sa.Column("token_id", sa.Integer(), nullable=True),
