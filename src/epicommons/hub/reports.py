@@ -1,9 +1,11 @@
 """Importing and reading indicator reports: parse JSON or CSV, validate, upsert, summarise.
 
-An import runs in one write transaction that holds its member's row lock: idempotency check, rule
-checks against stored values, inserts and updates, the submission record and its audit row commit
-together or not at all, and two imports of one member never interleave (rules between values of
-one date, such as deaths within cases, hold under concurrency). The answer is a DHIS2-style import
+Every stored change also appends a revision (`hub/revisions.py`), so reads can ask for the values
+as known at any moment (`as_of`). An import runs in one write transaction that holds its member's
+row lock: idempotency check, rule checks against stored values, inserts and updates, the
+revisions, the submission record and its audit row commit together or not at all, and two
+imports of one member never interleave (rules between values of one date, such as deaths within
+cases, hold under concurrency). The answer is a DHIS2-style import
 summary (imported, updated, ignored, conflicts). Every Idempotency-Key is stored with the digest of
 its request, whatever the outcome (no-op, dry run, refused); an import reads only the stored
 values of the keys it touches, so its cost depends on its size, not on the member's history.
@@ -16,7 +18,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +26,12 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, revisions
 from .access import Principal
 from .clock import utcnow
 from .db import Database, lock_member
 from .indicators import FIELDS, NOT_ABOVE, Conflict, Key, Row, cross_rules, parse_rows
-from .models import Member, ReportValue, Submission
+from .models import Member, ReportValue, Submission, ValueRevision
 from .refusals import Clash, Invalid, Malformed, TooLarge
 
 RETRIES = 5
@@ -165,21 +167,29 @@ def import_report(
     rows, conflicts = parse_rows(records, from_text)
     conflicts.extend(refused)
     digest = content_hash(rows, conflicts, (dry_run, atomic), strategy)
+    return with_retries(
+        db,
+        lambda session: _import(
+            session,
+            principal,
+            member,
+            rows,
+            list(conflicts),
+            digest,
+            dry_run=dry_run,
+            atomic=atomic,
+            key=idempotency_key,
+            strategy=strategy,
+        ),
+    )
+
+
+def with_retries(db: Database, work: Callable[[Session], ImportSummary]) -> ImportSummary:
+    """Run an import's `work` in one write transaction, again if it collided with another."""
     for attempt in range(RETRIES):
         try:
             with db.transaction() as session:
-                return _import(
-                    session,
-                    principal,
-                    member,
-                    rows,
-                    list(conflicts),
-                    digest,
-                    dry_run=dry_run,
-                    atomic=atomic,
-                    key=idempotency_key,
-                    strategy=strategy,
-                )
+                return work(session)
         except (IntegrityError, OperationalError) as exc:
             # A concurrent import inserted the same keys, or SQLite was busy; a database that is
             # down is not retried (the edge answers 503).
@@ -188,6 +198,25 @@ def import_report(
             if attempt == RETRIES - 1:
                 raise Clash("the import collided with concurrent writes; retry") from None
     raise AssertionError("unreachable")
+
+
+def replay(session: Session, member: Member, key: str | None, digest: str) -> ImportSummary | None:
+    """The stored summary of an Idempotency-Key already used with this content, else None;
+    the same key with other content is a Clash. Call with the member's row locked."""
+    if key is None:
+        return None
+    previous = session.execute(
+        select(Submission.id, Submission.content_hash, Submission.summary).where(
+            Submission.member_id == member.id, Submission.idempotency_key == key
+        )
+    ).first()
+    if previous is None:
+        return None
+    if previous.content_hash != digest:
+        raise Clash("this Idempotency-Key was used with different content or mode")
+    stored = json.loads(previous.summary)
+    stored.update(replayed=True, submission=previous.id)
+    return _from_json(stored)
 
 
 def _import(
@@ -205,18 +234,9 @@ def _import(
 ) -> ImportSummary:
     lock_member(session, member.id)
     summary = ImportSummary(dry_run=dry_run)
-    if key is not None:
-        previous = session.execute(
-            select(Submission.id, Submission.content_hash, Submission.summary).where(
-                Submission.member_id == member.id, Submission.idempotency_key == key
-            )
-        ).first()
-        if previous is not None:
-            if previous.content_hash != digest:
-                raise Clash("this Idempotency-Key was used with different content or mode")
-            stored = json.loads(previous.summary)
-            stored.update(replayed=True, submission=previous.id)
-            return _from_json(stored)
+    previous = replay(session, member, key, digest)
+    if previous is not None:
+        return previous
 
     stored = stored_values(session, member.id, rows)
     if strategy == DELETE:  # removing a value cannot break a rule between two values
@@ -233,7 +253,7 @@ def _import(
         summary.status = "ERROR" if atomic else "WARNING"
         if atomic:
             summary.ignored = len(_input_lines(rows, conflicts))
-            _remember(session, principal, member, key, digest, summary)
+            remember(session, principal, member, key, digest, summary)
             return summary
     summary.ignored = len(bad_lines)
 
@@ -248,12 +268,12 @@ def _import(
             summary.ignored += 1
     summary.imported, summary.updated = len(new), len(changed)
     if dry_run or not (new or changed):
-        _remember(session, principal, member, key, digest, summary)
+        remember(session, principal, member, key, digest, summary)
         return summary
 
     now = utcnow()
     values = ReportValue.__table__
-    sub_id = _submission(session, principal, member, key, digest, summary)
+    sub_id = submission(session, principal, member, key, digest, summary)
     if new:
         session.execute(
             insert(values),
@@ -277,6 +297,13 @@ def _import(
             .values(value=bindparam("new_value"), submission_id=sub_id, updated_at=now),
             [{"row_id": old[0], "new_value": r.value} for old, r in changed],
         )
+    revisions.add(
+        session,
+        principal,
+        member.id,
+        sub_id,
+        [(r.key, r.value, now) for r in [*new, *(r for _, r in changed)]],
+    )
     audit.record(
         session,
         actor=principal.actor,
@@ -330,7 +357,7 @@ def _delete(
     if conflicts and atomic:
         summary.status = "ERROR"
         summary.ignored = len(_input_lines(rows, conflicts))
-        _remember(session, principal, member, key, digest, summary)
+        remember(session, principal, member, key, digest, summary)
         return summary
     summary.status = "WARNING" if conflicts else "OK"
     gone = [r for r in rows if r.line not in bad_lines and r.key in stored]
@@ -339,14 +366,15 @@ def _delete(
         1 for r in rows if r.line not in bad_lines and r.key not in stored
     )
     if summary.dry_run or not gone:
-        _remember(session, principal, member, key, digest, summary)
+        remember(session, principal, member, key, digest, summary)
         return summary
-    sub_id = _submission(session, principal, member, key, digest, summary)
+    sub_id = submission(session, principal, member, key, digest, summary)
     values = ReportValue.__table__
     session.execute(
         delete(values).where(values.c.id == bindparam("row_id")),
         [{"row_id": stored[r.key][0]} for r in gone],
     )
+    revisions.add(session, principal, member.id, sub_id, [(r.key, None, utcnow()) for r in gone])
     audit.record(
         session,
         actor=principal.actor,
@@ -395,7 +423,7 @@ def stored_values(
     return out
 
 
-def _submission(
+def submission(
     session: Session,
     principal: Principal,
     member: Member,
@@ -420,7 +448,7 @@ def _submission(
     return sub_id
 
 
-def _remember(
+def remember(
     session: Session,
     principal: Principal,
     member: Member,
@@ -430,7 +458,7 @@ def _remember(
 ) -> None:
     """Keep an Idempotency-Key whose request stored no values (no-op, dry run, refused)."""
     if key is not None:
-        _submission(session, principal, member, key, digest, summary)
+        submission(session, principal, member, key, digest, summary)
 
 
 def _input_lines(rows: list[Row], conflicts: list[Conflict]) -> set[int]:
@@ -452,6 +480,32 @@ def _from_json(doc: dict[str, Any]) -> ImportSummary:
     )
 
 
+def _source(
+    as_of: dt.date | dt.datetime | None,
+    condition: Any,
+    *,
+    indicator: str | None = None,
+    item: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Any:
+    """Where values are read: the current ones, or those known at `as_of` (same columns; the
+    filters, which callers also apply, go inside so only the revisions they keep are ranked)."""
+    if as_of is None:
+        return ReportValue.__table__
+    rev = ValueRevision
+    pushed = [rev.member_id.in_(select(Member.id).where(condition))]
+    if indicator is not None:
+        pushed.append(rev.indicator == indicator)
+    if item is not None:
+        pushed.append(rev.item == item)
+    if start is not None:
+        pushed.append(rev.date >= start)
+    if end is not None:
+        pushed.append(rev.date <= end)
+    return revisions.as_known(as_of, *pushed)
+
+
 def value_rows(
     session: Session,
     condition: Any,
@@ -461,27 +515,23 @@ def value_rows(
     end: dt.date | None,
     limit: int,
     offset: int,
+    as_of: dt.date | dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored values matching `condition` (the caller's access) and the filters, in key order."""
+    """Stored values matching `condition` (the caller's access) and the filters, in key order;
+    with `as_of`, the values as known then (`updated_at`: when each became known)."""
+    src = _source(as_of, condition, indicator=indicator, start=start, end=end)
     q = (
-        select(
-            Member.code,
-            ReportValue.date,
-            ReportValue.indicator,
-            ReportValue.item,
-            ReportValue.value,
-            ReportValue.updated_at,
-        )
-        .join(Member, Member.id == ReportValue.member_id)
+        select(Member.code, src.c.date, src.c.indicator, src.c.item, src.c.value, src.c.updated_at)
+        .join(Member, Member.id == src.c.member_id)
         .where(condition)
     )
     if indicator is not None:
-        q = q.where(ReportValue.indicator == indicator)
+        q = q.where(src.c.indicator == indicator)
     if start is not None:
-        q = q.where(ReportValue.date >= start)
+        q = q.where(src.c.date >= start)
     if end is not None:
-        q = q.where(ReportValue.date <= end)
-    q = q.order_by(Member.code, ReportValue.date, ReportValue.indicator, ReportValue.item)
+        q = q.where(src.c.date <= end)
+    q = q.order_by(Member.code, src.c.date, src.c.indicator, src.c.item)
     return [
         {
             "member": m,
@@ -503,17 +553,41 @@ def aggregate(
     item: str,
     start: dt.date | None,
     end: dt.date | None,
+    as_of: dt.date | dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Per-date totals of one indicator over the members the caller may read."""
+    """Per-date totals of one indicator over the members the caller may read (as known at
+    `as_of` if given)."""
+    src = _source(as_of, condition, indicator=indicator, item=item, start=start, end=end)
     q = (
-        select(ReportValue.date, func.sum(ReportValue.value), func.count(ReportValue.member_id))
-        .join(Member, Member.id == ReportValue.member_id)
-        .where(condition, ReportValue.indicator == indicator, ReportValue.item == item)
-        .group_by(ReportValue.date)
-        .order_by(ReportValue.date)
+        select(src.c.date, func.sum(src.c.value), func.count(src.c.member_id))
+        .join(Member, Member.id == src.c.member_id)
+        .where(condition, src.c.indicator == indicator, src.c.item == item)
+        .group_by(src.c.date)
+        .order_by(src.c.date)
     )
     if start is not None:
-        q = q.where(ReportValue.date >= start)
+        q = q.where(src.c.date >= start)
     if end is not None:
-        q = q.where(ReportValue.date <= end)
+        q = q.where(src.c.date <= end)
     return [{"date": d, "total": float(t), "members": n} for d, t, n in session.execute(q)]
+
+
+def series(
+    session: Session,
+    member_id: int,
+    indicator: str,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    as_of: dt.date | dt.datetime | None = None,
+) -> list[tuple[dt.date, float]]:
+    """One member's (date, value) of one indicator without item, in date order."""
+    src = _source(as_of, Member.id == member_id, indicator=indicator, item="", start=start, end=end)
+    q = select(src.c.date, src.c.value).where(
+        src.c.member_id == member_id, src.c.indicator == indicator, src.c.item == ""
+    )
+    if start is not None:
+        q = q.where(src.c.date >= start)
+    if end is not None:
+        q = q.where(src.c.date <= end)
+    return [(d, v) for d, v in session.execute(q.order_by(src.c.date))]
