@@ -172,7 +172,7 @@ def test_upgrading_a_0001_database_keeps_its_data_and_merges_repeated_grants(bac
         )
     db.dispose()
     fresh.close()
-    assert head_revision() == "0002"
+    assert head_revision() == "0004_assessments"
 
 
 @pytest.mark.postgres
