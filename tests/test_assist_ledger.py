@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from epicommons.assist.ledger import DELIVERY_FIELDS, PLEDGE_FIELDS, Ledger
@@ -90,6 +91,19 @@ def test_pledged_versus_delivered_per_donor():
     assert report.loc[("JPN", "vaccine"), ["pledged", "delivered"]].tolist() == [300, 0]
     assert report.loc[("JPN", "oxygen"), ["pledged", "delivered"]].tolist() == [0, 10]
     assert report.loc[("FRA", "vaccine"), "share_delivered"] == pytest.approx(0.7)
+
+
+def test_a_share_delivered_never_exceeds_one():
+    # FRA delivered 60 oxygen against a pledge of 50: the pledge is fulfilled (share 1), and the
+    # 10 over it are reported beside; JPN's unpledged 10 oxygen have no share, all beyond pledges.
+    report = ledger().by_donor().set_index(["donor", "item"])
+    assert report.loc[("FRA", "oxygen"), ["share_delivered", "beyond_pledges"]].tolist() == [1, 10]
+    assert report.loc[("JPN", "oxygen"), "beyond_pledges"] == 10
+    assert pd.isna(report.loc[("JPN", "oxygen"), "share_delivered"])
+    assert report["share_delivered"].dropna().between(0, 1).all()
+    by_recipient = ledger().by_recipient().set_index(["recipient", "item"])
+    assert by_recipient.loc[("KEN", "oxygen"), "share_delivered"] == 1
+    assert by_recipient["share_delivered"].dropna().between(0, 1).all()
 
 
 def test_pledged_versus_delivered_per_recipient_and_pool():

@@ -204,7 +204,11 @@ class Ledger:
         return out.reset_index(drop=True)
 
     def by_donor(self, as_of: dt.date | None = None) -> pd.DataFrame:
-        """Pledged versus delivered per donor and item (unpledged gifts counted as delivered)."""
+        """Pledged versus delivered per donor and item (unpledged gifts counted as delivered).
+
+        `share_delivered` is the share of the pledges fulfilled, in [0, 1]; what went beyond the
+        pledges (over-deliveries, gifts outside pledges) is in `beyond_pledges`.
+        """
         return self._report("donor", as_of)
 
     def by_recipient(self, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -219,7 +223,8 @@ class Ledger:
         pooled = via.isin(self.pools)
         d_pool = d[pooled].assign(recipient=via[pooled])
         d_all = pd.concat([d, d_pool], ignore_index=True)
-        return self._report("recipient", as_of, deliveries=d_all)
+        # A member's deliveries through a pool are not beyond its own pledges: no such column here.
+        return self._report("recipient", as_of, deliveries=d_all).drop(columns="beyond_pledges")
 
     def _report(self, key: str, as_of, deliveries: pd.DataFrame | None = None) -> pd.DataFrame:
         p, d = self.frames(as_of)
@@ -227,8 +232,15 @@ class Ledger:
             d = deliveries
         pledged = p.groupby([key, "item"])["quantity"].sum().rename("pledged")
         delivered = d.groupby([key, "item"])["quantity"].sum().rename("delivered")
-        out = pd.concat([pledged, delivered], axis=1).fillna(0.0).reset_index()
-        out["share_delivered"] = (out["delivered"] / out["pledged"]).where(out["pledged"] > 0)
+        # What was delivered against each pledge, up to the pledge: a share of what was pledged,
+        # so over-deliveries and gifts outside pledges never lift it above 1.
+        per_pledge = self.by_pledge(as_of)
+        per_pledge["fulfilled"] = per_pledge["delivered"].clip(upper=per_pledge["pledged"])
+        fulfilled = per_pledge.groupby([key, "item"])["fulfilled"].sum()
+        out = pd.concat([pledged, delivered, fulfilled], axis=1).fillna(0.0).reset_index()
+        out["beyond_pledges"] = (out["delivered"] - out["fulfilled"]).clip(lower=0.0)
+        out["share_delivered"] = (out["fulfilled"] / out["pledged"]).where(out["pledged"] > 0)
+        out = out.drop(columns="fulfilled")
         return out.sort_values([key, "item"]).reset_index(drop=True)
 
     def members_assisted(self, as_of: dt.date | None = None) -> int:
