@@ -39,14 +39,16 @@ ALLOWED: dict[str, set[str]] = {
         "forecast",
         "model",
         "policy",
+        "report",
         "risk",
         "surveillance",
         "world",
-    },
+    },  # fmt: skip
     "report": {"model", "world"},
     "studies": {"assist", "model", "policy", "report", "risk", "surveillance", "world"},
     "hub": {"assess", "assist", "report", "risk", "surveillance", "world"},
     "cli": {
+        "assess",
         "assist",
         "calibrate",
         "forecast",

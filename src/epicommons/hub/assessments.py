@@ -185,20 +185,10 @@ def _covers(row: dict[str, Any], members: Sequence[str]) -> str:
     return ",".join(sorted(members))
 
 
-def metadata(result: Assessment) -> dict[str, Any]:
-    """What `Assessment.from_tables` needs besides the tables."""
-    return {
-        "as_of": result.as_of.isoformat(),
-        "options": result.options.model_dump(mode="json"),
-        "code_version": result.code_version,
-        "input_stamp": result.input_stamp,
-    }
-
-
 def store(db: Database, job_id: int, result: Assessment, members: Sequence[str]) -> None:
     """Write an assessment's rows and mark its job done, in one transaction (never partial)."""
     member_set = set(members)
-    meta = metadata(result)
+    meta = result.meta()
     meta["columns"] = {name: _dtypes(frame) for name, frame in result.tables.items()}
     rows: list[dict[str, Any]] = []
     for name, frame in result.tables.items():
@@ -227,15 +217,23 @@ def store(db: Database, job_id: int, result: Assessment, members: Sequence[str])
                 finished_at=utcnow(),
                 code_version=result.code_version[:64],
                 input_stamp=result.input_stamp[:64],
-                meta=json.dumps(meta, sort_keys=True, default=str),
+                meta=json.dumps(meta, default=str),
             )
         )
         if done.rowcount != 1:
             raise Clash(f"job {job_id} is no longer running; its results were not stored")
 
 
-def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    return {str(c): str(t) for c, t in frame.dtypes.items()}
+def _dtypes(frame: pd.DataFrame) -> list[list[str]]:
+    """Each column's name and type in order, `date` for a column of dates (text in the JSON)."""
+    out = []
+    for name, kind in frame.dtypes.items():
+        values = frame[name].dropna()
+        dates = (
+            str(kind) == "object" and len(values) > 0 and all(type(v) is dt.date for v in values)
+        )
+        out.append([str(name), "date" if dates else str(kind)])
+    return out
 
 
 @dataclass(frozen=True)
@@ -280,24 +278,20 @@ def list_jobs(session: Session, *, limit: int, offset: int, status: str | None =
     return list(session.scalars(q.order_by(Job.id.desc()).limit(limit).offset(offset)))
 
 
+def count_jobs(session: Session) -> int:
+    """How many assessment jobs there are."""
+    return session.scalar(select(func.count()).select_from(Job).where(Job.kind == KIND)) or 0
+
+
+def metadata_of(job: Job) -> dict[str, Any]:
+    """A finished assessment's metadata (`Assessment.meta()` as stored)."""
+    return json.loads(job.meta or "{}")
+
+
 def latest_done(session: Session) -> Job | None:
     """The newest finished assessment, if any."""
     found = list_jobs(session, limit=1, offset=0, status="done")
     return found[0] if found else None
-
-
-TABLES = (
-    "nowcast",
-    "rt",
-    "forecast",
-    "importation",
-    "arrival",
-    "shortfall",
-    "allocation",
-    "explanation",
-    "warnings",
-    "failures",
-)
 
 
 def read_rows(
@@ -335,24 +329,29 @@ def table_names(job: Job) -> list[str]:
     return list(json.loads(job.meta).get("columns", {}))
 
 
+def _kinds(job: Job, table: str) -> list[list[str]]:
+    return json.loads(job.meta or "{}").get("columns", {}).get(table, [])
+
+
 def columns(job: Job, table: str) -> list[str]:
     """A stored table's columns, in order."""
-    return list(json.loads(job.meta or "{}").get("columns", {}).get(table, {}))
+    return [name for name, _ in _kinds(job, table)]
 
 
 def frame(job: Job, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows back into a table with the stored column order and types."""
     import pandas as pd
 
-    columns = json.loads(job.meta or "{}").get("columns", {}).get(table, {})
-    out = pd.DataFrame(rows, columns=list(columns) or None)
-    for name, kind in columns.items():
-        if kind.startswith("datetime64"):
-            out[name] = pd.to_datetime(out[name])
-        elif kind in ("float64", "int64", "bool") and not out.empty:
-            out[name] = out[name].astype(
-                "float64" if kind == "int64" and out[name].isna().any() else kind
-            )
+    kinds = _kinds(job, table)
+    out = pd.DataFrame(rows, columns=[name for name, _ in kinds])
+    for name, kind in kinds:
+        column = out[name]
+        if kind == "date":
+            out[name] = [None if v is None else dt.date.fromisoformat(v) for v in column]
+        elif kind.startswith("datetime64"):
+            out[name] = pd.to_datetime(column).astype(kind)
+        elif kind in ("float64", "int64", "bool", "Int64", "boolean"):
+            out[name] = column.astype(kind)
     return out
 
 
@@ -367,9 +366,7 @@ def load(db: Database, job_id: int) -> Assessment:
             name: frame(job, name, read_rows(session, job, name, everything))
             for name in table_names(job)
         }
-    meta = json.loads(job.meta or "{}")
-    meta.pop("columns", None)
-    return Assessment.from_tables(meta, tables)
+    return Assessment.from_tables(json.loads(job.meta or "{}"), tables)
 
 
 def job_summary(job: Job, *, detail: bool) -> dict[str, Any]:

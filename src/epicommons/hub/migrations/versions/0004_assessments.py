@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_assessments"
-down_revision = "0002"
+down_revision = "0003_value_revisions"
 branch_labels = None
 depends_on = None
 
