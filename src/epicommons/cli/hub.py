@@ -151,6 +151,10 @@ def serve(
         str | None,
         typer.Option(help="start an assessment of all members this often, e.g. 7d, 12h, 30m"),
     ] = None,
+    assess_options: Annotated[
+        Path | None,
+        typer.Option(help="a TOML file whose [assessment] table sets scheduled assessments"),
+    ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
 ) -> None:
@@ -164,6 +168,7 @@ def serve(
     from epicommons.hub.jobs import parse_every
 
     _one_backend(workers, scheduler)
+    options = _options(assess_options) if assess_options is not None else {}
     settings = HubSettings(
         db_url=db or default_db_url(),
         max_body_bytes=max_body,
@@ -171,10 +176,26 @@ def serve(
         rate_per_minute=rate_limit,
         daily_quota=daily_quota,
         assess_every=parse_every(assess_every) if assess_every is not None else None,
+        assess_options=options,
         workers=workers,
         scheduler=scheduler,
     )
     run(settings, host, port)
+
+
+def _options(path: Path | None) -> dict:
+    """Assessment options from a TOML file's [assessment] table, checked (defaults if None)."""
+    from epicommons.hub.assessments import options_from
+
+    if path is None:
+        return options_from({}).model_dump(mode="json")
+    from epicommons._files import read_toml
+
+    tables, _ = read_toml(path, "options file")
+    params = tables.get("assessment", {})
+    if not isinstance(params, dict):
+        raise InputError("expected an [assessment] table", source=path, field="assessment")
+    return options_from(params, source=str(path)).model_dump(mode="json")
 
 
 def _one_backend(workers: int | None, scheduler: str | None) -> None:
@@ -210,12 +231,7 @@ def assess(
 
     _one_backend(workers, scheduler)
     day = _date(as_of, "--as-of") if as_of else utcnow().date()
-    params: dict = {}
-    if options is not None:
-        from epicommons._files import read_toml
-
-        params = dict(read_toml(options).get("assessment", {}))
-    params = assessments.options_from(params).model_dump(mode="json")
+    params = _options(options)
     database = _db(db)
     try:
         from epicommons.hub.db import require_current
@@ -297,13 +313,17 @@ def export_assessment(
     from epicommons._files import check_output
     from epicommons.hub import assessments
     from epicommons.hub.db import require_current
+    from epicommons.hub.refusals import NotFound
 
     check_output(out, "folder", marker="assessment.json")
     database = _db(db)
     try:
         require_current(database)
         with database.read() as session:
-            job = assessments.get_job(session, job_id)
+            try:
+                job = assessments.get_job(session, job_id)
+            except NotFound as exc:
+                raise InputError(exc.detail, field="ID") from None
             if job.status != "done":
                 raise InputError(f"assessment {job_id} is {job.status}, not done", field="ID")
         result = assessments.load(database, job_id)

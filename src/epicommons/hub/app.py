@@ -74,12 +74,14 @@ def job_runner(db: Database, settings: HubSettings) -> jobs.JobRunner:
     """The server's job runner: assessments on the settings' backend, on their schedule."""
     from . import assessments as service
 
+    params = dict(settings.assess_options)
+
     def scheduled(database: Database) -> None:
         jobs.enqueue(
             database,
             kind=service.KIND,
             as_of=utcnow().date(),
-            params={},
+            params=params,
             created_by="schedule",
             scheduled=True,
         )

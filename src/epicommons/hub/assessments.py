@@ -47,12 +47,12 @@ OWN_LINE_ONLY = ("allocation", "explanation")  # the proposal: each member sees 
 MEMBER_COLUMNS = ("location", "member")  # where a table names the member a row concerns
 
 
-def options_from(params: dict[str, Any]) -> AssessmentOptions:
+def options_from(params: dict[str, Any], source: str = "options") -> AssessmentOptions:
     """The library's options from a request's or the CLI's parameters (one InputError if bad)."""
     from epicommons.assess import AssessmentOptions
     from epicommons.errors import validate
 
-    return validate(AssessmentOptions, params, source="options")
+    return validate(AssessmentOptions, params, source=source)
 
 
 def member_codes(session: Session) -> list[str]:

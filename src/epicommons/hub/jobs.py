@@ -28,6 +28,7 @@ from epicommons.errors import EpicommonsError, InputError
 from .clock import utcnow
 from .db import Database
 from .models import Job
+from .refusals import Refusal
 
 log = logging.getLogger("epicommons.hub.jobs")
 
@@ -172,6 +173,8 @@ def execute(
             handler(db, job, backend, report)
     except EpicommonsError as exc:
         fail(db, job.id, str(exc))
+    except Refusal as exc:  # e.g. the job was taken over while it ran
+        fail(db, job.id, exc.detail)
     except Exception as exc:  # a bug: the job fails with its type, the log keeps the traceback
         log.exception("job %s failed", job.id)
         fail(db, job.id, f"internal error ({type(exc).__name__}: {exc})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -33,5 +33,6 @@ class HubSettings:
     rate_per_minute: int = 600
     daily_quota: int = 200  # pledges to members and shared events per member per 24 hours
     assess_every: dt.timedelta | None = None  # schedule an assessment this often (serve)
+    assess_options: dict[str, object] = field(default_factory=dict)  # of scheduled assessments
     workers: int | None = None  # jobs on a local Dask cluster of this many workers
     scheduler: str | None = None  # jobs on an existing Dask cluster (tcp://host:port)
