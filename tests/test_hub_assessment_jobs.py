@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -112,6 +113,30 @@ def test_the_cli_runs_lists_and_exports_an_assessment(quiet_hub, tmp_path, capsy
     assert (folder / "report.html").stat().st_size > 10_000
     assert (folder / "rt.parquet").exists() and (folder / "assessment.json").exists()
     assert main(["hub", "export-assessment", "1", "--out", str(folder), *db]) == 0  # replaced
+
+
+def test_hub_assess_on_an_existing_dask_cluster_gives_the_same_tables(quiet_hub, tmp_path):
+    """`--scheduler tcp://…`: the job's tasks run on a cluster started here on loopback; its
+    tables equal those of the same assessment run in the process."""
+    from distributed import LocalCluster
+
+    from epicommons.hub.assessments import load
+
+    hub = quiet_hub
+    options = tmp_path / "options.toml"
+    options.write_text("[assessment]\n" + "\n".join(f"{k} = {v}" for k, v in
+                                                     support.OPTIONS.items()) + "\n")  # fmt: skip
+    db = ["--db", hub.db.url, "--options", str(options), "--quiet"]
+    assert main(["hub", "assess", *db]) == 0
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+        host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    ) as cluster:  # fmt: skip
+        assert main(["hub", "assess", *db, "--scheduler", cluster.scheduler_address]) == 0
+    here, there = load(hub.db, 1), load(hub.db, 2)
+    assert here.input_stamp == there.input_stamp
+    for name, table in here.tables.items():
+        pd.testing.assert_frame_equal(there.tables[name], table, check_exact=True, obj=name)
 
 
 @pytest.mark.parametrize(
