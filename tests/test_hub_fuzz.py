@@ -95,8 +95,17 @@ BODIES = {
         "recipient_member": "JPN",
     },
     ("post", "/api/v1/pledges/{pledge_id}/decline"): None,
+    ("post", "/api/v1/members/{code}/reports/triangle"): None,  # a CSV body, not JSON
+    ("post", "/api/v1/assessments"): {"as_of": "2025-01-01", "options": {"runs": 5, "seed": 2}},
 }
-PATH_VALUES = {"code": "KOR", "event_id": "1", "pledge_id": "1", "grant_id": "1"}
+PATH_VALUES = {
+    "code": "KOR",
+    "event_id": "1",
+    "pledge_id": "1",
+    "grant_id": "1",
+    "job_id": "1",
+    "table": "rt",
+}
 
 
 @pytest.fixture(scope="module", params=backend_params())
