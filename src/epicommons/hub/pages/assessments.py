@@ -193,6 +193,10 @@ def assessment(request: Request, caller: Viewer, job_id: str) -> HTMLResponse:
         hidden=len(members) - len(shown),
         rt_map=Markup(_map(rt_values, "Rt (latest window, mean)", "RdYlGn_r", 2.0)),
         imp_map=Markup(_map(imp_values, "expected importations", "Reds", None)),
+        # the allocator's report sums over every member: an aggregate under the same rule
+        allocation_text=meta.get("notes", {}).get("allocation_text")
+        if view.allows("notes", None, ",".join(members))
+        else None,
         shortfall=_shortfalls(tables["shortfall"]),
         explanation=[r for r in tables["explanation"] if (r.get("delivered") or 0) > 0],
         allocation=tables["allocation"],
