@@ -1,7 +1,8 @@
 """The hub's tables (SQLAlchemy 2 declarative); the schema itself is created by the migrations.
 
-Times are naive UTC. Report values are one row per (member, date, indicator, item); every write
-leaves an `AuditEntry` in the same transaction.
+Times are naive UTC. Report values are one row per (member, date, indicator, item): the current
+value; `ValueRevision` keeps every value each key has had and when it became known (bitemporal
+history, the reporting triangle). Every write leaves an `AuditEntry` in the same transaction.
 """
 
 from __future__ import annotations
@@ -89,6 +90,29 @@ class ReportValue(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime())
     __table_args__ = (
         UniqueConstraint("member_id", "date", "indicator", "item", name="uq_report_value"),
+    )
+
+
+class ValueRevision(Base):
+    """One value a key (member, date, indicator, item) took, when it became known and from whom.
+
+    Append-only: the current value of a key is its revision with the latest `known_at` (then the
+    highest id), which `report_values` holds for fast reads.
+    """
+
+    __tablename__ = "value_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    date: Mapped[dt.date] = mapped_column(Date())
+    indicator: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(String(64), default="")
+    value: Mapped[float] = mapped_column(Float())
+    known_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_value_revision_key", "member_id", "indicator", "date", "item", "known_at"),
     )
 
 

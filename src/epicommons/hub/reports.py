@@ -1,6 +1,7 @@
 """Importing and reading indicator reports: parse JSON or CSV, validate, upsert, summarise.
 
-An import runs in one write transaction that holds its member's row lock: idempotency check, rule
+Every stored change also appends a revision (`hub/revisions.py`), so reads can ask for the values
+as known at any moment (`as_of`). An import runs in one write transaction that holds its member's row lock: idempotency check, rule
 checks against stored values, inserts and updates, the submission record and its audit row commit
 together or not at all, and two imports of one member never interleave (rules between values of
 one date, such as deaths within cases, hold under concurrency). The answer is a DHIS2-style import
@@ -24,7 +25,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, revisions
 from .access import Principal
 from .clock import utcnow
 from .db import Database, lock_member
@@ -254,6 +255,13 @@ def _import(
             .values(value=bindparam("new_value"), submission_id=sub_id, updated_at=now),
             [{"row_id": old[0], "new_value": r.value} for old, r in changed],
         )
+    revisions.add(
+        session,
+        principal,
+        member.id,
+        sub_id,
+        [(r.key, r.value, now) for r in [*new, *(r for _, r in changed)]],
+    )
     audit.record(
         session,
         actor=principal.actor,
@@ -358,6 +366,11 @@ def _from_json(doc: dict[str, Any]) -> ImportSummary:
     )
 
 
+def _source(as_of: dt.date | dt.datetime | None) -> Any:
+    """Where values are read: the current ones, or those known at `as_of` (same columns)."""
+    return ReportValue.__table__ if as_of is None else revisions.as_known(as_of)
+
+
 def value_rows(
     session: Session,
     condition: Any,
@@ -367,27 +380,23 @@ def value_rows(
     end: dt.date | None,
     limit: int,
     offset: int,
+    as_of: dt.date | dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored values matching `condition` (the caller's access) and the filters, in key order."""
+    """Stored values matching `condition` (the caller's access) and the filters, in key order;
+    with `as_of`, the values as known then (`updated_at`: when each became known)."""
+    src = _source(as_of)
     q = (
-        select(
-            Member.code,
-            ReportValue.date,
-            ReportValue.indicator,
-            ReportValue.item,
-            ReportValue.value,
-            ReportValue.updated_at,
-        )
-        .join(Member, Member.id == ReportValue.member_id)
+        select(Member.code, src.c.date, src.c.indicator, src.c.item, src.c.value, src.c.updated_at)
+        .join(Member, Member.id == src.c.member_id)
         .where(condition)
     )
     if indicator is not None:
-        q = q.where(ReportValue.indicator == indicator)
+        q = q.where(src.c.indicator == indicator)
     if start is not None:
-        q = q.where(ReportValue.date >= start)
+        q = q.where(src.c.date >= start)
     if end is not None:
-        q = q.where(ReportValue.date <= end)
-    q = q.order_by(Member.code, ReportValue.date, ReportValue.indicator, ReportValue.item)
+        q = q.where(src.c.date <= end)
+    q = q.order_by(Member.code, src.c.date, src.c.indicator, src.c.item)
     return [
         {
             "member": m,
@@ -409,17 +418,41 @@ def aggregate(
     item: str,
     start: dt.date | None,
     end: dt.date | None,
+    as_of: dt.date | dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Per-date totals of one indicator over the members the caller may read."""
+    """Per-date totals of one indicator over the members the caller may read (as known at
+    `as_of` if given)."""
+    src = _source(as_of)
     q = (
-        select(ReportValue.date, func.sum(ReportValue.value), func.count(ReportValue.member_id))
-        .join(Member, Member.id == ReportValue.member_id)
-        .where(condition, ReportValue.indicator == indicator, ReportValue.item == item)
-        .group_by(ReportValue.date)
-        .order_by(ReportValue.date)
+        select(src.c.date, func.sum(src.c.value), func.count(src.c.member_id))
+        .join(Member, Member.id == src.c.member_id)
+        .where(condition, src.c.indicator == indicator, src.c.item == item)
+        .group_by(src.c.date)
+        .order_by(src.c.date)
     )
     if start is not None:
-        q = q.where(ReportValue.date >= start)
+        q = q.where(src.c.date >= start)
     if end is not None:
-        q = q.where(ReportValue.date <= end)
+        q = q.where(src.c.date <= end)
     return [{"date": d, "total": float(t), "members": n} for d, t, n in session.execute(q)]
+
+
+def series(
+    session: Session,
+    member_id: int,
+    indicator: str,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    as_of: dt.date | dt.datetime | None = None,
+) -> list[tuple[dt.date, float]]:
+    """One member's (date, value) of one indicator without item, in date order."""
+    src = _source(as_of)
+    q = select(src.c.date, src.c.value).where(
+        src.c.member_id == member_id, src.c.indicator == indicator, src.c.item == ""
+    )
+    if start is not None:
+        q = q.where(src.c.date >= start)
+    if end is not None:
+        q = q.where(src.c.date <= end)
+    return [(d, v) for d, v in session.execute(q.order_by(src.c.date))]

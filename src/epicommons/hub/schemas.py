@@ -12,6 +12,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -144,6 +146,35 @@ def _iso_moment(value: object) -> object:
 
 Moment = Annotated[
     dt.datetime, BeforeValidator(_iso_moment), Field(examples=["2026-11-20T08:00:00Z"])
+]
+
+
+def _as_of(value: object) -> dt.date | dt.datetime:
+    """A date (known by the end of that UTC day) or an RFC 3339 time (naive = UTC), from 1900."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        day = dt.date.fromisoformat(value)
+        if day.year < 1900:
+            raise ValueError("as_of must lie after 1900")
+        return day
+    if not isinstance(value, str) or not MOMENT.fullmatch(value):
+        raise ValueError("expected a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]")
+    moment = _utc(dt.datetime.fromisoformat(f"{value[:10]}T{value[11:]}".replace("z", "Z")))
+    assert moment is not None
+    if moment < EARLIEST:
+        raise ValueError("as_of must lie after 1900")
+    return moment
+
+
+AsOf = Annotated[
+    dt.date | dt.datetime,
+    PlainValidator(_as_of),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "values as known at this date (end of the UTC day) or time",
+            "examples": ["2026-11-20", "2026-11-20T08:00:00Z"],
+        }
+    ),
 ]
 
 

@@ -16,7 +16,7 @@ from ..indicators import INDICATORS
 from ..models import Member
 from ..problems import HubProblem, problem_response
 from ..reports import aggregate, import_report, records_from_csv, records_from_json, value_rows
-from ..schemas import AggregateOut, ImportSummaryOut, IsoDate, ValueOut
+from ..schemas import AggregateOut, AsOf, ImportSummaryOut, IsoDate, ValueOut
 from .deps import Caller, HubDep, MemberDep, OwnMember
 from .paging import Limit, Offset
 
@@ -24,6 +24,10 @@ router = APIRouter(tags=["reports"])
 Indicator = Literal[tuple(INDICATORS)]  # type: ignore[valid-type]
 Start = Annotated[IsoDate | None, Query(description="first date, inclusive")]
 End = Annotated[IsoDate | None, Query(description="last date, inclusive")]
+AsOfQuery = Annotated[
+    AsOf | None,
+    Query(description="the values as known at this date (end of the UTC day) or time"),
+]
 MemberFilter = Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9_-]{1,11}$")]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", pattern=r"^[\x21-\x7e]{1,200}$")
@@ -106,8 +110,9 @@ def member_values(
     end: End = None,
     limit: Limit = 1000,
     offset: Offset = 0,
+    as_of: AsOfQuery = None,
 ) -> list[dict]:
-    """One member's stored values, if the caller may read them."""
+    """One member's stored values (as known at `as_of`), if the caller may read them."""
     with state.db.read() as session:
         if not may_read(session, caller, member.id, "reports"):
             raise HubProblem(403, f"{member.code} has not shared its reports with you")
@@ -119,10 +124,13 @@ def member_values(
             end=end,
             limit=limit,
             offset=offset,
+            as_of=as_of,
         )
 
 
-def _readable_values(caller, state, member, indicator, start, end, limit, offset) -> list[dict]:  # type: ignore[no-untyped-def]
+def _readable_values(
+    caller, state, member, indicator, start, end, limit, offset, as_of
+) -> list[dict]:  # type: ignore[no-untyped-def]
     condition = readable_members(caller, "reports")
     if member is not None:
         condition = condition & (Member.code == member)
@@ -135,6 +143,7 @@ def _readable_values(caller, state, member, indicator, start, end, limit, offset
             end=end,
             limit=limit,
             offset=offset,
+            as_of=as_of,
         )
 
 
@@ -148,9 +157,10 @@ def values(
     end: End = None,
     limit: Limit = 1000,
     offset: Offset = 0,
+    as_of: AsOfQuery = None,
 ) -> list[dict]:
-    """Values of every member whose reports the caller may read."""
-    return _readable_values(caller, state, member, indicator, start, end, limit, offset)
+    """Values of every member whose reports the caller may read (as known at `as_of`)."""
+    return _readable_values(caller, state, member, indicator, start, end, limit, offset, as_of)
 
 
 @router.get(
@@ -167,9 +177,10 @@ def values_csv(
     end: End = None,
     limit: Limit = 10_000,
     offset: Offset = 0,
+    as_of: AsOfQuery = None,
 ) -> Response:
     """The same rows as /values, as CSV."""
-    rows = _readable_values(caller, state, member, indicator, start, end, limit, offset)
+    rows = _readable_values(caller, state, member, indicator, start, end, limit, offset, as_of)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["member", "date", "indicator", "item", "value"])
@@ -186,8 +197,10 @@ def aggregates(
     item: Annotated[str, Query(pattern=r"^$|^[a-z0-9][a-z0-9_.-]{0,63}$")] = "",
     start: Start = None,
     end: End = None,
+    as_of: AsOfQuery = None,
 ) -> list[dict]:
-    """Per-date totals over the members whose reports the caller may read."""
+    """Per-date totals over the members whose reports the caller may read (as known at
+    `as_of`)."""
     with state.db.read() as session:
         return aggregate(
             session,
@@ -196,4 +209,5 @@ def aggregates(
             item=item,
             start=start,
             end=end,
+            as_of=as_of,
         )

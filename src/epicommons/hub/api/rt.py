@@ -6,13 +6,12 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..access import may_read
-from ..models import ReportValue
 from ..problems import HubProblem
-from ..schemas import IsoDate, RtOut
+from ..reports import series
+from ..schemas import AsOf, IsoDate, RtOut
 from .deps import Caller, HubDep, MemberDep
 
 router = APIRouter(tags=["analytics"])
@@ -29,6 +28,9 @@ async def rt(
     si_sd: Annotated[float, Query(ge=0.1, le=60, description="serial interval sd, days")] = 2.9,
     window: Annotated[int, Query(ge=2, le=60)] = 7,
     method: Literal["cori", "wallinga-teunis"] = "cori",
+    as_of: Annotated[
+        AsOf | None, Query(description="from the cases as known at this date or time")
+    ] = None,
 ) -> dict:
     """Rt per sliding window from the member's new_cases (EpiEstim's method via surveillance).
 
@@ -40,14 +42,7 @@ async def rt(
         with state.db.read() as session:
             if not may_read(session, caller, member.id, "reports"):
                 raise HubProblem(403, f"{member.code} has not shared its reports with you")
-            q = select(ReportValue.date, ReportValue.value).where(
-                ReportValue.member_id == member.id, ReportValue.indicator == "new_cases"
-            )
-            if start is not None:
-                q = q.where(ReportValue.date >= start)
-            if end is not None:
-                q = q.where(ReportValue.date <= end)
-            return [(d, v) for d, v in session.execute(q.order_by(ReportValue.date))]
+            return series(session, member.id, "new_cases", start=start, end=end, as_of=as_of)
 
     from ..rt import member_rt  # pandas and SciPy load on first use, not at server start
 
