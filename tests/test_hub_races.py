@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from epicommons.hub.models import ReportValue
+from epicommons.hub.models import ReportValue, ValueRevision
 from test_hub_support import backend_params, running_hub
 
 ROUNDS = int(os.environ.get("EPICOMMONS_RACE_ROUNDS", "20"))
@@ -100,6 +100,46 @@ def test_simultaneous_cases_and_deaths_keep_deaths_within_cases(hub):
         if stored.get("new_deaths", 0) > stored.get("new_cases", float("inf")):
             broken.append(n)
     print(f"cases/deaths: {len(broken)} of {ROUNDS} rounds stored deaths above cases")
+    assert broken == []
+
+
+def test_two_simultaneous_corrections_give_two_revisions_in_one_order(hub):
+    kor = clients(hub, "KOR", "reporter", 2)
+    start = dt.date(2002, 1, 1)
+    broken = []
+    for n in range(ROUNDS):
+        day = start + dt.timedelta(days=n)
+        first = {"values": [{"date": day.isoformat(), "indicator": "tests", "value": 1}]}
+        assert kor[0].post("/members/KOR/reports", json=first).status_code == 200
+        bodies = [
+            {"values": [{"date": day.isoformat(), "indicator": "tests", "value": v}]}
+            for v in (2, 3)
+        ]
+        answers = together(kor, lambda i, c, b=bodies: c.post("/members/KOR/reports", json=b[i]))
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+        with hub.db.read() as s:
+            revisions = s.execute(
+                select(ValueRevision.id, ValueRevision.known_at, ValueRevision.value)
+                .where(ValueRevision.date == day, ValueRevision.indicator == "tests")
+                .order_by(ValueRevision.id)
+            ).all()
+            current = s.scalar(
+                select(ReportValue.value).where(
+                    ReportValue.date == day, ReportValue.indicator == "tests"
+                )
+            )
+        by_time = sorted(revisions, key=lambda r: (r.known_at, r.id))
+        # Three revisions, 1 then both corrections; the order by time is the order of writing,
+        # and the current value is the last revision's.
+        if (
+            len(revisions) != 3
+            or revisions[0].value != 1
+            or {r.value for r in revisions[1:]} != {2, 3}
+            or by_time != revisions
+            or current != revisions[-1].value
+        ):
+            broken.append((n, [tuple(r) for r in revisions], current))
+    print(f"corrections: {len(broken)} of {ROUNDS} rounds out of order or lost: {broken}")
     assert broken == []
 
 

@@ -189,3 +189,116 @@ def test_a_bad_as_of_is_a_422_naming_the_parameter(history, bad):
         assert "as_of" in answer.json()["detail"]
     answer = kor.get("/aggregates", params={"indicator": "new_cases", "as_of": bad})
     assert answer.status_code == 422 and "as_of" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_migration_keeps_every_value_as_its_first_revision(backend, tmp_path):
+    """A database made by the previous head (0002), filled by SQL as the old code wrote it."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from epicommons.hub.db import _alembic_config, current_revision, open_database
+    from test_hub_support import fresh_database
+
+    fresh = fresh_database(backend, tmp_path)
+    db = open_database(fresh.url)
+    try:
+        cfg = _alembic_config()
+        with db.writer.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0002")
+        t0 = dt.datetime(2026, 11, 1, 8)
+        old = [  # (member, date, indicator, item, value, submission, updated_at)
+            (1, "2026-10-30", "new_cases", "", 12.0, 1, t0),
+            (1, "2026-10-31", "new_cases", "", 15.0, 2, t0 + dt.timedelta(hours=5)),
+            (1, "2026-10-31", "stock", "masks", 5000.0, 2, t0 + dt.timedelta(hours=5)),
+            (2, "2026-10-31", "new_deaths", "", 0.0, 3, t0 + dt.timedelta(days=1)),
+        ]
+        with db.writer.begin() as conn:
+            for n, code in ((1, "KOR"), (2, "JPN")):
+                conn.execute(
+                    text(
+                        "INSERT INTO members (id, code, name, kind, created_at)"
+                        " VALUES (:id, :code, :code, 'country', :t)"
+                    ),
+                    {"id": n, "code": code, "t": t0},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO tokens (id, member_id, role, token_hash, label, created_at)"
+                        " VALUES (:id, :m, 'reporter', :h, '', :t)"
+                    ),
+                    {"id": n + 10, "m": n, "h": f"{n:064d}", "t": t0},
+                )
+            for sub, member in ((1, 1), (2, 1), (3, 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO submissions (id, member_id, token_id, content_hash, summary,"
+                        " created_at) VALUES (:id, :m, :tok, 'x', '{}', :t)"
+                    ),
+                    {"id": sub, "m": member, "tok": member + 10, "t": t0},
+                )
+            for i, (m, d, ind, item, v, sub, at) in enumerate(old, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO report_values (id, member_id, date, indicator, item, value,"
+                        " submission_id, updated_at) VALUES (:id, :m, :d, :i, :it, :v, :s, :u)"
+                    ),
+                    {
+                        "id": i,
+                        "m": m,
+                        "d": dt.date.fromisoformat(d),
+                        "i": ind,
+                        "it": item,
+                        "v": v,
+                        "s": sub,
+                        "u": at,
+                    },
+                )
+        with db.writer.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0003_value_revisions")
+        assert current_revision(db) == "0003_value_revisions"
+        with db.read() as s:
+            got = s.execute(
+                select(
+                    ValueRevision.member_id,
+                    ValueRevision.date,
+                    ValueRevision.indicator,
+                    ValueRevision.item,
+                    ValueRevision.value,
+                    ValueRevision.submission_id,
+                    ValueRevision.known_at,
+                    ValueRevision.token_id,
+                    ValueRevision.actor,
+                ).order_by(ValueRevision.id)
+            ).all()
+            kept = s.scalar(select(func.count()).select_from(ReportValue))
+            history = count_history(s, as_of=None)
+        assert [tuple(r) for r in got] == [
+            (m, dt.date.fromisoformat(d), ind, item, v, sub, at, m + 10, f"token:{m + 10}")
+            for m, d, ind, item, v, sub, at in old
+        ]
+        assert kept == len(old)
+        assert history.to_dict("records") == [
+            {
+                "location": "KOR",
+                "reference_date": dt.date(2026, 10, 30),
+                "report_date": dt.date(2026, 11, 1),
+                "count": 12.0,
+            },
+            {
+                "location": "KOR",
+                "reference_date": dt.date(2026, 10, 31),
+                "report_date": dt.date(2026, 11, 1),
+                "count": 15.0,
+            },
+        ]
+        with db.writer.begin() as conn:  # and back down: the table goes, the values stay
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0002")
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(ReportValue)) == len(old)
+    finally:
+        db.dispose()
+        fresh.close()
