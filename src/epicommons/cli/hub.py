@@ -176,25 +176,45 @@ def submit(
     key: Annotated[
         str | None, typer.Option(help="an Idempotency-Key: resending changes nothing")
     ] = None,
+    triangle: Annotated[
+        bool,
+        typer.Option(
+            "--triangle",
+            help="FILE is a daily reporting triangle (wide or long CSV) seeding a count's history",
+        ),
+    ] = False,
+    indicator: Annotated[
+        str, typer.Option(help="with --triangle: the count it holds")
+    ] = "new_cases",
     url: UrlOption = None,
     token: TokenOption = None,
 ) -> None:
-    """Send a report to a running hub through its API and print the import summary.
+    """Send a report (or, with --triangle, a reporting triangle) to a running hub through its
+    API and print the import summary.
 
     Example: epicommons hub submit cases.csv --member KOR --token $EPICOMMONS_HUB_TOKEN
+
+    Example: epicommons hub submit --triangle cases_triangle.csv --member KOR
     """
+    from urllib.parse import urlencode
+
     from epicommons.hub.client import HubClient
 
     client = HubClient.from_options(url, token)
     if not file.is_file():
         raise InputError(f"no such file: {file}", field="FILE")
     kind = "text/csv" if file.suffix.lower() == ".csv" else "application/json"
-    if file.suffix.lower() not in (".csv", ".json"):
-        raise InputError("expected a .csv or .json file", source=file)
-    query = "?dryRun=true" if dry_run else ""
+    if file.suffix.lower() not in ((".csv",) if triangle else (".csv", ".json")):
+        raise InputError(
+            "expected a .csv file" if triangle else "expected a .csv or .json file", source=file
+        )
+    params = {"dryRun": "true"} if dry_run else {}
+    path = f"/members/{member.upper()}/reports"
+    if triangle:
+        path, params = f"{path}/triangle", {**params, "indicator": indicator}
     answer = client.call(
         "POST",
-        f"/members/{member.upper()}/reports{query}",
+        f"{path}?{urlencode(params)}" if params else path,
         file.read_bytes(),
         kind,
         {"Idempotency-Key": key} if key else None,

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,20 +150,28 @@ def import_report(
     """Validate and store a report; the summary's status is ERROR when nothing was stored."""
     rows, conflicts = parse_rows(records, from_text)
     digest = content_hash(rows, conflicts, (dry_run, atomic))
+    return with_retries(
+        db,
+        lambda session: _import(
+            session,
+            principal,
+            member,
+            rows,
+            list(conflicts),
+            digest,
+            dry_run=dry_run,
+            atomic=atomic,
+            key=idempotency_key,
+        ),
+    )
+
+
+def with_retries(db: Database, work: Callable[[Session], ImportSummary]) -> ImportSummary:
+    """Run an import's `work` in one write transaction, again if it collided with another."""
     for attempt in range(RETRIES):
         try:
             with db.transaction() as session:
-                return _import(
-                    session,
-                    principal,
-                    member,
-                    rows,
-                    list(conflicts),
-                    digest,
-                    dry_run=dry_run,
-                    atomic=atomic,
-                    key=idempotency_key,
-                )
+                return work(session)
         except (IntegrityError, OperationalError) as exc:
             # A concurrent import inserted the same keys, or SQLite was busy; a database that is
             # down is not retried (the edge answers 503).
@@ -172,6 +180,25 @@ def import_report(
             if attempt == RETRIES - 1:
                 raise Clash("the import collided with concurrent writes; retry") from None
     raise AssertionError("unreachable")
+
+
+def replay(session: Session, member: Member, key: str | None, digest: str) -> ImportSummary | None:
+    """The stored summary of an Idempotency-Key already used with this content, else None;
+    the same key with other content is a Clash. Call with the member's row locked."""
+    if key is None:
+        return None
+    previous = session.execute(
+        select(Submission.id, Submission.content_hash, Submission.summary).where(
+            Submission.member_id == member.id, Submission.idempotency_key == key
+        )
+    ).first()
+    if previous is None:
+        return None
+    if previous.content_hash != digest:
+        raise Clash("this Idempotency-Key was used with different content or mode")
+    stored = json.loads(previous.summary)
+    stored.update(replayed=True, submission=previous.id)
+    return _from_json(stored)
 
 
 def _import(
@@ -188,18 +215,9 @@ def _import(
 ) -> ImportSummary:
     lock_member(session, member.id)
     summary = ImportSummary(dry_run=dry_run)
-    if key is not None:
-        previous = session.execute(
-            select(Submission.id, Submission.content_hash, Submission.summary).where(
-                Submission.member_id == member.id, Submission.idempotency_key == key
-            )
-        ).first()
-        if previous is not None:
-            if previous.content_hash != digest:
-                raise Clash("this Idempotency-Key was used with different content or mode")
-            stored = json.loads(previous.summary)
-            stored.update(replayed=True, submission=previous.id)
-            return _from_json(stored)
+    previous = replay(session, member, key, digest)
+    if previous is not None:
+        return previous
 
     stored = stored_values(session, member.id, rows)
     rule_conflicts = cross_rules(rows, {k: v for k, (_, v) in stored.items()})
@@ -211,7 +229,7 @@ def _import(
         summary.status = "ERROR" if atomic else "WARNING"
         if atomic:
             summary.ignored = len(_input_lines(rows, conflicts))
-            _remember(session, principal, member, key, digest, summary)
+            remember(session, principal, member, key, digest, summary)
             return summary
     summary.ignored = len(bad_lines)
 
@@ -226,12 +244,12 @@ def _import(
             summary.ignored += 1
     summary.imported, summary.updated = len(new), len(changed)
     if dry_run or not (new or changed):
-        _remember(session, principal, member, key, digest, summary)
+        remember(session, principal, member, key, digest, summary)
         return summary
 
     now = utcnow()
     values = ReportValue.__table__
-    sub_id = _submission(session, principal, member, key, digest, summary)
+    sub_id = submission(session, principal, member, key, digest, summary)
     if new:
         session.execute(
             insert(values),
@@ -310,7 +328,7 @@ def stored_values(
     return out
 
 
-def _submission(
+def submission(
     session: Session,
     principal: Principal,
     member: Member,
@@ -335,7 +353,7 @@ def _submission(
     return sub_id
 
 
-def _remember(
+def remember(
     session: Session,
     principal: Principal,
     member: Member,
@@ -345,7 +363,7 @@ def _remember(
 ) -> None:
     """Keep an Idempotency-Key whose request stored no values (no-op, dry run, refused)."""
     if key is not None:
-        _submission(session, principal, member, key, digest, summary)
+        submission(session, principal, member, key, digest, summary)
 
 
 def _input_lines(rows: list[Row], conflicts: list[Conflict]) -> set[int]:

@@ -19,12 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from epicommons.errors import InputError
 
 from .cleaning import CleaningReport
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _WIDE = re.compile(r"value_(>?)(-?\d+)([wd])")
 STEP_DAYS = {"W": 7, "D": 1}
@@ -182,7 +186,14 @@ def read_triangle(path: str | PathLike[str]) -> Triangle:
         raise InputError("triangle file not found", source=path) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read the triangle: {exc}", source=path) from None
+    return triangle_from_frame(frame, path)
+
+
+def triangle_from_frame(frame: pd.DataFrame, source: str | PathLike[str]) -> Triangle:
+    """A wide or long triangle from a table of text cells (as `read_triangle` reads its file);
+    errors name `source`, the row (line of the CSV it came from) and the column."""
     columns = list(frame.columns)
+    path = Path(source)
     if {"reference_date", "report_date", "count"} <= set(columns):
         return _from_long(frame, path)
     if "date" in columns and any(_WIDE.fullmatch(c) for c in columns):

@@ -17,6 +17,7 @@ from ..models import Member
 from ..problems import HubProblem, problem_response
 from ..reports import aggregate, import_report, records_from_csv, records_from_json, value_rows
 from ..schemas import AggregateOut, AsOf, ImportSummaryOut, IsoDate, ValueOut
+from ..triangles import COUNTS, import_triangle
 from .deps import Caller, HubDep, MemberDep, OwnMember
 from .paging import Limit, Offset
 
@@ -94,6 +95,64 @@ async def post_report(
         return problem_response(
             422,
             f"{len(summary.conflicts)} conflicting row(s); nothing was stored",
+            request.url.path,
+            importSummary=summary.as_json(),
+        )
+    return JSONResponse(summary.as_json())
+
+
+TRIANGLE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "date,value_0d,value_1d,value_2d\n2026-11-01,12,3,1\n2026-11-02,9,4,\n",
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/members/{code}/reports/triangle",
+    response_model=ImportSummaryOut,
+    openapi_extra=TRIANGLE_BODY,
+    summary="Seed a count's history from a reporting triangle (CSV)",
+)
+async def post_triangle(
+    caller: Caller,
+    state: HubDep,
+    member: OwnMember,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+    indicator: Literal[COUNTS] = "new_cases",  # type: ignore[valid-type]
+    dryRun: bool = False,  # noqa: N803 - DHIS2's parameter name
+) -> JSONResponse:
+    """Each cell of a daily triangle (wide `date, value_0d, …` or long `reference_date,
+    report_date, count`, as the nowcast reads) becomes a revision known on its report date.
+
+    Only the caller's own location; only dates without a history (a date whose history is the
+    file's is ignored); any conflict stores nothing (422 with the import summary).
+    """
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in ("text/csv", "application/csv"):
+        raise HubProblem(415, "send the triangle as text/csv")
+    summary = await run_in_threadpool(
+        import_triangle,
+        state.db,
+        caller,
+        member,
+        await request.body(),
+        indicator=indicator,
+        max_rows=state.settings.max_rows,
+        dry_run=dryRun,
+        idempotency_key=idempotency_key,
+    )
+    if summary.status == "ERROR":
+        return problem_response(
+            422,
+            f"{len(summary.conflicts)} conflicting cell(s); nothing was stored",
             request.url.path,
             importSummary=summary.as_json(),
         )
