@@ -30,7 +30,7 @@ from .access import Principal
 from .clock import utcnow
 from .db import Database, lock_member
 from .indicators import FIELDS, NOT_ABOVE, Conflict, Key, Row, cross_rules, parse_rows
-from .models import Member, ReportValue, Submission
+from .models import Member, ReportValue, Submission, ValueRevision
 from .refusals import Clash, Invalid, Malformed, TooLarge
 
 RETRIES = 5
@@ -384,9 +384,30 @@ def _from_json(doc: dict[str, Any]) -> ImportSummary:
     )
 
 
-def _source(as_of: dt.date | dt.datetime | None) -> Any:
-    """Where values are read: the current ones, or those known at `as_of` (same columns)."""
-    return ReportValue.__table__ if as_of is None else revisions.as_known(as_of)
+def _source(
+    as_of: dt.date | dt.datetime | None,
+    condition: Any,
+    *,
+    indicator: str | None = None,
+    item: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Any:
+    """Where values are read: the current ones, or those known at `as_of` (same columns; the
+    filters, which callers also apply, go inside so only the revisions they keep are ranked)."""
+    if as_of is None:
+        return ReportValue.__table__
+    rev = ValueRevision
+    pushed = [rev.member_id.in_(select(Member.id).where(condition))]
+    if indicator is not None:
+        pushed.append(rev.indicator == indicator)
+    if item is not None:
+        pushed.append(rev.item == item)
+    if start is not None:
+        pushed.append(rev.date >= start)
+    if end is not None:
+        pushed.append(rev.date <= end)
+    return revisions.as_known(as_of, *pushed)
 
 
 def value_rows(
@@ -402,7 +423,7 @@ def value_rows(
 ) -> list[dict[str, Any]]:
     """Stored values matching `condition` (the caller's access) and the filters, in key order;
     with `as_of`, the values as known then (`updated_at`: when each became known)."""
-    src = _source(as_of)
+    src = _source(as_of, condition, indicator=indicator, start=start, end=end)
     q = (
         select(Member.code, src.c.date, src.c.indicator, src.c.item, src.c.value, src.c.updated_at)
         .join(Member, Member.id == src.c.member_id)
@@ -440,7 +461,7 @@ def aggregate(
 ) -> list[dict[str, Any]]:
     """Per-date totals of one indicator over the members the caller may read (as known at
     `as_of` if given)."""
-    src = _source(as_of)
+    src = _source(as_of, condition, indicator=indicator, item=item, start=start, end=end)
     q = (
         select(src.c.date, func.sum(src.c.value), func.count(src.c.member_id))
         .join(Member, Member.id == src.c.member_id)
@@ -465,7 +486,7 @@ def series(
     as_of: dt.date | dt.datetime | None = None,
 ) -> list[tuple[dt.date, float]]:
     """One member's (date, value) of one indicator without item, in date order."""
-    src = _source(as_of)
+    src = _source(as_of, Member.id == member_id, indicator=indicator, item="", start=start, end=end)
     q = select(src.c.date, src.c.value).where(
         src.c.member_id == member_id, src.c.indicator == indicator, src.c.item == ""
     )

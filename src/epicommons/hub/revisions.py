@@ -71,9 +71,10 @@ def add(
     )
 
 
-def as_known(as_of: dt.date | dt.datetime) -> Any:
+def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
     """Subquery of the values as known at `as_of`, one row per key, with the columns of
-    `report_values` that reads use (member_id, date, indicator, item, value, updated_at)."""
+    `report_values` that reads use (member_id, date, indicator, item, value, updated_at);
+    `where`: conditions on `ValueRevision` that narrow the keys."""
     rank = (
         func.row_number()
         .over(
@@ -97,7 +98,7 @@ def as_known(as_of: dt.date | dt.datetime) -> Any:
             ValueRevision.known_at.label("updated_at"),
             rank,
         )
-        .where(known_by(ValueRevision.known_at, as_of))
+        .where(known_by(ValueRevision.known_at, as_of), *where)
         .subquery()
     )
     return (
@@ -179,7 +180,18 @@ def values_as_of(
 ) -> list[dict[str, Any]]:
     """Values as known at `as_of` of these members and indicators (None: all), in key order:
     dicts of member, date, indicator, item, value, updated_at (when that value became known)."""
-    known = as_known(as_of)
+    rev = ValueRevision
+    where = []
+    if members is not None:
+        codes = select(Member.id).where(Member.code.in_(sorted(set(members))))
+        where.append(rev.member_id.in_(codes))
+    if indicators is not None:
+        where.append(rev.indicator.in_(sorted(set(indicators))))
+    if start is not None:
+        where.append(rev.date >= start)
+    if end is not None:
+        where.append(rev.date <= end)
+    known = as_known(as_of, *where)
     q = select(
         Member.code,
         known.c.date,
@@ -188,13 +200,6 @@ def values_as_of(
         known.c.value,
         known.c.updated_at,
     ).join(Member, Member.id == known.c.member_id)
-    q = _members(q, members)
-    if indicators is not None:
-        q = q.where(known.c.indicator.in_(sorted(set(indicators))))
-    if start is not None:
-        q = q.where(known.c.date >= start)
-    if end is not None:
-        q = q.where(known.c.date <= end)
     q = q.order_by(Member.code, known.c.date, known.c.indicator, known.c.item)
     return [
         {"member": m, "date": d, "indicator": i, "item": it, "value": v, "updated_at": u}
