@@ -304,7 +304,9 @@ def main() -> None:
         action="append",
         help="also run with clients offering this many values/s in total (repeatable)",
     )
-    parser.add_argument("--reads", type=int, default=0, help="GET /values per client after its imports")
+    parser.add_argument(
+        "--reads", type=int, default=0, help="GET /values per client after its imports"
+    )
     parser.add_argument("--as-of", help="read the values as known at this date or time")
     args = parser.parse_args()
     results = []
