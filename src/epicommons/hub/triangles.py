@@ -44,7 +44,6 @@ History = dict[dt.date, list[tuple[dt.datetime, float, int, str]]]
 
 def read_cells(body: bytes, member: Member, max_rows: int) -> tuple[History, int]:
     """The revisions a triangle file describes, and the number of cells that changed nothing."""
-    import numpy as np
     import pandas as pd
 
     from epicommons.surveillance.triangle import triangle_from_frame
@@ -70,8 +69,6 @@ def read_cells(body: bytes, member: Member, max_rows: int) -> tuple[History, int
             f"{SOURCE}: expected delay columns value_0d … value_Nd (N < {MAX_DELAYS}), "
             "no open last column and no negative delay"
         )
-    if triangle.dates[0] < np.datetime64(EARLIEST, "D"):
-        raise Invalid(f"{SOURCE}: reference dates start in 1900; the file has {triangle.dates[0]}")
     others = sorted(set(triangle.locations) - {"", member.code})
     if others:
         raise Forbidden(
