@@ -1,10 +1,11 @@
 """Importing and reading indicator reports: parse JSON or CSV, validate, upsert, summarise.
 
 Every stored change also appends a revision (`hub/revisions.py`), so reads can ask for the values
-as known at any moment (`as_of`). An import runs in one write transaction that holds its member's row lock: idempotency check, rule
-checks against stored values, inserts and updates, the submission record and its audit row commit
-together or not at all, and two imports of one member never interleave (rules between values of
-one date, such as deaths within cases, hold under concurrency). The answer is a DHIS2-style import
+as known at any moment (`as_of`). An import runs in one write transaction that holds its member's
+row lock: idempotency check, rule checks against stored values, inserts and updates, the
+revisions, the submission record and its audit row commit together or not at all, and two
+imports of one member never interleave (rules between values of one date, such as deaths within
+cases, hold under concurrency). The answer is a DHIS2-style import
 summary (imported, updated, ignored, conflicts). Every Idempotency-Key is stored with the digest of
 its request, whatever the outcome (no-op, dry run, refused); an import reads only the stored
 values of the keys it touches, so its cost depends on its size, not on the member's history.
