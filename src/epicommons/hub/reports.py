@@ -31,7 +31,7 @@ from .access import Principal
 from .clock import utcnow
 from .db import Database, lock_member
 from .indicators import FIELDS, NOT_ABOVE, Conflict, Key, Row, cross_rules, parse_rows
-from .models import Member, ReportValue, Submission, ValueRevision
+from .models import Member, ReportValue, Submission
 from .refusals import Clash, Invalid, Malformed, TooLarge
 
 RETRIES = 5
@@ -395,19 +395,19 @@ def _source(
     end: dt.date | None = None,
 ) -> Any:
     """Where values are read: the current ones, or those known at `as_of` (same columns; the
-    filters, which callers also apply, go inside so only the revisions they keep are ranked)."""
+    filters, which callers also apply, go inside so only the keys they keep are looked up)."""
     if as_of is None:
         return ReportValue.__table__
-    rev = ValueRevision
-    pushed = [rev.member_id.in_(select(Member.id).where(condition))]
+    rv = ReportValue
+    pushed = [rv.member_id.in_(select(Member.id).where(condition))]
     if indicator is not None:
-        pushed.append(rev.indicator == indicator)
+        pushed.append(rv.indicator == indicator)
     if item is not None:
-        pushed.append(rev.item == item)
+        pushed.append(rv.item == item)
     if start is not None:
-        pushed.append(rev.date >= start)
+        pushed.append(rv.date >= start)
     if end is not None:
-        pushed.append(rev.date <= end)
+        pushed.append(rv.date <= end)
     return revisions.as_known(as_of, *pushed)
 
 
