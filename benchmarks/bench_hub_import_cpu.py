@@ -1,5 +1,7 @@
 """CPU seconds of hub imports in process (no HTTP): 100 reports of 200 new values, then 100
-corrections of the same 200 keys each, through `hub.reports.import_report`.
+corrections of the same 200 keys each, through `hub.reports.import_report`; then CPU per read of
+a page of 1,000 values (`hub.reports.value_rows`), current and as known at a date (`as_of`, when
+the code has it).
 
 Run the same script with `PYTHONPATH` at two versions of `src` to compare them side by side:
 
@@ -11,6 +13,7 @@ With a PostgreSQL URL (an empty database) the database server's own CPU is not c
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import sys
 import tempfile
 import time
@@ -22,7 +25,7 @@ from epicommons.hub import admin
 from epicommons.hub.access import Principal
 from epicommons.hub.db import open_database
 from epicommons.hub.models import Member
-from epicommons.hub.reports import import_report, records_from_json
+from epicommons.hub.reports import import_report, records_from_json, value_rows
 
 LEVEL = {
     "new_cases": 50,
@@ -67,8 +70,31 @@ def main() -> None:
                 summary = import_report(db, caller, member, records, from_text=False)
                 assert summary.imported + summary.updated == 200, summary
             seconds.append(time.process_time() - t0)
+        print(f"imports: new {seconds[0]:.2f} s, corrections {seconds[1]:.2f} s (CPU)")
+        known = "as_of" in inspect.signature(value_rows).parameters  # code before revisions: no
+        for as_of in (None, dt.date(2030, 1, 1)) if known else (None,):
+            extra = {} if as_of is None else {"as_of": as_of}
+            t0 = time.process_time()
+            for _ in range(20):
+                with db.read() as s:
+                    rows = value_rows(
+                        s,
+                        Member.id == member.id,
+                        indicator=None,
+                        start=None,
+                        end=None,
+                        limit=1000,
+                        offset=0,
+                        **extra,
+                    )
+            per_read = (time.process_time() - t0) / 20 * 1000
+            print(f"read of {len(rows)} values, as_of={as_of}: {per_read:.1f} ms CPU")
+            if (
+                not hasattr(value_rows, "__wrapped__")
+                and "as_of" not in value_rows.__code__.co_varnames
+            ):
+                break
         db.dispose()
-    print(f"new {seconds[0]:.2f} s  corrections {seconds[1]:.2f} s (CPU)")
 
 
 if __name__ == "__main__":
