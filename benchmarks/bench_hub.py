@@ -91,6 +91,8 @@ def run(
     pg_url: str,
     paced: float | None,
     history: int = 0,
+    reads: int = 0,
+    as_of: str | None = None,
 ) -> dict:
     """One benchmark run; returns the figures.
 
@@ -101,6 +103,8 @@ def run(
     indicators of that many days are stored for every member first (untimed), and each timed
     report then corrects `values` of them on dates spread over the whole history (as members
     revise past weeks), so a server that read the history in the report's date range would slow.
+    With `reads`, once every client has finished its imports, each reads its member's values
+    that many times (`GET /values?member=…&limit=1000`, with `as_of` if given), timed apart.
     """
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = fresh_url(backend, Path(tmp), pg_url)
@@ -135,9 +139,14 @@ def run(
                 except httpx.TransportError:
                     time.sleep(0.1)
             latencies: list[float] = []
+            read_latencies: list[float] = []
             errors: list[str] = []
             lock = threading.Lock()
             barrier = threading.Barrier(clients + 1)
+            marks: list[tuple[float, float]] = []  # (time, server CPU) when imports ended
+            imported = threading.Barrier(
+                clients, action=lambda: marks.append((time.perf_counter(), server_cpu(server.pid)))
+            )
 
             def client(code: str, token: str) -> None:
                 http = httpx.Client(
@@ -176,15 +185,27 @@ def run(
                         latencies.append(elapsed)
                         if not ok:
                             errors.append(r.text[:200])
+                imported.wait()
+                query = {"member": code, "limit": 1000, **({"as_of": as_of} if as_of else {})}
+                for _ in range(reads):
+                    t0 = time.perf_counter()
+                    r = http.get("/values", params=query)
+                    elapsed = time.perf_counter() - t0
+                    with lock:
+                        read_latencies.append(elapsed)
+                        if r.status_code != 200 or not r.json():
+                            errors.append(r.text[:200])
 
             threads = [threading.Thread(target=client, args=t) for t in tokens]
             for t in threads:
                 t.start()
             barrier.wait()
             t0 = time.perf_counter()
+            cpu0 = server_cpu(server.pid)
             for t in threads:
                 t.join()
-            wall = time.perf_counter() - t0
+            read_cpu = server_cpu(server.pid) - marks[0][1]
+            wall, cpu = marks[0][0] - t0, marks[0][1] - cpu0
         finally:
             server.terminate()
             server.wait()
@@ -192,6 +213,7 @@ def run(
                 drop(pg_url, pg_name)
     latencies.sort()
     q = statistics.quantiles(latencies, n=100, method="inclusive")
+    r = statistics.quantiles(read_latencies, n=100, method="inclusive") if reads else [0.0] * 99
     return {
         "backend": backend,
         "mode": (f"paced at {paced:,.0f} values/s" if paced else "closed loop (capacity)")
@@ -207,7 +229,18 @@ def run(
         "p95_ms": q[94] * 1000,
         "p99_ms": q[98] * 1000,
         "wall_s": wall,
+        "server_cpu_s": cpu,
+        "read_cpu_s": read_cpu,
+        "reads": len(read_latencies),
+        "read_p50_ms": r[49] * 1000,
+        "read_p95_ms": r[94] * 1000,
     }
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def markdown(results: list[dict], command: str, load_before: float) -> str:
@@ -271,6 +304,10 @@ def main() -> None:
         action="append",
         help="also run with clients offering this many values/s in total (repeatable)",
     )
+    parser.add_argument(
+        "--reads", type=int, default=0, help="GET /values per client after its imports"
+    )
+    parser.add_argument("--as-of", help="read the values as known at this date or time")
     args = parser.parse_args()
     results = []
     load_before = os.getloadavg()[0]
@@ -281,11 +318,28 @@ def main() -> None:
         for p in [None, *(args.paced or [])]
     ]
     for backend, paced, history in runs:
-        r = run(backend, args.clients, args.values, args.requests, args.pg_url, paced, history)
+        r = run(
+            backend,
+            args.clients,
+            args.values,
+            args.requests,
+            args.pg_url,
+            paced,
+            history,
+            args.reads,
+            args.as_of,
+        )
         print(
             f"{r['backend']:8s} {r['mode']}: {r['requests']} requests, {r['errors']} errors, "
             f"{r['values_per_s']:,.0f} values/s, p50 {r['p50_ms']:.0f} ms, "
-            f"p95 {r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms"
+            f"p95 {r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, "
+            f"server CPU {r['server_cpu_s']:.1f} s"
+            + (
+                f"; {r['reads']} reads of 1,000 values: p50 {r['read_p50_ms']:.0f} ms, "
+                f"p95 {r['read_p95_ms']:.0f} ms, server CPU {r['read_cpu_s']:.1f} s"
+                if r["reads"]
+                else ""
+            )
         )
         results.append(r)
     if args.out:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from epicommons.hub.models import AuditEntry, ReportValue, Submission
+from epicommons.hub.models import AuditEntry, ReportValue, Submission, ValueRevision
 from test_hub_support import Server, backend_params, fresh_database, running_hub, setup_hub
 
 THREADS = 8
@@ -57,8 +57,14 @@ def test_parallel_submissions_neither_duplicate_nor_lose_rows(hub):
         rows = s.execute(
             select(ReportValue.date, ReportValue.value).where(ReportValue.indicator == "tests")
         ).all()
+        revisions = s.execute(
+            select(ValueRevision.date, ValueRevision.value).where(
+                ValueRevision.indicator == "tests"
+            )
+        ).all()
     assert len(rows) == len(expected) == 30 + THREADS * 6 * 5
     assert dict(rows) == expected
+    assert sorted(revisions) == sorted(expected.items())  # one revision per value, no more
     imported = sum(x["importCount"]["imported"] for x in summaries)
     ignored = sum(x["importCount"]["ignored"] for x in summaries)
     assert imported == len(expected)  # each row imported exactly once

@@ -95,9 +95,11 @@ BODIES = {
         "recipient_member": "JPN",
     },
     ("post", "/api/v1/pledges/{pledge_id}/decline"): None,
-    ("post", "/api/v1/members/{code}/reports/triangle"): None,  # a CSV body, not JSON
+    ("post", "/api/v1/members/{code}/reports/triangle"): None,  # CSV only: cells fuzzed below
     ("post", "/api/v1/assessments"): {"as_of": "2025-01-01", "options": {"runs": 5, "seed": 2}},
 }
+TRIANGLE_CELLS = ["١٢", "１２", "1_000", "\x00", "=1+1", BIG, HUGE, "-5", "1e15", "0000-01-01"]
+TRIANGLE_CELLS += ["1899-12-31", "9999-12-31", "1900-01-01", " 2025-01-01", "2025-1-1"]
 PATH_VALUES = {
     "code": "KOR",
     "event_id": "1",
@@ -187,6 +189,22 @@ def test_hostile_body_fields_never_cause_a_server_error(hub):
             check(
                 kor.post(
                     "/members/KOR/reports",
+                    content=csv.encode("utf-8", "surrogatepass"),
+                    headers={"content-type": "text/csv"},
+                )
+            )
+            sent += 1
+    # And as cells of a reporting triangle (wide and long).
+    for raw in [*JSON_VALUES, *TRIANGLE_CELLS]:
+        cell = raw.strip('"')
+        for csv in (
+            f"date,value_0d,value_1d\n{cell},1,2\n2025-01-02,{cell},1\n",
+            f"reference_date,report_date,count\n2025-01-01,{cell},1\n{cell},2025-01-02,{cell}\n",
+            f"date,value_0d,value_{cell}d\n2025-01-03,1,1\n",
+        ):
+            check(
+                kor.post(
+                    "/members/KOR/reports/triangle",
                     content=csv.encode("utf-8", "surrogatepass"),
                     headers={"content-type": "text/csv"},
                 )

@@ -11,6 +11,7 @@ from epicommons.scoring import (
     covered,
     crps_ensemble,
     interval_score,
+    pit_coverage,
     weighted_interval_score,
     wis_components,
 )
@@ -57,6 +58,33 @@ def test_wis_components_by_hand():
 def test_coverage_includes_the_bounds():
     q = {0.05: np.array([1.0, 1.0, 1.0]), 0.5: np.array([2.0] * 3), 0.95: np.array([3.0] * 3)}
     assert covered(q, np.array([1.0, 3.0, 3.5]), 0.9).tolist() == [True, True, False]
+
+
+def test_pit_coverage_by_hand():
+    # samples 0, 1, 1, 2 and y = 1: the PIT's range is [F(0), F(1)] = [0.25, 0.75]; the central
+    # 50% interval [0.25, 0.75] holds all of it, the 20% interval [0.4, 0.6] a share 0.2 / 0.5
+    x = np.array([0.0, 1.0, 1.0, 2.0])
+    assert pit_coverage(x, 1.0, 0.5) == pytest.approx(1.0)
+    assert pit_coverage(x, 1.0, 0.2) == pytest.approx(0.4)
+    # a point forecast equal to the truth covers at the nominal level, not always
+    assert pit_coverage(np.array([3.0]), 3.0, 0.5) == pytest.approx(0.5)
+    assert pit_coverage(np.array([3.0]), 4.0, 0.95) == 0.0
+    # no ties: F(y) in the interval or not
+    assert pit_coverage(np.arange(100.0), 49.5, 0.5) == 1.0
+    assert pit_coverage(np.arange(100.0), 90.5, 0.5) == 0.0
+
+
+def test_pit_coverage_of_a_calibrated_count_forecast_is_its_level():
+    """Truth and forecast both Poisson(3): the intervals' nominal levels, where counting the
+    bounds in over-covers (much of the mass sits on the bounds)."""
+    gen = np.random.default_rng(3)
+    samples = gen.poisson(3.0, size=(2000, 4000))
+    truth = gen.poisson(3.0, size=2000)
+    for level in (0.5, 0.9):
+        pit = pit_coverage(samples, truth, level, axis=1).mean()
+        assert pit == pytest.approx(level, abs=0.03)
+        lo, hi = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=1)
+        assert ((lo <= truth) & (truth <= hi)).mean() > level + 0.03
 
 
 def test_crps_by_hand():

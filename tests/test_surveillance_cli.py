@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -133,7 +133,7 @@ def test_bad_serial_interval_exit_2(
 
 
 def test_installed_command_exit_status(tmp_path: Path) -> None:
-    exe = shutil.which("epicommons") or str(Path(__file__).parents[1] / ".venv/bin/epicommons")
+    exe = str(Path(sys.executable).parent / "epicommons")  # the environment running the tests
     source = _write(tmp_path / "cases.csv", "day,cases\n1,3\n2,-1\n")
     done = subprocess.run(
         [

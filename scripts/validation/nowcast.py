@@ -43,7 +43,16 @@ def main() -> None:
         "scored against what was reported within 4 weeks. *as known*: the count as it stood on the "
         "as-of date (no correction). Relative WIS = mean WIS / that of *as known* (< 1 is better). "
         "Targets (issue): 50% intervals covering 45–55%, 95% intervals 90–97%; the model should beat "
-        "the empirical method where delays are long.",
+        "the empirical method where delays are long. *Late share*: of the counts reported within 4 "
+        "weeks, the share that came after the first week (all series of the season, summed): how "
+        "long the delays are.",
+        "",
+        "Coverage is given twice. *covered* counts the bounds in, as the Hubs do: a forecast that "
+        "puts mass on the observed count itself (a count already complete, common for small "
+        "series) covers it with every interval, so counts over-cover. *PIT* is the coverage of the "
+        "non-randomised PIT (Czado, Gneiting & Held 2009; `scoring.pit_coverage`): the share of "
+        "the PIT's range [F(y−), F(y)] inside the interval, which a calibrated forecast of counts "
+        "meets at its nominal level. The targets are read on the PIT columns.",
         "",
         "Data: Robert Koch Institute; RESPINOW-Data, KITmetricslab (see docs/data.md).",
         "",
@@ -67,22 +76,27 @@ def main() -> None:
             lines += [
                 f"## {title}, {season} ({n_series} series, {len(result.as_of)} as-of dates)",
                 "",
-                "| model | horizon | mean WIS | relative WIS | 50% covered | 95% covered | n |",
-                "|---|---:|---:|---:|---:|---:|---:|",
+                f"Late share {_late_share(sub, start, end):.1%}.",
+                "",
+                "| model | horizon | mean WIS | relative WIS | 50% covered | 95% covered "
+                "| 50% PIT | 95% PIT | n |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
             ]
             for row in table.sort_values(["model", "horizon"]).itertuples():
                 lines.append(
                     f"| {row.model} | {row.horizon} | {row.wis:,.1f} | {row.relative_wis:.2f} | "
-                    f"{row.covered_50:.0%} | {row.covered_95:.0%} | {row.n:,} |"
+                    f"{row.covered_50:.0%} | {row.covered_95:.0%} | {row.pit_covered_50:.0%} | "
+                    f"{row.pit_covered_95:.0%} | {row.n:,} |"
                 )
-            overall = table.groupby("model")[["wis", "covered_50", "covered_95"]].mean()
+            columns = ["wis", "covered_50", "covered_95", "pit_covered_50", "pit_covered_95"]
+            overall = table.groupby("model")[columns].mean()
             base = overall.loc["as known", "wis"]
             lines += [
                 "",
                 "All horizons: "
                 + "; ".join(
                     f"{m} relative WIS {r.wis / base:.2f}, coverage {r.covered_50:.0%} / "
-                    f"{r.covered_95:.0%}"
+                    f"{r.covered_95:.0%} (PIT {r.pit_covered_50:.0%} / {r.pit_covered_95:.0%})"
                     for m, r in overall.drop(index="as known").iterrows()
                 )
                 + f". Backtest time: model {seconds['model']:.1f} s, empirical "
@@ -91,6 +105,16 @@ def main() -> None:
             ]
             print("\n".join(lines[-(len(table) + 6) :]), flush=True)
     args.out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _late_share(tri, start: str, end: str) -> float:
+    """Of the counts reported within 4 weeks for the season's weeks, the share after week 0."""
+    import numpy as np
+
+    cut = tri.up_to_delay(4).from_delay_zero()
+    rows = (cut.dates >= np.datetime64(start)) & (cut.dates <= np.datetime64(end))
+    counts = np.nan_to_num(cut.counts[:, rows])
+    return float(counts[:, :, 1:].sum() / counts.sum())
 
 
 if __name__ == "__main__":

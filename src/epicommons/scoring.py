@@ -10,6 +10,11 @@ Its three parts (as scoringutils reports them) split each term: dispersion = the
 median's |y - m|/2 when y < m, underprediction = the same above; they sum to WIS.
 CRPS of an ensemble x_1..x_n (Gneiting & Raftery 2007, the "energy" form):
 CRPS = mean|x_i - y| - 1/(2 n^2) sum_ij |x_i - x_j|.
+Coverage of counts: a forecast that puts mass on the observed count itself (a count already
+complete, a point forecast) covers it with every interval when bounds count as in; the PIT
+coverage (Czado, Gneiting & Held 2009, the non-randomised PIT) counts the share of the PIT's
+range [F(y-), F(y)] that falls inside the central interval instead, its expectation under
+randomisation, so a calibrated forecast of counts covers at its nominal level.
 """
 
 from __future__ import annotations
@@ -64,6 +69,21 @@ def covered(quantiles: dict[float, np.ndarray], y: np.ndarray, level: float) -> 
     lo = np.asarray(quantiles[_level((1 - level) / 2, quantiles)], dtype=float)
     hi = np.asarray(quantiles[_level((1 + level) / 2, quantiles)], dtype=float)
     return (lo <= y) & (y <= hi)
+
+
+def pit_coverage(samples: np.ndarray, y: np.ndarray, level: float, axis: int = -1) -> np.ndarray:
+    """Expected coverage of the central `level` interval by the randomised PIT of y under the
+    sample distribution along `axis`: |[F(y-), F(y)] ∩ [(1-level)/2, (1+level)/2]| over the
+    range's length (the indicator of F(y) in the interval when the range is a point)."""
+    x = np.moveaxis(np.asarray(samples, dtype=float), axis, -1)
+    y = np.asarray(y, dtype=float)[..., None]
+    below = (x < y).mean(axis=-1)
+    at_most = (x <= y).mean(axis=-1)
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    overlap = np.clip(np.minimum(at_most, hi) - np.maximum(below, lo), 0.0, None)
+    width = at_most - below
+    point = (lo <= at_most) & (at_most <= hi)
+    return np.where(width > 0, overlap / np.where(width > 0, width, 1.0), point.astype(float))
 
 
 def crps_ensemble(samples: np.ndarray, y: np.ndarray, axis: int = 0) -> np.ndarray:

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from epicommons.doubts import collecting
 from epicommons.errors import EpicommonsError
 
 from . import assess as _assess
@@ -85,6 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     and status 2; an interrupt, status 130; anything else is a bug in epicommons: one line asking
     for a report, status 70 (EX_SOFTWARE), and the traceback only with EPICOMMONS_DEBUG=1.
     """
+    with collecting() as found:
+        try:
+            return _run(argv)
+        finally:
+            for item in found:  # doubtful values are never silent, even with --quiet
+                typer.echo(f"warning: {item}", err=True)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         app(args=argv, prog_name="epicommons")
     except EpicommonsError as exc:

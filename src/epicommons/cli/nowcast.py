@@ -65,23 +65,44 @@ def nowcast(
         None, "--paths", help="Also write the sample paths (Parquet) for Rt or sums."
     ),
     report: Path | None = typer.Option(None, "--report", help="Also write FILE.html."),
+    rt: Path | None = typer.Option(
+        None, "--rt", help="Also write weekly Rt on the corrected curve (CSV; weekly triangles)."
+    ),
+    si_mean: float | None = typer.Option(None, "--si-mean", help="Serial interval mean (days)."),
+    si_sd: float | None = typer.Option(None, "--si-sd", help="Serial interval sd (days)."),
+    rt_weeks: int = typer.Option(26, "--rt-weeks", help="Weeks of history read for --rt."),
     n_paths: int = typer.Option(1000, "--n-paths", help="Sample paths per series."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
 ) -> None:
     """Nowcast the final counts of the last weeks (or days) from a reporting triangle.
 
+    With --rt (and the serial interval, --si-mean/--si-sd), also Rt per week on the corrected
+    curve: Cori's estimate on the daily incidence reconstructed from the weekly counts, mixed
+    over the nowcast's sample paths.
+
     OUT.csv columns: location, age_group, target_end_date, horizon, quantile, value. Horizon 0
     is the last complete week (or day) on the as-of date, -1 the one before; positive horizons
     are forecasts. `value` is the count expected once --max-delay steps have been reported.
 
-    Example:  epicommons nowcast ../shared/data/respinow_de/SARI__reporting_triangle-icosari-sari.csv --out nowcast.csv --max-delay 4 --age-group 00+ --forecast 4
+    Example:  epicommons nowcast ../shared/data/respinow_de/SARI__reporting_triangle-icosari-sari.csv --out nowcast.csv --max-delay 4 --age-group 00+ --forecast 4 --rt rt.csv --si-mean 3.6 --si-sd 1.6
     """
     from epicommons.surveillance.nowcast import nowcast as run
     from epicommons.surveillance.output import write_csv_atomically
     from epicommons.surveillance.triangle import read_triangle
 
     check_output(out, "file", suffixes=(".csv",))
+    rt_options = None
+    if rt is not None:
+        from epicommons.surveillance.options import RtOptions
+
+        check_output(rt, "file", option="--rt", suffixes=(".csv",))
+        for value, option in ((si_mean, "--si-mean"), (si_sd, "--si-sd")):
+            if value is None:
+                raise InputError("--rt needs the serial interval's mean and sd", field=option)
+        rt_options = RtOptions(si_mean=si_mean, si_sd=si_sd)
+    elif si_mean is not None or si_sd is not None:
+        raise InputError("the serial interval is only used with --rt", field="--si-mean")
     if paths is not None:
         check_output(paths, "file", option="--paths", suffixes=(".parquet",))
     if report is not None:
@@ -89,6 +110,13 @@ def nowcast(
     levels = _levels(quantiles)
     day = _date(as_of, "--as-of")
     tri = read_triangle(triangle).select(location, age_group)
+    if rt is not None and tri.unit != "W":
+        raise InputError(
+            "--rt reads a weekly triangle; for daily counts write --paths and use "
+            "`epicommons rt --nowcast`",
+            source=str(triangle),
+            field="--rt",
+        )
     with progress(quiet) as bar:
         bar.add_task(f"nowcasting {len(tri.keys)} series", total=None)
         result = run(
@@ -100,7 +128,16 @@ def nowcast(
             n_paths=n_paths,
             seed=seed,
         )
+        rt_table = None
+        if rt_options is not None:
+            from epicommons.surveillance.nowcast_rt import rt_on_weekly_nowcast
+
+            rt_table = rt_on_weekly_nowcast(tri, result, rt_options, weeks=rt_weeks, seed=seed)
     write_csv_atomically(result.columns(levels), out)
+    if rt_table is not None:
+        from epicommons._files import write_csv
+
+        write_csv(rt_table, rt, option="--rt")
     if paths is not None:
         from epicommons._files import atomic_file
 
@@ -181,7 +218,8 @@ def _scores(summary, title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
-    for col in ("model", "horizon", "mean WIS", "relative WIS", "50% covered", "95% covered"):
+    columns = ("model", "horizon", "mean WIS", "relative WIS", "50% covered", "95% covered")
+    for col in (*columns, "50% PIT", "95% PIT"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for row in summary.itertuples():
         table.add_row(
@@ -191,6 +229,8 @@ def _scores(summary, title: str) -> None:
             f"{row.relative_wis:.2f}",
             f"{row.covered_50:.0%}",
             f"{row.covered_95:.0%}",
+            f"{row.pit_covered_50:.0%}",
+            f"{row.pit_covered_95:.0%}",
         )
     Console().print(table)
 

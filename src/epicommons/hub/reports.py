@@ -1,10 +1,11 @@
 """Importing and reading indicator reports: parse JSON or CSV, validate, upsert, summarise.
 
 Every stored change also appends a revision (`hub/revisions.py`), so reads can ask for the values
-as known at any moment (`as_of`). An import runs in one write transaction that holds its member's row lock: idempotency check, rule
-checks against stored values, inserts and updates, the submission record and its audit row commit
-together or not at all, and two imports of one member never interleave (rules between values of
-one date, such as deaths within cases, hold under concurrency). The answer is a DHIS2-style import
+as known at any moment (`as_of`). An import runs in one write transaction that holds its member's
+row lock: idempotency check, rule checks against stored values, inserts and updates, the
+revisions, the submission record and its audit row commit together or not at all, and two
+imports of one member never interleave (rules between values of one date, such as deaths within
+cases, hold under concurrency). The answer is a DHIS2-style import
 summary (imported, updated, ignored, conflicts). Every Idempotency-Key is stored with the digest of
 its request, whatever the outcome (no-op, dry run, refused); an import reads only the stored
 values of the keys it touches, so its cost depends on its size, not on the member's history.
@@ -384,9 +385,30 @@ def _from_json(doc: dict[str, Any]) -> ImportSummary:
     )
 
 
-def _source(as_of: dt.date | dt.datetime | None) -> Any:
-    """Where values are read: the current ones, or those known at `as_of` (same columns)."""
-    return ReportValue.__table__ if as_of is None else revisions.as_known(as_of)
+def _source(
+    as_of: dt.date | dt.datetime | None,
+    condition: Any,
+    *,
+    indicator: str | None = None,
+    item: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Any:
+    """Where values are read: the current ones, or those known at `as_of` (same columns; the
+    filters, which callers also apply, go inside so only the keys they keep are looked up)."""
+    if as_of is None:
+        return ReportValue.__table__
+    rv = ReportValue
+    pushed = [rv.member_id.in_(select(Member.id).where(condition))]
+    if indicator is not None:
+        pushed.append(rv.indicator == indicator)
+    if item is not None:
+        pushed.append(rv.item == item)
+    if start is not None:
+        pushed.append(rv.date >= start)
+    if end is not None:
+        pushed.append(rv.date <= end)
+    return revisions.as_known(as_of, *pushed)
 
 
 def value_rows(
@@ -402,7 +424,7 @@ def value_rows(
 ) -> list[dict[str, Any]]:
     """Stored values matching `condition` (the caller's access) and the filters, in key order;
     with `as_of`, the values as known then (`updated_at`: when each became known)."""
-    src = _source(as_of)
+    src = _source(as_of, condition, indicator=indicator, start=start, end=end)
     q = (
         select(Member.code, src.c.date, src.c.indicator, src.c.item, src.c.value, src.c.updated_at)
         .join(Member, Member.id == src.c.member_id)
@@ -440,7 +462,7 @@ def aggregate(
 ) -> list[dict[str, Any]]:
     """Per-date totals of one indicator over the members the caller may read (as known at
     `as_of` if given)."""
-    src = _source(as_of)
+    src = _source(as_of, condition, indicator=indicator, item=item, start=start, end=end)
     q = (
         select(src.c.date, func.sum(src.c.value), func.count(src.c.member_id))
         .join(Member, Member.id == src.c.member_id)
@@ -465,7 +487,7 @@ def series(
     as_of: dt.date | dt.datetime | None = None,
 ) -> list[tuple[dt.date, float]]:
     """One member's (date, value) of one indicator without item, in date order."""
-    src = _source(as_of)
+    src = _source(as_of, Member.id == member_id, indicator=indicator, item="", start=start, end=end)
     q = select(src.c.date, src.c.value).where(
         src.c.member_id == member_id, src.c.indicator == indicator, src.c.item == ""
     )

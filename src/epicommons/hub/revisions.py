@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, insert, select
 from sqlalchemy.orm import Session
 
-from .models import Member, ValueRevision
+from .models import Member, ReportValue, ValueRevision
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,45 +71,40 @@ def add(
     )
 
 
-def as_known(as_of: dt.date | dt.datetime) -> Any:
+def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
     """Subquery of the values as known at `as_of`, one row per key, with the columns of
-    `report_values` that reads use (member_id, date, indicator, item, value, updated_at)."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(
-                ValueRevision.member_id,
-                ValueRevision.indicator,
-                ValueRevision.date,
-                ValueRevision.item,
-            ),
-            order_by=(ValueRevision.known_at.desc(), ValueRevision.id.desc()),
+    `report_values` that reads use (member_id, date, indicator, item, value, updated_at).
+
+    Driven by `report_values` (every key with a revision has its row there; `where`: conditions
+    on `ReportValue` that narrow the keys), each key joined to its latest revision known at
+    `as_of` through the revisions' key index, so a page of keys reads only its own revisions.
+    """
+    rv, rev = ReportValue, ValueRevision
+    latest = (
+        select(rev.id)
+        .where(
+            rev.member_id == rv.member_id,
+            rev.indicator == rv.indicator,
+            rev.date == rv.date,
+            rev.item == rv.item,
+            known_by(rev.known_at, as_of),
         )
-        .label("rank")
-    )
-    ranked = (
-        select(
-            ValueRevision.member_id,
-            ValueRevision.date,
-            ValueRevision.indicator,
-            ValueRevision.item,
-            ValueRevision.value,
-            ValueRevision.known_at.label("updated_at"),
-            rank,
-        )
-        .where(known_by(ValueRevision.known_at, as_of))
-        .subquery()
+        .order_by(rev.known_at.desc(), rev.id.desc())
+        .limit(1)
+        .correlate(rv)
+        .scalar_subquery()
     )
     return (
         select(
-            ranked.c.member_id,
-            ranked.c.date,
-            ranked.c.indicator,
-            ranked.c.item,
-            ranked.c.value,
-            ranked.c.updated_at,
+            rv.member_id,
+            rv.date,
+            rv.indicator,
+            rv.item,
+            rev.value,
+            rev.known_at.label("updated_at"),
         )
-        .where(ranked.c.rank == 1)
+        .join(rev, rev.id == latest)
+        .where(*where)
         .subquery("known")
     )
 
@@ -179,7 +174,18 @@ def values_as_of(
 ) -> list[dict[str, Any]]:
     """Values as known at `as_of` of these members and indicators (None: all), in key order:
     dicts of member, date, indicator, item, value, updated_at (when that value became known)."""
-    known = as_known(as_of)
+    rv = ReportValue
+    where = []
+    if members is not None:
+        codes = select(Member.id).where(Member.code.in_(sorted(set(members))))
+        where.append(rv.member_id.in_(codes))
+    if indicators is not None:
+        where.append(rv.indicator.in_(sorted(set(indicators))))
+    if start is not None:
+        where.append(rv.date >= start)
+    if end is not None:
+        where.append(rv.date <= end)
+    known = as_known(as_of, *where)
     q = select(
         Member.code,
         known.c.date,
@@ -188,13 +194,6 @@ def values_as_of(
         known.c.value,
         known.c.updated_at,
     ).join(Member, Member.id == known.c.member_id)
-    q = _members(q, members)
-    if indicators is not None:
-        q = q.where(known.c.indicator.in_(sorted(set(indicators))))
-    if start is not None:
-        q = q.where(known.c.date >= start)
-    if end is not None:
-        q = q.where(known.c.date <= end)
     q = q.order_by(Member.code, known.c.date, known.c.indicator, known.c.item)
     return [
         {"member": m, "date": d, "indicator": i, "item": it, "value": v, "updated_at": u}

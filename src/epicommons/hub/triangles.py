@@ -14,16 +14,19 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from epicommons.errors import InputError
+
 from . import audit, revisions
 from .access import Principal
 from .clock import utcnow
 from .db import Database, lock_member
-from .indicators import EARLIEST, LARGEST, Conflict, Row, cross_rules
+from .indicators import DATE_PATTERN, EARLIEST, LARGEST, Conflict, Row, cross_rules
 from .models import Member, ReportValue, ValueRevision
 from .refusals import Forbidden, Invalid, Malformed, TooLarge
 from .reports import ImportSummary, remember, replay, stored_values, submission, with_retries
@@ -31,6 +34,7 @@ from .reports import ImportSummary, remember, replay, stored_values, submission,
 COUNTS = ("new_cases", "new_deaths", "tests")
 MAX_DELAYS = 366
 SOURCE = "triangle"
+DAILY = re.compile(r"value_(\d{1,4})d")
 
 # (reference date, delay in days) -> (CSV line, column) of the cell, for conflicts
 Where = dict[tuple[dt.date, int], tuple[int, str]]
@@ -56,6 +60,7 @@ def read_cells(body: bytes, member: Member, max_rows: int) -> tuple[History, int
         raise Malformed(f"{SOURCE}: cannot read the CSV: {exc}") from None
     if len(frame) > max_rows:
         raise TooLarge(f"a triangle holds at most {max_rows} rows")
+    _check_dates(frame)
     triangle = triangle_from_frame(frame, SOURCE)
     if triangle.unit != "D":
         raise Invalid(f"{SOURCE}: the hub stores daily counts; send a daily triangle (value_0d…)")
@@ -91,6 +96,23 @@ def read_cells(body: bytes, member: Member, max_rows: int) -> tuple[History, int
     return history, unchanged
 
 
+def _check_dates(frame) -> None:  # type: ignore[no-untyped-def]
+    """Dates from 1900 to tomorrow (UTC), checked before the reader lays out its date grid;
+    cells that are not dates at all are left to the reader."""
+    latest = (utcnow().date() + dt.timedelta(days=1)).isoformat()
+    for column in ("date", "reference_date", "report_date"):
+        if column not in frame.columns:
+            continue
+        for i, text in enumerate(frame[column]):
+            if DATE_PATTERN.fullmatch(text) and not EARLIEST.isoformat() <= text <= latest:
+                raise InputError(
+                    f"expected a date from 1900 to tomorrow, got {text!r}",
+                    source=SOURCE,
+                    line=i + 2,
+                    field=column,
+                )
+
+
 def _where(frame) -> Where:  # type: ignore[no-untyped-def]
     """Line and column of every given cell (the reader has checked the dates)."""
     out: Where = {}
@@ -98,25 +120,23 @@ def _where(frame) -> Where:  # type: ignore[no-untyped-def]
         for i, (ref, rep) in enumerate(
             zip(frame["reference_date"], frame["report_date"], strict=True)
         ):
-            day = dt.date.fromisoformat(ref.strip())
-            out[(day, (dt.date.fromisoformat(rep.strip()) - day).days)] = (i + 2, "count")
+            day = dt.date.fromisoformat(ref)
+            out[(day, (dt.date.fromisoformat(rep) - day).days)] = (i + 2, "count")
         return out
-    columns = [c for c in frame.columns if c.startswith("value_") and c.endswith("d")]
+    columns = {c: int(m.group(1)) for c in frame.columns if (m := DAILY.fullmatch(c))}
     for i, ref in enumerate(frame["date"]):
-        day = dt.date.fromisoformat(ref.strip())
-        for c in columns:
-            out[(day, int(c[len("value_") : -1]))] = (i + 2, c)
+        day = dt.date.fromisoformat(ref)
+        for c, k in columns.items():
+            out[(day, k)] = (i + 2, c)
     return out
 
 
 def check_cells(history: History, now: dt.datetime) -> list[Conflict]:
-    """The hub's value rules on every revision: 1900 on, known by now, whole, 0 to 1e15."""
+    """The hub's value rules on every revision: known by now, between 0 and 1e15."""
     out = []
     for day, cells in history.items():
         for known, total, line, column in cells:
-            if day < EARLIEST:
-                out.append(Conflict(line, column, f"reference date {day} is before 1900"))
-            elif known > now:
+            if known > now:
                 out.append(Conflict(line, column, f"reported on {known.date()}, after today"))
             elif not 0 <= total <= LARGEST:
                 out.append(

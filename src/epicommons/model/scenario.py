@@ -45,6 +45,7 @@ from epicommons.world.network import PLACE_KINDS
 
 from .disease import Compartment, Disease, Transition
 from .engine import LEAP_ABOVE, draws_for
+from .plausible import doubt_parameters
 from .presets import preset
 from .results import OutputOptions
 from .seeding import Seed
@@ -224,6 +225,7 @@ class Scenario(_Strict):
                     source=source,
                     field=f"disease.parameters.{name}",
                 )
+        doubt_parameters(disease, spec.parameters, source)
         return disease
 
     def seed_keys(self) -> list[tuple[str, str]]:

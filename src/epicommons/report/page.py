@@ -1,7 +1,8 @@
 """A self-contained HTML page built from sections: text, inline SVG figures and tables.
 
 Everything is inlined (styles, figures), so a page opens with the network cut. Pages are written
-atomically: to a temporary file beside the target, then renamed.
+atomically: to a temporary file beside the target, then renamed. The run's doubtful values
+(`doubts`) open every page, above its first section.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from markupsafe import Markup
 
 from epicommons import __version__
 from epicommons._files import write_text
+from epicommons.doubts import Doubt, collected
 
 from .format import count
 from .maps import choropleth
@@ -43,6 +45,7 @@ class Page:
     subtitle: str = ""
     sections: list[Section] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    doubts: list[Doubt] = field(default_factory=list)  # besides those of the run (`collected`)
 
     def section(self, title: str) -> _SectionBuilder:
         sec = Section(title)
@@ -56,6 +59,7 @@ class Page:
         )
         return env.get_template("page.html").render(
             page=self,
+            doubts=[*self.doubts, *(d for d in collected() if d not in self.doubts)],
             version=__version__,
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )

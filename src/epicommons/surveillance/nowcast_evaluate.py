@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from epicommons.errors import InputError
-from epicommons.scoring import QUANTILES, covered, wis_components
+from epicommons.scoring import QUANTILES, covered, pit_coverage, wis_components
 
 from .nowcast import DEFAULT_METHOD, default_max_delay, earliest_as_of, nowcast
 from .triangle import Triangle
@@ -35,6 +35,8 @@ SCORE_COLUMNS = [
     "overprediction",
     "covered_50",
     "covered_95",
+    "pit_covered_50",
+    "pit_covered_95",
 ]
 
 
@@ -46,11 +48,13 @@ class Backtest:
     as_of: np.ndarray
 
     def summary(self) -> pd.DataFrame:
-        """Per model and horizon: mean WIS and its parts, coverage, and WIS relative to the
-        no-correction baseline (< 1: better than taking the counts as they stand)."""
+        """Per model and horizon: mean WIS and its parts, coverage (bounds in, and the PIT
+        coverage of counts, `scoring.pit_coverage`), and WIS relative to the no-correction
+        baseline (< 1: better than taking the counts as they stand)."""
         g = self.scores.groupby(["model", "horizon"])
         out = g[["wis", "dispersion", "underprediction", "overprediction"]].mean()
-        out[["covered_50", "covered_95"]] = g[["covered_50", "covered_95"]].mean()
+        coverage = ["covered_50", "covered_95", "pit_covered_50", "pit_covered_95"]
+        out[coverage] = g[coverage].mean()
         out["n"] = g.size()
         base = out.xs("as known", level="model")["wis"]
         out["relative_wis"] = (
@@ -107,9 +111,9 @@ def backtest(
                 if np.isnan(y):
                     continue  # not yet completely reported in this file
                 known = nc.observed[s, h]
-                for model, quant in (
-                    (method, {lv: q[s, h, i] for i, lv in enumerate(levels)}),
-                    ("as known", dict.fromkeys(levels, known)),
+                for model, quant, samples in (
+                    (method, {lv: q[s, h, i] for i, lv in enumerate(levels)}, nc.paths[s, h]),
+                    ("as known", dict.fromkeys(levels, known), np.array([known])),
                 ):
                     parts = wis_components(quant, y)
                     rows.append(
@@ -126,6 +130,8 @@ def backtest(
                             **{key: float(v) for key, v in parts.items()},
                             "covered_50": bool(covered(quant, y, 0.5)),
                             "covered_95": bool(covered(quant, y, 0.95)),
+                            "pit_covered_50": float(pit_coverage(samples, y, 0.5)),
+                            "pit_covered_95": float(pit_coverage(samples, y, 0.95)),
                         }
                     )
         if progress is not None:

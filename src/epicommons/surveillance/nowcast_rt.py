@@ -1,6 +1,8 @@
 """Rt on the nowcast-corrected curve: the last days of each series are replaced by every sample
 path of a daily nowcast in turn, Cori's posterior is computed for each path, and the paths'
 posteriors are mixed (equal weights), so Rt's interval carries the nowcast's uncertainty.
+A weekly triangle's corrected curve is read the same way, week by week, on the daily incidence
+reconstructed from the weekly counts (`rt_weekly`, Nash et al. 2023).
 
 Without this, the last windows' Rt is biased low exactly when it matters: their counts are
 incomplete. Windows that end before the first corrected day keep their exact estimate. Mixing:
@@ -25,8 +27,13 @@ from .serial_interval import discr_si
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .nowcast import Nowcast
+    from .triangle import Triangle
+
 DRAWS_PER_PATH = 40
 NOTE = "Rt on the nowcast-corrected curve ({} sample paths)"
+RT_WEEKS = 26  # weeks of a weekly series read for Rt on its nowcast: Rt is wanted for the last ones
+RT_PATHS = 200  # nowcast paths used for Rt (the mixture's quantiles settle well before)
 
 
 PATH_COLUMNS = ("location", "target_end_date", "horizon", "path", "value")
@@ -123,6 +130,72 @@ def rt_with_nowcast(
             frame.loc[rows[keep], name] = values[keep]
         frame.loc[rows[keep], "note"] = NOTE.format(len(table))
     return frame
+
+
+def rt_on_weekly_nowcast(
+    triangle: Triangle,
+    result: Nowcast,
+    options: RtOptions,
+    *,
+    weeks: int = RT_WEEKS,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Weekly Rt of every series of a weekly `triangle` on its curve corrected by `result` (a
+    nowcast of that triangle): the last `weeks` weeks as known, the incomplete ones replaced by
+    each sample path; one row per series and week (the first week has no estimate)."""
+    import pandas as pd
+
+    from .rt_weekly import rt_from_weekly
+
+    if triangle.unit != "W":
+        raise InputError("weekly Rt needs a weekly triangle; use `rt --nowcast` for daily counts")
+    if options.method != "cori":
+        raise InputError("Rt on nowcast paths uses the Cori method", field="--method")
+    if weeks < 3:
+        raise InputError(f"expected at least 3 weeks, got {weeks}", field="--rt-weeks")
+    cut = triangle.as_of(result.as_of).up_to_delay(result.max_delay).from_delay_zero()
+    known = cut.observed()[:, -weeks:]
+    dates = cut.dates[-weeks:]
+    corrected = np.isin(dates, result.dates[result.horizons <= 0])
+    n_paths = min(RT_PATHS, result.paths.shape[2])
+    w = (
+        discr_si(np.arange(weeks * 7 + 1), options.si_mean, options.si_sd)
+        if options.parametric
+        else options.si_distr
+    )
+    rng = np.random.default_rng(seed)
+    frames = []
+    for s in range(known.shape[0]):
+        curve = np.repeat(known[s][None, :], n_paths, axis=0)
+        rows = np.flatnonzero(np.isin(result.dates, dates[corrected]))
+        curve[:, corrected] = result.paths[s, rows, :n_paths].T
+        start = int(np.argmax(~np.isnan(curve).any(axis=0)))
+        if np.isnan(curve[:, start:]).any() or curve.shape[1] - start < 3:
+            raise InputError(
+                f"{cut.keys[s]}: the last {weeks} weeks have gaps; Rt needs every week",
+                source=triangle.source,
+            )
+        est = rt_from_weekly(
+            np.maximum(curve[:, start:], 0.0),
+            w,
+            mean_prior=options.prior_mean,
+            std_prior=options.prior_sd,
+        ).estimate
+        mixed = _mix(est.mean**2 / est.std**2, est.std**2 / est.mean, rng)
+        ends = dates[start + 1 :]  # a weekly reference date is the day that ends its week
+        frames.append(
+            pd.DataFrame(
+                {
+                    "location": cut.locations[s],
+                    "age_group": cut.age_groups[s],
+                    "date_start": ends - np.timedelta64(6, "D"),
+                    "date_end": ends,
+                    **mixed,
+                    "note": np.where(corrected[start + 1 :], NOTE.format(n_paths), ""),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _mix(shape: np.ndarray, scale: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:

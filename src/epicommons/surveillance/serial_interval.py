@@ -11,10 +11,12 @@ from os import PathLike
 
 import numpy as np
 
+from epicommons.doubts import doubt
 from epicommons.errors import InputError
 
 from .incomplete_gamma import gammainc
 
+SI_DOUBTFUL_ABOVE = 30.0  # days: a serial interval longer than a month is doubtful
 SUM_TOLERANCE = 0.01  # EpiEstim's check_si_distr: |sum(w) - 1| > 0.01 is an error
 
 
@@ -30,6 +32,13 @@ def check_si_parameters(mean: float, sd: float) -> None:
         raise InputError(
             f"the serial interval's sd must be a finite number of days > 0, got {sd}",
             field="si_sd",
+        )
+    if mean > SI_DOUBTFUL_ABOVE:
+        doubt(
+            f"a serial interval of {mean:,.0f} days is longer than that of the infections Rt is "
+            "usually estimated for (respiratory infections 2–10 days, Ebola about 15): is the "
+            "unit days?",
+            field="si_mean",
         )
 
 

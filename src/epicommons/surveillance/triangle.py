@@ -30,8 +30,10 @@ from .cleaning import CleaningReport
 if TYPE_CHECKING:
     import pandas as pd
 
-_WIDE = re.compile(r"value_(>?)(-?\d+)([wd])")
+_WIDE = re.compile(r"value_(>?)(-?\d{1,4})([wd])")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 STEP_DAYS = {"W": 7, "D": 1}
+MAX_CELLS = 50_000_000  # (series × dates × delays): 400 MB of floats
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,11 @@ def _numbers(values: np.ndarray, path: Path, column: str) -> np.ndarray:
 
 def _dates(values: np.ndarray, path: Path, column: str) -> np.ndarray:
     text = values.astype(str)
+    for i, v in enumerate(text):  # NumPy would also read "" (NaT), "-1" or "1700000000" as dates
+        if not _DATE.fullmatch(v):
+            raise InputError(
+                f"expected a date YYYY-MM-DD, got {v!r}", source=path, line=i + 2, field=column
+            )
     try:
         return text.astype("datetime64[D]")
     except ValueError:
@@ -297,6 +304,7 @@ def _from_long(frame, path: Path) -> Triangle:
     delays = np.arange(delay.min(), delay.max() + 1)
     uniq_keys, key_idx = np.unique(keys, return_inverse=True)
     uniq_dates, date_idx = np.unique(ref, return_inverse=True)
+    _check_size(len(uniq_keys), len(uniq_dates), len(delays), path)
     wide = np.full((len(uniq_keys) * len(uniq_dates), len(delays)), np.nan)
     row = key_idx * len(uniq_dates) + date_idx
     col = delay - delays[0]
@@ -332,6 +340,16 @@ def _from_long(frame, path: Path) -> Triangle:
     )
 
 
+def _check_size(series: int, dates: int, delays: int, path: Path) -> None:
+    """Refuse a triangle too large to hold (dates or delays spanning centuries)."""
+    if series * dates * delays > MAX_CELLS:
+        raise InputError(
+            f"the triangle would hold {series:,} series × {dates:,} reference dates × "
+            f"{delays:,} delays, more than {MAX_CELLS:,} cells; check its dates",
+            source=path,
+        )
+
+
 def _assemble(location, age, dates, values, delays, unit, open_tail, path, *, lines) -> Triangle:
     """Rows of (series, date, delays) → the (S, T, K) array on one date grid, gaps recorded."""
     step = STEP_DAYS[unit]
@@ -347,6 +365,7 @@ def _assemble(location, age, dates, values, delays, unit, open_tail, path, *, li
             )
     keys = list(dict.fromkeys(zip(location.tolist(), age.tolist(), strict=True)))
     first, last = dates.min(), dates.max()
+    _check_size(len(keys), (last - first).astype(int) // step + 1, len(delays), path)
     grid = np.arange(first, last + np.timedelta64(step, "D"), np.timedelta64(step, "D"))
     counts = np.full((len(keys), len(grid), len(delays)), np.nan)
     index = {k: i for i, k in enumerate(keys)}
