@@ -35,10 +35,22 @@ ALLOWED: dict[str, set[str]] = {
     "calibrate": {"model", "policy", "surveillance", "world"},
     "forecast": {"calibrate", "surveillance", "world"},
     "assist": {"world"},
+    "assess": {
+        "assist",
+        "calibrate",
+        "forecast",
+        "model",
+        "policy",
+        "report",
+        "risk",
+        "surveillance",
+        "world",
+    },  # fmt: skip
     "report": {"model", "world"},
     "studies": {"assist", "model", "policy", "report", "risk", "surveillance", "world"},
     "hub": {"assist", "report", "risk", "surveillance", "world"},
     "cli": {
+        "assess",
         "assist",
         "calibrate",
         "forecast",

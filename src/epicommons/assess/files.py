@@ -1,0 +1,105 @@
+"""Reading an assessment's inputs from a folder (documented in docs/assess.md):
+
+assessment.toml   [assessment] as_of, members (default: every location in counts.csv),
+                  and any AssessmentOptions setting ([assessment.needs.NAME], ...)
+counts.csv        location, reference_date, report_date, count   (the long triangle)
+stocks.csv        location, item, quantity, date                 (optional)
+pledges.csv       donor, item, pledged, delivered                (optional)
+population.csv    location, population                           (optional: else UN WPP)
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from epicommons._files import read_toml
+from epicommons.errors import InputError, validate
+
+from .inputs import COUNT_COLUMNS, PLEDGE_COLUMNS, STOCK_COLUMNS, AssessmentInputs
+from .options import AssessmentOptions
+
+SETTINGS = "assessment.toml"
+
+
+def read_inputs(
+    data_dir: Path, as_of: datetime.date | None = None
+) -> tuple[AssessmentInputs, AssessmentOptions]:
+    """The inputs and options in `data_dir`; `as_of` overrides the file's. Every problem is one
+    InputError naming the file, line and column."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError("expected a folder with assessment.toml and counts.csv", source=data_dir)
+    settings, source = read_toml(data_dir / SETTINGS, "assessment settings")
+    section = dict(settings.get("assessment", {}))
+    unknown = sorted(set(settings) - {"assessment"})
+    if unknown:
+        raise InputError(f"unknown section [{unknown[0]}]; expected [assessment]", source=source)
+    day = section.pop("as_of", None)
+    members = section.pop("members", None)
+    options = validate(AssessmentOptions, section, source=source)
+    if as_of is None:
+        if day is None:
+            raise InputError(
+                "expected as_of = YYYY-MM-DD in [assessment] (or --as-of)",
+                source=source,
+                field="assessment.as_of",
+            )
+        as_of = _date(day, source)
+    counts = _csv(data_dir / "counts.csv", COUNT_COLUMNS, required=True)
+    counts = counts[
+        pd.to_datetime(counts["report_date"], errors="coerce").dt.date.fillna(as_of) <= as_of
+    ]
+    stocks = _csv(data_dir / "stocks.csv", STOCK_COLUMNS)
+    stocks = stocks[pd.to_datetime(stocks["date"], errors="coerce").dt.date.fillna(as_of) <= as_of]
+    pledges = _csv(data_dir / "pledges.csv", PLEDGE_COLUMNS)
+    if members is None:
+        members = sorted(set(counts["location"]))
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise InputError(
+            "expected a list of member codes", source=source, field="assessment.members"
+        )
+    population = None
+    if (data_dir / "population.csv").exists():
+        table = _csv(data_dir / "population.csv", ("location", "population"), required=True)
+        values = pd.to_numeric(table["population"], errors="coerce")
+        population = dict(zip(table["location"], values.astype(float), strict=True))
+    inputs = AssessmentInputs(as_of, tuple(members), counts, stocks, pledges, population)
+    try:
+        return inputs.checked(), options
+    except InputError as exc:
+        if exc.source not in ("counts", "stocks", "pledges"):
+            raise
+        where = data_dir / f"{exc.source}.csv"
+        raise InputError(exc.message, source=where, line=exc.line, field=exc.field) from None
+
+
+def _date(value: object, source: str) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(
+            f"expected a date YYYY-MM-DD, got {value!r}", source=source, field="assessment.as_of"
+        ) from None
+
+
+def _csv(path: Path, columns: tuple[str, ...], required: bool = False) -> pd.DataFrame:
+    """A CSV with these columns (text; checked and typed by AssessmentInputs.checked)."""
+    if not path.exists():
+        if required:
+            raise InputError("file not found", source=path)
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"cannot read the table: {exc}", source=path) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"expected columns {', '.join(columns)}; missing {', '.join(missing)}", source=path
+        )
+    return frame

@@ -1,0 +1,156 @@
+"""Importation risk of the next `horizon_days` through the spread engine.
+
+Every member is seeded at day 0 (the day after the as-of date) with its current prevalence
+from the nowcast-corrected curve — mean daily cases of the last 7 days ÷ ascertainment, times
+the latent days (E) and the infectious days (I), steady-state prevalence = incidence × duration —
+and its transmission is scaled so that R equals its latest Rt on the corrected curve (places
+with no estimate: `default_r`). An SEIR disease with R0 = 1 makes that multiplier R itself.
+`runs` stochastic runs, run r drawing from stream (seed, r) (common random numbers); the
+importation meter records each run's expected border crossings of infected travellers. Expected
+importations, P(≥ 1) = mean over runs of 1 − exp(−L_r), and the arrival-day quantiles of the
+first importation (risk.outbreak) per member; arrival only for members not yet affected.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+
+from epicommons.errors import InputError
+from epicommons.model import Modifiers, Seed, Window, WindowSchedule, build_model, seir
+from epicommons.model.engine import draws_for
+from epicommons.risk.outbreak import (
+    QUANTILES,
+    arrival_quantile,
+    beyond_horizon,
+    first_importation_cdf,
+    run_ensemble,
+)
+from epicommons.world.network import Network
+
+from .options import AssessmentOptions
+from .steps import MemberResult
+
+RECENT_DAYS = 7  # prevalence from the mean of the last week's corrected daily cases
+IMPORTATION_COLUMNS = [
+    "location",
+    "affected",
+    "rt_used",
+    "seeded_infected",
+    "expected_importations",
+    "p_at_least_one",
+]
+ARRIVAL_COLUMNS = [
+    "location",
+    "p_at_least_one",
+    "arrival_day_q05",
+    "arrival_day_median",
+    "arrival_day_q95",
+    "arrival_date_median",
+    "beyond_horizon",
+]
+
+
+def spread(
+    results: list[MemberResult],
+    network: Network,
+    as_of: datetime.date,
+    options: AssessmentOptions,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
+    """Importation and arrival tables for the members, with warnings and per-member failures."""
+    failures, warnings = [], []
+    mult = np.full(network.size, options.default_r)
+    seeds, rows = [], []
+    for r in results:
+        try:
+            place = network.resolve_place(r.location, "country", field="members")
+        except InputError as exc:
+            failures.append({"location": r.location, "step": "spread", "reason": str(exc)})
+            continue
+        if r.failure is not None:
+            warnings.append(
+                {
+                    "location": r.location,
+                    "step": "spread",
+                    "message": f"its {r.failure['step']} failed: spread from it is left out and "
+                    f"its R is taken as {options.default_r:g}",
+                }
+            )
+        rt = options.default_r if r.rt is None else r.rt
+        mult[place.nodes] = rt
+        daily = 0.0 if r.recent is None else float(np.mean(np.maximum(r.recent[-RECENT_DAYS:], 0)))
+        infected = daily / options.ascertainment
+        lives = float(network.population[place.nodes].sum())
+        exposed = min(infected * options.latent_days, 0.25 * lives)
+        infectious = min(infected * options.infectious_days, 0.25 * lives)
+        for compartment, count in (("E", exposed), ("I", infectious)):
+            if count >= 0.5:
+                seeds.append(Seed(country=r.location, count=count, compartment=compartment))
+        affected = r.recent is not None and float(np.sum(np.maximum(r.recent, 0))) > 0
+        rows.append((r.location, affected, rt, exposed + infectious, place.nodes))
+    if not rows:
+        return _empty(IMPORTATION_COLUMNS), _empty(ARRIVAL_COLUMNS), warnings, failures
+    model = build_model(
+        seir(R0=1.0, sigma=1.0 / options.latent_days, gamma=1.0 / options.infectious_days),
+        network,
+    )
+    schedule = WindowSchedule([Window(0, options.horizon_days, Modifiers(transmission=mult))])
+    draws = draws_for("fast" if options.engine == "fast" else "stochastic")
+    if not seeds:
+        importations = np.zeros((options.runs, options.horizon_days, len(set(network.country))))
+        countries = tuple(sorted(set(network.country)))
+    else:
+        ens = run_ensemble(
+            model,
+            seeds,
+            options.horizon_days,
+            options.runs,
+            options.seed,
+            schedule=schedule,
+            **draws,
+        )
+        importations, countries = ens.importations, ens.countries
+    cdf = first_importation_cdf(importations)  # (days, countries)
+    expected = importations.sum(axis=1, dtype=float).mean(axis=0)
+    index = {c: i for i, c in enumerate(countries)}
+    importation = pd.DataFrame(
+        [
+            {
+                "location": loc,
+                "affected": affected,
+                "rt_used": rt,
+                "seeded_infected": seeded,
+                "expected_importations": float(expected[index[loc]]),
+                "p_at_least_one": float(np.clip(cdf[-1, index[loc]], 0.0, 1.0)),
+            }
+            for loc, affected, rt, seeded, _ in rows
+        ],
+        columns=IMPORTATION_COLUMNS,
+    )
+    quiet = [loc for loc, affected, *_ in rows if not affected]
+    arrival = _arrival(quiet, cdf, index, as_of)
+    return importation, arrival, warnings, failures
+
+
+def _arrival(members: list[str], cdf: np.ndarray, index: dict[str, int], as_of) -> pd.DataFrame:
+    """Arrival-day quantiles (day 1 = the day after the as-of date); empty beyond the horizon."""
+    if not members:
+        return _empty(ARRIVAL_COLUMNS)
+    cols = [index[m] for m in members]
+    sub = cdf[:, cols]
+    table = pd.DataFrame({"location": members, "p_at_least_one": np.clip(sub[-1], 0.0, 1.0)})
+    for name, q in QUANTILES:
+        table[name] = arrival_quantile(sub, q) + 1.0
+    median = table["arrival_day_median"].to_numpy()
+    start = np.datetime64(as_of, "D")
+    table["arrival_date_median"] = [
+        None if np.isnan(d) else str(start + np.timedelta64(int(d), "D")) for d in median
+    ]
+    table["beyond_horizon"] = beyond_horizon(sub[-1])
+    return table[ARRIVAL_COLUMNS]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in columns})
