@@ -144,8 +144,10 @@ def _refuse(frame: pd.DataFrame, bad: np.ndarray, table: str, column: str, what:
     """One InputError naming the first bad row (line 2 is the first data line of a file)."""
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        value = frame[column].iloc[i]
+        shown = str(value.date()) if isinstance(value, pd.Timestamp) else repr(value)
         raise InputError(
-            f"expected {what}, got {frame[column].iloc[i]!r}",
+            f"expected {what}, got {shown}",
             source=table,
             line=i + 2,
             field=column,

@@ -59,9 +59,9 @@ class AssessmentOptions(_Model):
     si_mean: float = Field(4.7, gt=1)  # days; Nishiura et al. 2020
     si_sd: float = Field(2.9, gt=0)
     rt_window: int = Field(7, ge=2, le=28)
-    rt_days: int = Field(56, ge=7, le=3650)  # Rt windows ending in the last rt_days days
+    rt_days: int = Field(28, ge=7, le=3650)  # Rt windows ending in the last rt_days days
     forecast_weeks: int = Field(4, ge=1, le=8)
-    forecast_paths: int = Field(10, ge=1, le=200)  # nowcast paths each forecast starts from
+    forecast_paths: int = Field(5, ge=1, le=200)  # nowcast paths each forecast starts from
     forecast_samples: int = Field(500, ge=50, le=20000)  # in all, over those paths
     horizon_days: int = Field(28, ge=1, le=365)
     runs: int = Field(50, ge=1, le=10000)

@@ -21,8 +21,8 @@ from .inputs import AssessmentInputs
 from .options import AssessmentOptions
 from .result import Assessment
 from .spread import spread
-from .steps import MemberResult, member_chunk
-from .supplies import allocate, shortfalls
+from .steps import STEP_ERRORS, MemberResult, member_chunk
+from .supplies import ALLOCATION_COLUMNS, EXPLANATION_COLUMNS, allocate, shortfalls
 
 MEMBERS_PER_TASK = 5
 COLUMNS = {
@@ -32,7 +32,11 @@ COLUMNS = {
     "curve": ["location", "date", "known", "corrected", "q0.025", "q0.25", "q0.75", "q0.975"],
     "warnings": ["location", "step", "message"],
     "failures": ["location", "step", "reason"],
+    "allocation": ALLOCATION_COLUMNS,
+    "explanation": EXPLANATION_COLUMNS,
+    "shadow_prices": ["item", "week", "shadow_price"],
 }
+SPLIT = ("allocation", "explanation", "shadow_prices")
 Progress = Callable[[str, int, int], None]
 
 
@@ -82,9 +86,14 @@ def assess(
     shortfall, supply_warnings = shortfalls(
         results, inputs.stocks, population, inputs.as_of, options
     )
-    allocation, explanation, shadow, text, pledge_warnings = allocate(
-        shortfall, inputs.pledges, population, options
-    )
+    try:
+        allocation, explanation, shadow, text, pledge_warnings = allocate(
+            shortfall, inputs.pledges, population, options
+        )
+    except STEP_ERRORS as exc:  # e.g. a fairness rule no split can meet
+        allocation, explanation, shadow = (pd.DataFrame(columns=COLUMNS[n]) for n in SPLIT)
+        text, pledge_warnings = f"No split proposed: {exc}", []
+        spread_failures.append({"location": "", "step": "allocation", "reason": str(exc)})
     report("supplies", 1, 1)
     warnings = [w for r in results for w in r.warnings]
     warnings += spread_warnings + supply_warnings + pledge_warnings

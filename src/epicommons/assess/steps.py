@@ -195,9 +195,7 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
         cases, paths, rt_options, seed=member_seed(options.seed, member, "rt")
     ).rename(columns={"country": "location"})
     table["location"] = member
-    start = dates[-1] - np.timedelta64(options.rt_days - 1, "D")
-    end = pd.to_datetime(table["date_end"]).to_numpy("datetime64[D]")
-    return table[end >= start].reset_index(drop=True)
+    return table.reset_index(drop=True)
 
 
 def _forecast(member, dates, known, paths, options: AssessmentOptions, population) -> np.ndarray:

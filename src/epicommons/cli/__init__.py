@@ -14,6 +14,7 @@ import typer
 from epicommons.doubts import collecting
 from epicommons.errors import EpicommonsError
 
+from . import assess as _assess
 from . import assist as _assist
 from . import calibrate as _calibrate
 from . import compare as _compare
@@ -63,6 +64,7 @@ app.command("simulate")(_simulate.simulate)
 app.command("rt")(_rt.rt)
 app.command("nowcast")(_nowcast.nowcast)
 app.command("nowcast-evaluate")(_nowcast.nowcast_evaluate)
+app.command("assess")(_assess.assess)
 app.command("allocate")(_assist.allocate)
 app.command("repatriate")(_assist.repatriate)
 app.command("serve")(_hub.serve)

@@ -19,12 +19,15 @@ The final total of every day is exactly c: sum over report dates of the triangle
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from epicommons.errors import InputError
+
+from .cases import CaseData
 
 DELAY_PMF = (0.30, 0.25, 0.15, 0.10, 0.07, 0.05, 0.03, 0.02, 0.015, 0.01, 0.005)
 REPORT_PROBABILITY = (1.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.4)  # Monday .. Sunday
@@ -88,8 +91,9 @@ def _one(location, days, counts, pmf, process: RevisionProcess, gen) -> pd.DataF
         report = report + slip.astype("timedelta64[D]")
     ref = np.repeat(days[:, None], k_n, axis=1)
     value = split.astype(np.int64)
-    # a report is never before the first report (delay 0 for the day that reports first)
-    rows = [(ref.ravel(), report.ravel(), value.ravel())]
+    first = np.zeros((t_n, k_n), dtype=bool)
+    first[:, 0] = True  # a day's first report is kept even when it is 0 ("nothing today")
+    rows = [(ref.ravel(), report.ravel(), value.ravel(), first.ravel())]
     fix = gen.random(t_n) < process.correction_rate
     if fix.any():
         lo, hi = process.correction_delay
@@ -101,10 +105,11 @@ def _one(location, days, counts, pmf, process: RevisionProcess, gen) -> pd.DataF
             ),
         ).astype(np.int64)
         later = days[fix] + gen.integers(lo, hi + 1, fix.sum()).astype("timedelta64[D]")
-        rows.append((days[fix], days[fix], extra))
-        rows.append((days[fix], later, -extra))
-    ref_all, rep_all, val_all = (np.concatenate(parts) for parts in zip(*rows, strict=True))
-    keep = val_all != 0
+        none = np.zeros(extra.size, dtype=bool)
+        rows.append((days[fix], days[fix], extra, none))
+        rows.append((days[fix], later, -extra, none))
+    ref_all, rep_all, val_all, kept = (np.concatenate(parts) for parts in zip(*rows, strict=True))
+    keep = (val_all != 0) | kept
     return pd.DataFrame(
         {
             "location": location,
@@ -113,6 +118,25 @@ def _one(location, days, counts, pmf, process: RevisionProcess, gen) -> pd.DataF
             "count": val_all[keep],
         }
     )
+
+
+def final_counts(cases: CaseData, members: Sequence[str], start, end) -> pd.DataFrame:
+    """The daily counts (location, date, count) of these members from `start` to `end`, from a
+    case table (e.g. `read_jhu`: negative increments already set to 0 and recorded)."""
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
+    by_country = {s.country: s for s in cases.series()}
+    frames = []
+    for member in members:
+        if member not in by_country:
+            raise InputError(f"no series for {member!r} in the case data", field="members")
+        s = by_country[member]
+        keep = (s.dates >= lo) & (s.dates <= hi)
+        frames.append(
+            pd.DataFrame(
+                {"location": member, "date": s.dates[keep], "count": np.asarray(s.total)[keep]}
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def as_known(triangle: pd.DataFrame, as_of) -> pd.DataFrame:

@@ -1,0 +1,88 @@
+"""`epicommons assess`: one joint assessment of every member from a folder of files."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+
+from epicommons._files import check_output
+from epicommons.errors import InputError
+
+from .progress import progress
+
+
+def assess(
+    data_dir: Path = typer.Argument(
+        ...,
+        help="Folder with assessment.toml, counts.csv and optionally stocks.csv, "
+        "pledges.csv, population.csv (docs/assess.md).",
+    ),
+    out: Path = typer.Option(..., "--out", help="Output folder (replaced whole)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Assess as known on this date (default: assessment.toml's as_of)."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
+) -> None:
+    """Assess every member as of a date: nowcasts, Rt, forecasts, importation risk, shortfalls
+    and a proposed split of pledges; writes one CSV and Parquet per table, assessment.json and
+    report.html into OUT.
+
+    Example:  epicommons assess data/assessment --out results/assessment --as-of 2020-12-01 --workers 2
+    """
+    from epicommons.assess import assess as run
+    from epicommons.assess import read_inputs
+    from epicommons.assess.result import MARKER
+    from epicommons.backend import open_backend
+
+    check_output(out, "folder", marker=MARKER)
+    if workers is not None and scheduler is not None:
+        raise InputError("give either --workers or --scheduler, not both", field="--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"expected at least 1 worker, got {workers}", field="--workers")
+    day = None
+    if as_of is not None:
+        try:
+            day = datetime.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(
+                f"expected a date YYYY-MM-DD, got {as_of!r}", field="--as-of"
+            ) from None
+    inputs, options = read_inputs(data_dir, day)
+    console = Console(stderr=True)
+    with (
+        open_backend(workers, scheduler) as backend,
+        progress(
+            quiet,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar,
+    ):
+        tasks: dict[str, int] = {}
+
+        def tick(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        result = run(inputs, options, backend=backend, progress=tick)
+    result.write(out)
+    if not quiet:
+        failures = result.tables["failures"]
+        console.print(
+            f"assessed {len(inputs.members)} members as of {inputs.as_of}: "
+            f"{len(failures)} failed steps, {len(result.tables['warnings'])} warnings"
+        )
+        for row in failures.itertuples():
+            console.print(f"  {row.location}: {row.step} failed: {row.reason}")
+        console.print(f"wrote {out}")
