@@ -53,6 +53,7 @@ def test_two_runs_of_the_same_inputs_are_identical(inputs, result):
         pd.testing.assert_frame_equal(again.tables[name], table, check_exact=True, obj=name)
 
 
+@pytest.mark.slow
 def test_a_local_dask_cluster_gives_the_same_tables(inputs, result):
     with open_backend(workers=2) as backend:
         other = assess(inputs, OPTIONS, backend=backend)
@@ -79,12 +80,15 @@ def _coverage(nowcast: pd.DataFrame, truth: pd.DataFrame, low: float, high: floa
     return (lo <= got) & (got <= hi)
 
 
+@pytest.mark.slow
 def test_nowcasts_cover_the_later_known_counts_at_about_their_stated_rate(
     shared_data, triangle, result
 ):
-    """Over three as-of dates, 20 members and the 14 nowcast days: the share of JHU's final
-    counts (every report of the process lands within 12 days, inside the 14-day target) inside
-    the 50% and 90% intervals. Loose bands: days of one member and as-of date are correlated."""
+    """Over three as-of dates, 18 members with cases and the 14 nowcast days: the share of
+    JHU's final counts (every report of the process lands within 12 days, inside the 14-day
+    target) inside the 50% and 90% intervals. Measured: 0.71 and 0.96 (the empirical method's
+    intervals are on the wide side here); loose bands, since the days of one member and as-of
+    date are correlated."""
     truth = data.final(shared_data).assign(date=lambda f: pd.to_datetime(f["date"]))
     hits50, hits90 = [], []
     for as_of in (datetime.date(2020, 11, 3), AS_OF, datetime.date(2021, 1, 19)):
@@ -96,8 +100,8 @@ def test_nowcasts_cover_the_later_known_counts_at_about_their_stated_rate(
         hits50.append(_coverage(nc, truth, 0.25, 0.75))
         hits90.append(_coverage(nc, truth, 0.05, 0.95))
     c50, c90 = np.concatenate(hits50).mean(), np.concatenate(hits90).mean()
-    assert 0.30 <= c50 <= 0.75, c50
-    assert 0.75 <= c90 <= 0.99, c90
+    assert 0.35 <= c50 <= 0.80, c50
+    assert 0.75 <= c90 <= 0.995, c90
 
 
 def test_a_member_with_broken_data_fails_alone_with_its_reason(triangle):

@@ -77,7 +77,7 @@ def surveil(
     try:
         if counts is None or counts.empty:
             raise InputError(f"no counts reported by {member}", field="counts")
-        tri = member_triangle(member, counts, as_of)
+        tri = member_triangle(member, counts, as_of, options.max_delay)
         nc = nowcast(
             tri,
             np.datetime64(as_of, "D"),
@@ -122,9 +122,12 @@ def surveil(
     return out
 
 
-def member_triangle(member: str, counts: pd.DataFrame, as_of: datetime.date) -> Triangle:
-    """The member's daily triangle from its long history: a reference day between the first
-    and the as-of date with no report at all is a day with nothing reported (zeros)."""
+def member_triangle(
+    member: str, counts: pd.DataFrame, as_of: datetime.date, max_delay: int
+) -> Triangle:
+    """The member's daily triangle from its long history, with delays 0 .. at least
+    `max_delay` (the nowcast's target even when no report came that late): a reference day
+    between the first and the as-of date with no report at all is a day with nothing reported."""
     ref = counts["reference_date"].to_numpy("datetime64[D]")
     rep = counts["report_date"].to_numpy("datetime64[D]")
     delay = (rep - ref).astype(int)
@@ -132,7 +135,7 @@ def member_triangle(member: str, counts: pd.DataFrame, as_of: datetime.date) -> 
     if first > last:
         raise InputError(f"{member} has no reference date on or before {last}", field="counts")
     grid = np.arange(first, last + np.timedelta64(1, "D"))
-    k_n = int(delay.max()) + 1
+    k_n = max(int(delay.max()), max_delay) + 1
     cells = np.zeros((grid.size, k_n))
     keep = ref <= last
     np.add.at(
