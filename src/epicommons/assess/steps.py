@@ -29,6 +29,9 @@ from .options import AssessmentOptions
 STEP_ERRORS = (InputError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3, "spread": 4}
 DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is flagged
+# an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
+# al. 2013 choose windows to keep it below 0.3): not used for the spread, not mapped
+RT_MAX_CV = 0.3
 
 
 @dataclass
@@ -100,7 +103,17 @@ def surveil(
         rt = _rt(member, dates, known, nc, options)
         out.tables["rt"] = rt
         last = rt.dropna(subset=["mean"])
-        out.rt = float(last["mean"].iloc[-1]) if len(last) else None
+        if len(last) and bool(last["precise"].iloc[-1]):
+            out.rt = float(last["mean"].iloc[-1])
+        else:
+            out.warnings.append(
+                {
+                    "location": member,
+                    "step": "rt",
+                    "message": "too few cases for a precise Rt (posterior CV above "
+                    f"{RT_MAX_CV}); the spread takes R = the default",
+                }
+            )
         step = "forecast"
         if population is None:
             raise InputError(f"no population known for {member}", field="population")
@@ -198,6 +211,7 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
         cases, paths, rt_options, seed=member_seed(options.seed, member, "rt")
     ).rename(columns={"country": "location"})
     table["location"] = member
+    table["precise"] = (table["std"] / table["mean"]) <= RT_MAX_CV
     return table.reset_index(drop=True)
 
 
