@@ -44,6 +44,13 @@ def test_it_finishes_with_every_member_in_every_per_member_table(result):
             assert "location" in table.columns, name
     # only the two members without a case in the last two weeks get arrival days
     assert sorted(result.tables["arrival"]["location"]) == ["KIR", "TON"]
+    # and, their counts being too sparse for the renewal model, the Hubs' baseline (all zeros)
+    models = result.tables["forecast"].groupby("location")["model"].first()
+    assert set(models[models == "baseline"].index) == {"KIR", "TON"}
+    zero = result.tables["forecast"][result.tables["forecast"]["location"].isin(["KIR", "TON"])]
+    assert (zero["value"] == 0).all()
+    warned = result.tables["warnings"]
+    assert {"KIR", "TON"} <= set(warned.loc[warned["step"] == "forecast", "location"])
 
 
 def test_two_runs_of_the_same_inputs_are_identical(inputs, result):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from epicommons.errors import InputError
+from epicommons.forecast.baseline import baseline_paths
 from epicommons.forecast.renewal import RenewalSettings, renewal_forecast
 from epicommons.surveillance.nowcast import nowcast
 from epicommons.surveillance.nowcast_rt import rt_with_nowcast
@@ -32,6 +33,11 @@ DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is fl
 # an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
 # al. 2013 choose windows to keep it below 0.3): not used for the spread, not mapped
 RT_MAX_CV = 0.3
+# the renewal model's log-linear fit is undefined on a few scattered cases (growth rates of
+# ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case, in its fit
+# window, the Forecast Hubs' baseline is used instead
+SPARSE_CASES = 10
+SPARSE_DAYS = 7
 
 
 @dataclass
@@ -117,8 +123,18 @@ def surveil(
         step = "forecast"
         if population is None:
             raise InputError(f"no population known for {member}", field="population")
-        weekly = _forecast(member, dates, known, paths, options, population)
-        out.tables["forecast"] = _forecast_table(member, as_of, weekly, options)
+        model, weekly = _forecast(member, dates, known, paths, options, population)
+        if model == "baseline":
+            out.warnings.append(
+                {
+                    "location": member,
+                    "step": "forecast",
+                    "message": f"fewer than {SPARSE_CASES} cases or {SPARSE_DAYS} days with a "
+                    f"case in the last {RenewalSettings.fit_days} days: the Forecast Hubs' "
+                    "baseline instead of the renewal model",
+                }
+            )
+        out.tables["forecast"] = _forecast_table(member, as_of, weekly, options, model)
         out.weekly_median = np.median(weekly, axis=0)
         for h in np.flatnonzero(out.weekly_median > DOUBTFUL_WEEKLY_SHARE * population):
             out.warnings.append(
@@ -215,16 +231,28 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _forecast(member, dates, known, paths, options: AssessmentOptions, population) -> np.ndarray:
-    """Weekly sums `(samples, weeks)` of the renewal forecaster's daily paths, started from
-    `forecast_paths` nowcast-corrected curves (so the nowcast's uncertainty is carried on)."""
+def _forecast(
+    member, dates, known, paths, options: AssessmentOptions, population
+) -> tuple[str, np.ndarray]:
+    """The model and weekly sums `(samples, weeks)`: the renewal forecaster's daily paths
+    started from `forecast_paths` nowcast-corrected curves (so the nowcast's uncertainty is
+    carried on); the Forecast Hubs' baseline on the corrected weekly sums when cases are sparse."""
+    seed = member_seed(options.seed, member, "forecast")
+    corrected = known.copy()
+    corrected[-paths.shape[0] :] = np.median(paths, axis=1)
+    recent = corrected[-RenewalSettings.fit_days :]
+    if recent.sum() < SPARSE_CASES or np.count_nonzero(recent > 0) < SPARSE_DAYS:
+        full = corrected.size // 7
+        weekly = corrected[corrected.size - 7 * full :].reshape(full, 7).sum(axis=1)
+        return "baseline", baseline_paths(
+            weekly, options.forecast_weeks, samples=options.forecast_samples, seed=seed
+        )
     picks = np.unique(np.linspace(0, paths.shape[1] - 1, options.forecast_paths).astype(int))
     settings = RenewalSettings(
         si_mean=options.si_mean,
         si_sd=options.si_sd,
         samples=max(options.forecast_samples // picks.size, 1),
     )
-    seed = member_seed(options.seed, member, "forecast")
     days = 7 * options.forecast_weeks
     blocks = []
     for i, p in enumerate(picks):
@@ -241,10 +269,12 @@ def _forecast(member, dates, known, paths, options: AssessmentOptions, populatio
         )
         blocks.append(fc.daily_paths[:, :days])
     daily = np.concatenate(blocks, axis=0)
-    return daily.reshape(daily.shape[0], options.forecast_weeks, 7).sum(axis=2)
+    return "renewal", daily.reshape(daily.shape[0], options.forecast_weeks, 7).sum(axis=2)
 
 
-def _forecast_table(member, as_of, weekly: np.ndarray, options: AssessmentOptions) -> pd.DataFrame:
+def _forecast_table(
+    member, as_of, weekly: np.ndarray, options: AssessmentOptions, model: str
+) -> pd.DataFrame:
     """Quantiles of the weekly sums: week h is the 7 days ending `as_of` + 7h."""
     levels = np.asarray(options.quantiles)
     q = np.quantile(weekly, levels, axis=0)  # (levels, weeks)
@@ -253,6 +283,7 @@ def _forecast_table(member, as_of, weekly: np.ndarray, options: AssessmentOption
     return pd.DataFrame(
         {
             "location": member,
+            "model": model,
             "target_end_date": np.repeat(ends, levels.size),
             "horizon": np.repeat(weeks, levels.size),
             "quantile": np.tile(levels, weeks.size),
