@@ -20,7 +20,7 @@ from .page import Page
 from .tables import Column
 
 CURVE_DAYS = 56  # days of each member's curve drawn before the as-of date
-MAX_PANELS = 40  # members drawn one by one (the most cases first); the rest are in the tables
+MAX_PANELS = 24  # members drawn one by one (the most cases first); the rest are in the tables
 
 
 def assessment_page(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> Page:
@@ -167,7 +167,7 @@ def _member_chart(curve: pd.DataFrame, fc: pd.DataFrame, title: str) -> str:
     curve = curve.tail(CURVE_DAYS)
     x = pd.to_datetime(curve["date"])
     fig, ax = new_figure(height=2.6)
-    ax.bar(x, curve["known"], color="0.75", width=0.9, label="as known")
+    ax.fill_between(x, 0, curve["known"], step="mid", color="0.8", lw=0, label="as known")
     band = curve["q0.025"].notna()
     ax.fill_between(
         x[band], curve["q0.025"][band], curve["q0.975"][band], color=PALETTE[0], alpha=0.2, lw=0
