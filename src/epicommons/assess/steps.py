@@ -31,7 +31,7 @@ STEP_ERRORS = (InputError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3, "spread": 4}
 DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is flagged
 # an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
-# al. 2013 choose windows to keep it below 0.3): not used for the spread, not mapped
+# al. 2013 choose windows to keep it below 0.3): marked, and not mapped
 RT_MAX_CV = 0.3
 # the renewal model's log-linear fit is undefined on a few scattered cases (growth rates of
 # ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case, in its fit
@@ -47,7 +47,6 @@ class MemberResult:
     location: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     recent: np.ndarray | None = None  # corrected daily cases of the last days, oldest first
-    rt: float | None = None  # the latest Rt (mean) on the corrected curve
     weekly_median: np.ndarray | None = None  # forecast medians per week
     warnings: list[dict[str, str]] = field(default_factory=list)
     failure: dict[str, str] | None = None
@@ -103,21 +102,18 @@ def surveil(
         out.tables["curve"] = _curve_table(member, dates, known, paths)
         corrected = known.copy()
         corrected[-paths.shape[0] :] = np.median(paths, axis=1)
-        out.recent = corrected[-options.affected_days :]
+        out.recent = corrected[-max(options.affected_days, 7) :]
         _stopped(out, dates, counts, as_of)
         step = "rt"
         rt = _rt(member, dates, known, nc, options)
         out.tables["rt"] = rt
         last = rt.dropna(subset=["mean"])
-        if len(last) and bool(last["precise"].iloc[-1]):
-            out.rt = float(last["mean"].iloc[-1])
-        else:
+        if not len(last) or not bool(last["precise"].iloc[-1]):
             out.warnings.append(
                 {
                     "location": member,
                     "step": "rt",
-                    "message": "too few cases for a precise Rt (posterior CV above "
-                    f"{RT_MAX_CV}); the spread takes R = the default",
+                    "message": f"too few cases for a precise Rt (posterior CV above {RT_MAX_CV})",
                 }
             )
         step = "forecast"
