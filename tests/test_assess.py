@@ -13,6 +13,7 @@ import pytest
 import assess_inputs as data
 from epicommons.assess import TABLES, Assessment, AssessmentOptions, assess
 from epicommons.backend import open_backend
+from epicommons.doubts import collecting
 from epicommons.world.population import population
 
 AS_OF = datetime.date(2020, 12, 1)
@@ -118,13 +119,23 @@ def test_a_member_with_broken_data_fails_alone_with_its_reason(triangle):
     members = (*data.MEMBERS[:4], "MLT")
     inputs = data.inputs(triangle, AS_OF, members)
     inputs = dataclasses.replace(inputs, counts=pd.concat([inputs.counts, broken]))
-    res = assess(inputs, OPTIONS)
+    with collecting() as doubts:
+        res = assess(inputs, OPTIONS)
     fail = res.tables["failures"]
     assert list(fail["location"]) == ["MLT"] and list(fail["step"]) == ["nowcast"]
     assert "too little history" in fail["reason"].iloc[0]
     assert set(res.tables["forecast"]["location"]) == set(data.MEMBERS[:4])
     assert "MLT" in set(res.tables["importation"]["location"])  # its R taken as default_r
     assert (res.tables["warnings"]["location"] == "MLT").any()
+    # the warnings are doubts too: told once per message, the members with it together
+    told = {(d.field, d.message): d.source for d in doubts}
+    assert (
+        told[("spread", "its nowcast failed: spread from it is left out and its R is taken as 1")]
+        == "assessment of MLT"
+    )
+    stock = told[("supplies", "test_kit: no stock reported; taken as 0")]
+    # AUT and BEL (the first half of the members) report stocks; MLT has no forecast to need any
+    assert stock == "assessment of CHE, CZE"
 
 
 def test_shares_and_probabilities_are_within_0_and_1(result):
