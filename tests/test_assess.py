@@ -185,3 +185,26 @@ def test_write_and_rebuild_from_the_tables(result, tmp_path):
     pd.testing.assert_frame_equal(
         back.tables["importation"], result.tables["importation"], check_dtype=False
     )
+
+
+@pytest.mark.browser
+def test_the_report_renders_offline_with_maps_curves_and_the_split(result, tmp_path, offline_page):
+    out = tmp_path / "assessment"
+    result.write(out)
+    page, errors, refused = offline_page
+    page.goto((out / "report.html").as_uri())
+    headings = page.locator("h2").all_inner_texts()
+    for title in (
+        "Where",
+        "Members' curves",
+        "Supplies",
+        "Proposed split of pledged, undelivered items",
+    ):
+        assert title in headings
+    svgs = page.locator("figure svg")
+    assert svgs.count() == 2 + 20  # the Rt and importation maps, one curve per member
+    for i in (0, 1, 2):
+        box = svgs.nth(i).bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100
+    assert page.locator("td", has_text="Italy").count() >= 1  # the latest-Rt table names members
+    assert errors == [] and refused == []

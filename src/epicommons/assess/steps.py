@@ -28,7 +28,7 @@ from .options import AssessmentOptions
 
 # what can go wrong in a member's numbers (bad or too little data); anything else is a bug
 STEP_ERRORS = (InputError, ValueError, ArithmeticError, np.linalg.LinAlgError)
-STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3, "spread": 4}
+STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3}  # the spread: stream (seed, run), paired
 DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is flagged
 # an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
 # al. 2013 choose windows to keep it below 0.3): marked, and not mapped
