@@ -12,7 +12,7 @@ from epicommons.assess import AssessmentInputs
 from epicommons.surveillance import read_jhu
 from epicommons.surveillance.revision_process import as_known, final_counts, simulate_reports
 
-__all__ = ["as_known"]
+__all__ = ["as_known", "simulate_reports"]
 
 # 18 members with epidemics in late 2020, and two (Tonga, Kiribati) that reported no case then
 MEMBERS = (

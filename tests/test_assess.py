@@ -13,6 +13,7 @@ import pytest
 import assess_inputs as data
 from epicommons.assess import TABLES, Assessment, AssessmentOptions, assess
 from epicommons.backend import open_backend
+from epicommons.doubts import collecting
 from epicommons.world.population import population
 
 AS_OF = datetime.date(2020, 12, 1)
@@ -44,6 +45,13 @@ def test_it_finishes_with_every_member_in_every_per_member_table(result):
             assert "location" in table.columns, name
     # only the two members without a case in the last two weeks get arrival days
     assert sorted(result.tables["arrival"]["location"]) == ["KIR", "TON"]
+    # and, their counts being too sparse for the renewal model, the Hubs' baseline (all zeros)
+    models = result.tables["forecast"].groupby("location")["model"].first()
+    assert set(models[models == "baseline"].index) == {"KIR", "TON"}
+    zero = result.tables["forecast"][result.tables["forecast"]["location"].isin(["KIR", "TON"])]
+    assert (zero["value"] == 0).all()
+    warned = result.tables["warnings"]
+    assert {"KIR", "TON"} <= set(warned.loc[warned["step"] == "forecast", "location"])
 
 
 def test_two_runs_of_the_same_inputs_are_identical(inputs, result):
@@ -53,6 +61,7 @@ def test_two_runs_of_the_same_inputs_are_identical(inputs, result):
         pd.testing.assert_frame_equal(again.tables[name], table, check_exact=True, obj=name)
 
 
+@pytest.mark.slow
 def test_a_local_dask_cluster_gives_the_same_tables(inputs, result):
     with open_backend(workers=2) as backend:
         other = assess(inputs, OPTIONS, backend=backend)
@@ -79,12 +88,15 @@ def _coverage(nowcast: pd.DataFrame, truth: pd.DataFrame, low: float, high: floa
     return (lo <= got) & (got <= hi)
 
 
+@pytest.mark.slow
 def test_nowcasts_cover_the_later_known_counts_at_about_their_stated_rate(
     shared_data, triangle, result
 ):
-    """Over three as-of dates, 20 members and the 14 nowcast days: the share of JHU's final
-    counts (every report of the process lands within 12 days, inside the 14-day target) inside
-    the 50% and 90% intervals. Loose bands: days of one member and as-of date are correlated."""
+    """Over three as-of dates, 18 members with cases and the 14 nowcast days: the share of
+    JHU's final counts (every report of the process lands within 12 days, inside the 14-day
+    target) inside the 50% and 90% intervals. Measured: 0.71 and 0.96 (the empirical method's
+    intervals are on the wide side here); loose bands, since the days of one member and as-of
+    date are correlated."""
     truth = data.final(shared_data).assign(date=lambda f: pd.to_datetime(f["date"]))
     hits50, hits90 = [], []
     for as_of in (datetime.date(2020, 11, 3), AS_OF, datetime.date(2021, 1, 19)):
@@ -96,8 +108,8 @@ def test_nowcasts_cover_the_later_known_counts_at_about_their_stated_rate(
         hits50.append(_coverage(nc, truth, 0.25, 0.75))
         hits90.append(_coverage(nc, truth, 0.05, 0.95))
     c50, c90 = np.concatenate(hits50).mean(), np.concatenate(hits90).mean()
-    assert 0.30 <= c50 <= 0.75, c50
-    assert 0.75 <= c90 <= 0.99, c90
+    assert 0.35 <= c50 <= 0.80, c50
+    assert 0.75 <= c90 <= 0.995, c90
 
 
 def test_a_member_with_broken_data_fails_alone_with_its_reason(triangle):
@@ -107,13 +119,23 @@ def test_a_member_with_broken_data_fails_alone_with_its_reason(triangle):
     members = (*data.MEMBERS[:4], "MLT")
     inputs = data.inputs(triangle, AS_OF, members)
     inputs = dataclasses.replace(inputs, counts=pd.concat([inputs.counts, broken]))
-    res = assess(inputs, OPTIONS)
+    with collecting() as doubts:
+        res = assess(inputs, OPTIONS)
     fail = res.tables["failures"]
     assert list(fail["location"]) == ["MLT"] and list(fail["step"]) == ["nowcast"]
     assert "too little history" in fail["reason"].iloc[0]
     assert set(res.tables["forecast"]["location"]) == set(data.MEMBERS[:4])
     assert "MLT" in set(res.tables["importation"]["location"])  # its R taken as default_r
     assert (res.tables["warnings"]["location"] == "MLT").any()
+    # the warnings are doubts too: told once per message, the members with it together
+    told = {(d.field, d.message): d.source for d in doubts}
+    assert (
+        told[("spread", "its nowcast failed: spread from it is left out and its R is taken as 1")]
+        == "assessment of MLT"
+    )
+    stock = told[("supplies", "test_kit: no stock reported; taken as 0")]
+    # AUT and BEL (the first half of the members) report stocks; MLT has no forecast to need any
+    assert stock == "assessment of CHE, CZE"
 
 
 def test_shares_and_probabilities_are_within_0_and_1(result):
@@ -163,3 +185,26 @@ def test_write_and_rebuild_from_the_tables(result, tmp_path):
     pd.testing.assert_frame_equal(
         back.tables["importation"], result.tables["importation"], check_dtype=False
     )
+
+
+@pytest.mark.browser
+def test_the_report_renders_offline_with_maps_curves_and_the_split(result, tmp_path, offline_page):
+    out = tmp_path / "assessment"
+    result.write(out)
+    page, errors, refused = offline_page
+    page.goto((out / "report.html").as_uri())
+    headings = page.locator("h2").all_inner_texts()
+    for title in (
+        "Where",
+        "Members' curves",
+        "Supplies",
+        "Proposed split of pledged, undelivered items",
+    ):
+        assert title in headings
+    svgs = page.locator("figure svg")
+    assert svgs.count() == 2 + 20  # the Rt and importation maps, one curve per member
+    for i in (0, 1, 2):
+        box = svgs.nth(i).bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100
+    assert page.locator("td", has_text="Italy").count() >= 1  # the latest-Rt table names members
+    assert errors == [] and refused == []

@@ -14,6 +14,7 @@ import datetime
 from pathlib import Path
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from epicommons._files import read_toml
 from epicommons.errors import InputError, validate
@@ -24,6 +25,20 @@ from .options import AssessmentOptions
 SETTINGS = "assessment.toml"
 
 
+class Section(AssessmentOptions):
+    """`[assessment]`: the as-of date, the members, and the options."""
+
+    as_of: datetime.date | None = None
+    members: list[str] | None = None
+
+
+class SettingsFile(BaseModel):
+    """assessment.toml: one `[assessment]` table."""
+
+    model_config = ConfigDict(extra="forbid")
+    assessment: Section = Section()
+
+
 def read_inputs(
     data_dir: Path, as_of: datetime.date | None = None
 ) -> tuple[AssessmentInputs, AssessmentOptions]:
@@ -32,22 +47,18 @@ def read_inputs(
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError("expected a folder with assessment.toml and counts.csv", source=data_dir)
-    settings, source = read_toml(data_dir / SETTINGS, "assessment settings")
-    section = dict(settings.get("assessment", {}))
-    unknown = sorted(set(settings) - {"assessment"})
-    if unknown:
-        raise InputError(f"unknown section [{unknown[0]}]; expected [assessment]", source=source)
-    day = section.pop("as_of", None)
-    members = section.pop("members", None)
-    options = validate(AssessmentOptions, section, source=source)
+    source = data_dir / SETTINGS
+    settings, _ = read_toml(source, "assessment settings")
+    spec = validate(SettingsFile, settings, source=source).assessment
+    options = AssessmentOptions(**spec.model_dump(exclude={"as_of", "members"}))
+    as_of = as_of or spec.as_of
     if as_of is None:
-        if day is None:
-            raise InputError(
-                "expected as_of = YYYY-MM-DD in [assessment] (or --as-of)",
-                source=source,
-                field="assessment.as_of",
-            )
-        as_of = _date(day, source)
+        raise InputError(
+            "expected as_of = YYYY-MM-DD in [assessment] (or --as-of)",
+            source=source,
+            field="assessment.as_of",
+        )
+    members = spec.members
     counts = _csv(data_dir / "counts.csv", COUNT_COLUMNS, required=True)
     counts = counts[
         pd.to_datetime(counts["report_date"], errors="coerce").dt.date.fillna(as_of) <= as_of
@@ -57,10 +68,6 @@ def read_inputs(
     pledges = _csv(data_dir / "pledges.csv", PLEDGE_COLUMNS)
     if members is None:
         members = sorted(set(counts["location"]))
-    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        raise InputError(
-            "expected a list of member codes", source=source, field="assessment.members"
-        )
     population = None
     if (data_dir / "population.csv").exists():
         table = _csv(data_dir / "population.csv", ("location", "population"), required=True)
@@ -74,17 +81,6 @@ def read_inputs(
             raise
         where = data_dir / f"{exc.source}.csv"
         raise InputError(exc.message, source=where, line=exc.line, field=exc.field) from None
-
-
-def _date(value: object, source: str) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(
-            f"expected a date YYYY-MM-DD, got {value!r}", source=source, field="assessment.as_of"
-        ) from None
 
 
 def _csv(path: Path, columns: tuple[str, ...], required: bool = False) -> pd.DataFrame:

@@ -141,14 +141,17 @@ def _numbers(frame: pd.DataFrame, table: str, column: str, *, low=None, whole=Fa
 
 
 def _refuse(frame: pd.DataFrame, bad: np.ndarray, table: str, column: str, what: str) -> None:
-    """One InputError naming the first bad row (line 2 is the first data line of a file)."""
+    """One InputError naming the first bad row: its line in the file the table was read from
+    (the row's index + 2, as `read_inputs` keeps it; a header line comes first)."""
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        label = frame.index[i]
+        line = int(label) + 2 if isinstance(label, int | np.integer) else i + 2
         value = frame[column].iloc[i]
         shown = str(value.date()) if isinstance(value, pd.Timestamp) else repr(value)
         raise InputError(
             f"expected {what}, got {shown}",
             source=table,
-            line=i + 2,
+            line=line,
             field=column,
         )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from epicommons import __version__
 from epicommons.backend import Backend, InProcess
+from epicommons.doubts import doubt
 from epicommons.surveillance.estimate import output_columns
 from epicommons.world.network import Network
 
@@ -27,8 +28,8 @@ from .supplies import ALLOCATION_COLUMNS, EXPLANATION_COLUMNS, allocate, shortfa
 MEMBERS_PER_TASK = 5
 COLUMNS = {
     "nowcast": ["location", "target_end_date", "horizon", "observed", "quantile", "value"],
-    "rt": ["location", *output_columns(True, True)[1:]],
-    "forecast": ["location", "target_end_date", "horizon", "quantile", "value"],
+    "rt": ["location", *output_columns(True, True)[1:], "precise"],
+    "forecast": ["location", "model", "target_end_date", "horizon", "quantile", "value"],
     "curve": ["location", "date", "known", "corrected", "q0.025", "q0.25", "q0.75", "q0.975"],
     "warnings": ["location", "step", "message"],
     "failures": ["location", "step", "reason"],
@@ -98,6 +99,7 @@ def assess(
     warnings = [w for r in results for w in r.warnings]
     warnings += spread_warnings + supply_warnings + pledge_warnings
     failures = [r.failure for r in results if r.failure is not None] + spread_failures
+    _tell(warnings)
     tables = {
         "nowcast": _concat(results, "nowcast"),
         "rt": _concat(results, "rt"),
@@ -124,6 +126,17 @@ def assess(
             "allocation_text": text,
         },
     )
+
+
+def _tell(warnings: list[dict[str, str]]) -> None:
+    """Doubtful values are never silent: each warning, the members with the same one together."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for w in warnings:
+        grouped.setdefault((w["step"], w["message"]), []).append(w["location"])
+    for (step, message), where in grouped.items():
+        named = [m for m in where if m]
+        shown = ", ".join(named[:12]) + (f" and {len(named) - 12} more" if len(named) > 12 else "")
+        doubt(message, field=step, source=f"assessment of {shown}" if named else "assessment")
 
 
 def _concat(results: list[MemberResult], name: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from epicommons.errors import InputError
+from epicommons.forecast.baseline import baseline_paths
 from epicommons.forecast.renewal import RenewalSettings, renewal_forecast
 from epicommons.surveillance.nowcast import nowcast
 from epicommons.surveillance.nowcast_rt import rt_with_nowcast
@@ -27,8 +28,16 @@ from .options import AssessmentOptions
 
 # what can go wrong in a member's numbers (bad or too little data); anything else is a bug
 STEP_ERRORS = (InputError, ValueError, ArithmeticError, np.linalg.LinAlgError)
-STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3, "spread": 4}
+STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3}  # the spread: stream (seed, run), paired
 DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is flagged
+# an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
+# al. 2013 choose windows to keep it below 0.3): marked, and not mapped
+RT_MAX_CV = 0.3
+# the renewal model's log-linear fit is undefined on a few scattered cases (growth rates of
+# ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case, in its fit
+# window, the Forecast Hubs' baseline is used instead
+SPARSE_CASES = 10
+SPARSE_DAYS = 7
 
 
 @dataclass
@@ -38,7 +47,6 @@ class MemberResult:
     location: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     recent: np.ndarray | None = None  # corrected daily cases of the last days, oldest first
-    rt: float | None = None  # the latest Rt (mean) on the corrected curve
     weekly_median: np.ndarray | None = None  # forecast medians per week
     warnings: list[dict[str, str]] = field(default_factory=list)
     failure: dict[str, str] | None = None
@@ -77,7 +85,7 @@ def surveil(
     try:
         if counts is None or counts.empty:
             raise InputError(f"no counts reported by {member}", field="counts")
-        tri = member_triangle(member, counts, as_of)
+        tri = member_triangle(member, counts, as_of, options.max_delay)
         nc = nowcast(
             tri,
             np.datetime64(as_of, "D"),
@@ -94,18 +102,35 @@ def surveil(
         out.tables["curve"] = _curve_table(member, dates, known, paths)
         corrected = known.copy()
         corrected[-paths.shape[0] :] = np.median(paths, axis=1)
-        out.recent = corrected[-options.affected_days :]
+        out.recent = corrected[-max(options.affected_days, 7) :]
         _stopped(out, dates, counts, as_of)
         step = "rt"
         rt = _rt(member, dates, known, nc, options)
         out.tables["rt"] = rt
         last = rt.dropna(subset=["mean"])
-        out.rt = float(last["mean"].iloc[-1]) if len(last) else None
+        if not len(last) or not bool(last["precise"].iloc[-1]):
+            out.warnings.append(
+                {
+                    "location": member,
+                    "step": "rt",
+                    "message": f"too few cases for a precise Rt (posterior CV above {RT_MAX_CV})",
+                }
+            )
         step = "forecast"
         if population is None:
             raise InputError(f"no population known for {member}", field="population")
-        weekly = _forecast(member, dates, known, paths, options, population)
-        out.tables["forecast"] = _forecast_table(member, as_of, weekly, options)
+        model, weekly = _forecast(member, dates, known, paths, options, population)
+        if model == "baseline":
+            out.warnings.append(
+                {
+                    "location": member,
+                    "step": "forecast",
+                    "message": f"fewer than {SPARSE_CASES} cases or {SPARSE_DAYS} days with a "
+                    f"case in the last {RenewalSettings.fit_days} days: the Forecast Hubs' "
+                    "baseline instead of the renewal model",
+                }
+            )
+        out.tables["forecast"] = _forecast_table(member, as_of, weekly, options, model)
         out.weekly_median = np.median(weekly, axis=0)
         for h in np.flatnonzero(out.weekly_median > DOUBTFUL_WEEKLY_SHARE * population):
             out.warnings.append(
@@ -122,9 +147,12 @@ def surveil(
     return out
 
 
-def member_triangle(member: str, counts: pd.DataFrame, as_of: datetime.date) -> Triangle:
-    """The member's daily triangle from its long history: a reference day between the first
-    and the as-of date with no report at all is a day with nothing reported (zeros)."""
+def member_triangle(
+    member: str, counts: pd.DataFrame, as_of: datetime.date, max_delay: int
+) -> Triangle:
+    """The member's daily triangle from its long history, with delays 0 .. at least
+    `max_delay` (the nowcast's target even when no report came that late): a reference day
+    between the first and the as-of date with no report at all is a day with nothing reported."""
     ref = counts["reference_date"].to_numpy("datetime64[D]")
     rep = counts["report_date"].to_numpy("datetime64[D]")
     delay = (rep - ref).astype(int)
@@ -132,7 +160,7 @@ def member_triangle(member: str, counts: pd.DataFrame, as_of: datetime.date) -> 
     if first > last:
         raise InputError(f"{member} has no reference date on or before {last}", field="counts")
     grid = np.arange(first, last + np.timedelta64(1, "D"))
-    k_n = int(delay.max()) + 1
+    k_n = max(int(delay.max()), max_delay) + 1
     cells = np.zeros((grid.size, k_n))
     keep = ref <= last
     np.add.at(
@@ -195,19 +223,32 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
         cases, paths, rt_options, seed=member_seed(options.seed, member, "rt")
     ).rename(columns={"country": "location"})
     table["location"] = member
+    table["precise"] = (table["std"] / table["mean"]) <= RT_MAX_CV
     return table.reset_index(drop=True)
 
 
-def _forecast(member, dates, known, paths, options: AssessmentOptions, population) -> np.ndarray:
-    """Weekly sums `(samples, weeks)` of the renewal forecaster's daily paths, started from
-    `forecast_paths` nowcast-corrected curves (so the nowcast's uncertainty is carried on)."""
+def _forecast(
+    member, dates, known, paths, options: AssessmentOptions, population
+) -> tuple[str, np.ndarray]:
+    """The model and weekly sums `(samples, weeks)`: the renewal forecaster's daily paths
+    started from `forecast_paths` nowcast-corrected curves (so the nowcast's uncertainty is
+    carried on); the Forecast Hubs' baseline on the corrected weekly sums when cases are sparse."""
+    seed = member_seed(options.seed, member, "forecast")
+    corrected = known.copy()
+    corrected[-paths.shape[0] :] = np.median(paths, axis=1)
+    recent = corrected[-RenewalSettings.fit_days :]
+    if recent.sum() < SPARSE_CASES or np.count_nonzero(recent > 0) < SPARSE_DAYS:
+        full = corrected.size // 7
+        weekly = corrected[corrected.size - 7 * full :].reshape(full, 7).sum(axis=1)
+        return "baseline", baseline_paths(
+            weekly, options.forecast_weeks, samples=options.forecast_samples, seed=seed
+        )
     picks = np.unique(np.linspace(0, paths.shape[1] - 1, options.forecast_paths).astype(int))
     settings = RenewalSettings(
         si_mean=options.si_mean,
         si_sd=options.si_sd,
         samples=max(options.forecast_samples // picks.size, 1),
     )
-    seed = member_seed(options.seed, member, "forecast")
     days = 7 * options.forecast_weeks
     blocks = []
     for i, p in enumerate(picks):
@@ -224,10 +265,12 @@ def _forecast(member, dates, known, paths, options: AssessmentOptions, populatio
         )
         blocks.append(fc.daily_paths[:, :days])
     daily = np.concatenate(blocks, axis=0)
-    return daily.reshape(daily.shape[0], options.forecast_weeks, 7).sum(axis=2)
+    return "renewal", daily.reshape(daily.shape[0], options.forecast_weeks, 7).sum(axis=2)
 
 
-def _forecast_table(member, as_of, weekly: np.ndarray, options: AssessmentOptions) -> pd.DataFrame:
+def _forecast_table(
+    member, as_of, weekly: np.ndarray, options: AssessmentOptions, model: str
+) -> pd.DataFrame:
     """Quantiles of the weekly sums: week h is the 7 days ending `as_of` + 7h."""
     levels = np.asarray(options.quantiles)
     q = np.quantile(weekly, levels, axis=0)  # (levels, weeks)
@@ -236,6 +279,7 @@ def _forecast_table(member, as_of, weekly: np.ndarray, options: AssessmentOption
     return pd.DataFrame(
         {
             "location": member,
+            "model": model,
             "target_end_date": np.repeat(ends, levels.size),
             "horizon": np.repeat(weeks, levels.size),
             "quantile": np.tile(levels, weeks.size),

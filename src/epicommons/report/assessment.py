@@ -20,7 +20,7 @@ from .page import Page
 from .tables import Column
 
 CURVE_DAYS = 56  # days of each member's curve drawn before the as-of date
-MAX_PANELS = 40  # members drawn one by one (the most cases first); the rest are in the tables
+MAX_PANELS = 24  # members drawn one by one (the most cases first); the rest are in the tables
 
 
 def assessment_page(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> Page:
@@ -65,8 +65,10 @@ def _names(members: list[str]) -> dict[str, str]:
 
 
 def _latest_rt(rt: pd.DataFrame) -> pd.DataFrame:
+    """Each member's last window, when its estimate is precise (the `precise` column)."""
     rt = rt.dropna(subset=["mean"])
-    return rt.groupby("location", sort=False).tail(1)
+    last = rt.groupby("location", sort=False).tail(1)
+    return last[last["precise"].astype(bool)] if "precise" in last else last
 
 
 def _summary(page: Page, tables, meta, names) -> None:
@@ -75,7 +77,8 @@ def _summary(page: Page, tables, meta, names) -> None:
     growing = int((rt["q0.025"] > 1).sum()) if "q0.025" in rt else 0
     sec = page.section("Summary")
     sec.text(
-        f"As of {meta['as_of']}: Rt is estimated for {len(rt)} of {len(names)} members; for "
+        f"As of {meta['as_of']}: Rt is estimated precisely (posterior CV at most 0.3) for "
+        f"{len(rt)} of {len(names)} members; for "
         f"{growing} its 95% interval lies above 1. Over the next "
         f"{meta['options']['horizon_days']} days the spread engine expects "
         f"{imp['expected_importations'].sum():,.1f} importations into members in all."
@@ -166,7 +169,7 @@ def member_chart(curve: pd.DataFrame, fc: pd.DataFrame, title: str) -> str:
     curve = curve.tail(CURVE_DAYS)
     x = pd.to_datetime(curve["date"])
     fig, ax = new_figure(height=2.6)
-    ax.bar(x, curve["known"], color="0.75", width=0.9, label="as known")
+    ax.fill_between(x, 0, curve["known"], step="mid", color="0.8", lw=0, label="as known")
     band = curve["q0.025"].notna()
     ax.fill_between(
         x[band], curve["q0.025"][band], curve["q0.975"][band], color=PALETTE[0], alpha=0.2, lw=0
@@ -227,8 +230,16 @@ def _supplies(page: Page, tables, meta) -> None:
     )
     expl = tables["explanation"]
     sec = page.section("Proposed split of pledged, undelivered items")
-    sec.text(str(meta.get("notes", {}).get("allocation_text", "")))
     if len(expl):
+        pool = expl["delivered"].sum()
+        full = int((expl["share_met"] >= 1 - 1e-9).sum())
+        sec.text(
+            f"{pool:,.0f} units proposed to {int((expl['delivered'] > 0).sum())} members; "
+            f"{full} have their whole need met. Fairness rule: "
+            f"{meta['options']['fairness']['rule']} (share {meta['options']['fairness']['share']:g}). "
+            "`guaranteed` is what the rule ensures each member; `what binds` names the "
+            "constraint that stops a member getting more (stock: nothing more is left)."
+        )
         sec.table(
             expl[expl["delivered"] > 0].sort_values("delivered", ascending=False),
             "Proposed deliveries and what binds",

@@ -4,9 +4,8 @@ weekend effects and occasional corrections — for tests, benchmarks and the hub
 
 For each location (its own stream: `SeedSequence([seed, crc32(location)])`) and reference day D
 with final count c:
-1. c is split over delays 0..K by a multinomial draw with `delay_pmf` (default: 30% the same day,
-   25% the next, then a tail to 10 days, mean 1.9 days — the shape of the reporting delays of
-   COVID-19 case notifications, e.g. the RKI's Meldeverzug, compressed to 10 days);
+1. c is split over delays 0..K by a multinomial draw with `delay_pmf` (default, illustrative:
+   30% the same day, 25% the next, 80% within 3 days, a tail to 10 days; mean 2.0 days);
 2. a cell whose report day falls on a day that reports less (`report_probability` per weekday,
    default Saturday 0.6, Sunday 0.4, weekdays 1) moves to the next day with probability
    1 − that, at most `max_slip` times (the weekend dip and the Monday catch-up);
