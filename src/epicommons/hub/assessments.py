@@ -132,12 +132,14 @@ def _open_pledges(session: Session, as_of: dt.date) -> pd.DataFrame:
 def run_job(db: Database, job: Job, backend: Backend, progress: Progress) -> None:
     """The runner's handler: build the inputs as of the job's date, assess, store."""
     from epicommons.assess import assess
+    from epicommons.doubts import collecting
 
     options = options_from(json.loads(job.params))
     progress("inputs", 0, 1)
     with db.read() as session:
         inputs = build_inputs(session, job.as_of)
-    result = assess(inputs, options, backend=backend, progress=progress)
+    with collecting():  # doubtful values are rows of the `warnings` table, not server log lines
+        result = assess(inputs, options, backend=backend, progress=progress)
     store(db, job.id, result, inputs.members)
 
 
