@@ -158,3 +158,23 @@ def test_cli_refusals_are_one_line_and_exit_2(tmp_path, capsys, args, message):
     with db.read() as session:
         assert session.scalars(select(Job)).all() == []  # nothing queued
     db.dispose()
+
+
+@pytest.fixture
+def small_hub(tmp_path, shared_data):
+    """Three members; only DEU shares its reports, with FRA."""
+    yield from support.assessed_hub("sqlite", tmp_path, shared_data, members=("DEU", "FRA", "ITA"))
+
+
+def test_small_aggregates_that_could_single_out_a_member_are_suppressed(small_hub):
+    """Shadow prices sum over all three members: fewer than k = 5, and ITA shares with nobody,
+    so no member sees them; the coordinator does. Per-member rows follow the grants."""
+    hub = small_hub
+    job = hub.wait(hub.start())
+    assert job["status"] == "done", job
+    path = f"/assessments/{job['id']}/shadow_prices"
+    assert hub.coordinator().get(path).json(), "the allocator found no shadow price"
+    for member in ("DEU", "FRA", "ITA"):
+        assert hub.client(member, "analyst").get(path).json() == [], member
+    rt = hub.client("FRA", "analyst").get(f"/assessments/{job['id']}/rt").json()
+    assert {r["location"] for r in rt} == {"FRA", "DEU"}

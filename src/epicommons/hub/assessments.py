@@ -177,19 +177,10 @@ def _row_member(row: dict[str, Any], members: set[str]) -> str | None:
     return None
 
 
-def _covers(row: dict[str, Any], members: Sequence[str]) -> str:
-    """The members an aggregate row sums over: its `members` cell if it names them, else all."""
-    named = row.get("members")
-    if isinstance(named, str) and named:
-        found = sorted({m for m in named.replace(";", ",").split(",") if m.strip() in members})
-        if found:
-            return ",".join(found)
-    return ",".join(sorted(members))
-
-
 def store(db: Database, job_id: int, result: Assessment, members: Sequence[str]) -> None:
     """Write an assessment's rows and mark its job done, in one transaction (never partial)."""
     member_set = set(members)
+    everyone = ",".join(sorted(members))  # what an aggregate row sums over
     meta = result.meta()
     meta["columns"] = {name: _dtypes(frame) for name, frame in result.tables.items()}
     rows: list[dict[str, Any]] = []
@@ -202,7 +193,7 @@ def store(db: Database, job_id: int, result: Assessment, members: Sequence[str])
                     "table_name": name,
                     "seq": seq,
                     "location": where,
-                    "covers": None if where else _covers(row, members),
+                    "covers": None if where else everyone,
                     "row": json.dumps(row, separators=(",", ":"), allow_nan=False),
                 }
             )

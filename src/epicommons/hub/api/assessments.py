@@ -12,7 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import assessments as service
 from .. import jobs
+from ..access import Principal
 from ..clock import utcnow
+from ..models import Job
 from ..problems import AsciiJSONResponse
 from ..schemas import AssessmentIn, AssessmentOut, JobStatus
 from .deps import Caller, CoordinatorDep, HubDep
@@ -26,7 +28,8 @@ MemberFilter = Annotated[
 ]
 
 
-def _out(job, caller, failures=None) -> dict:  # type: ignore[no-untyped-def]
+def _out(job: Job, caller: Principal, failures: list[dict] | None = None) -> dict:
+    """A job as answered: the error's text for coordinators only, the failures shown."""
     summary = service.job_summary(job, detail=caller.role == "coordinator")
     return {**summary, "failures": failures or []}
 
