@@ -17,7 +17,7 @@ from epicommons.assess import AssessmentOptions, assess
 from epicommons.cli import main
 from epicommons.doubts import collecting
 from epicommons.hub.assessments import build_inputs
-from test_hub_pages_support import sign_in
+from test_hub_pages_support import csrf_of, sign_in
 from test_hub_support import backend_params
 
 pytestmark = pytest.mark.slow
@@ -214,6 +214,14 @@ def test_pages_show_what_the_caller_may_read(hub, done):
     full = who.get(f"/dashboard/assessments/{done['id']}")
     assert all(f">{c}</a>" in full.text for c in support.COUNTRIES)
     assert "Start an assessment" in who.get("/dashboard/assessments").text
+    form = who.get("/dashboard/assessments").text
+    csrf = csrf_of(form)
+    future = who.post("/dashboard/assessments", data={"csrf": csrf, "as_of": "2999-01-01"})
+    assert future.status_code == 422 and "future" in future.text
+    refused = fra.post("/dashboard/assessments", data={"csrf": csrf_of(jobs.text), "as_of": ""})
+    assert refused.status_code == 403
+    queued = who.post("/dashboard/assessments", data={"csrf": csrf, "as_of": ""})
+    assert queued.status_code == 200 and "is queued" in queued.text
     latest = who.get("/dashboard/assessment")
     assert latest.status_code == 303 and latest.headers["location"].startswith(
         "/dashboard/assessments/"
