@@ -257,9 +257,6 @@ class DashboardSession(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
 
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
-
-
 class Job(Base):
     """A piece of work run outside the request (an assessment): its state, progress and record.
 
