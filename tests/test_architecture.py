@@ -48,7 +48,7 @@ ALLOWED: dict[str, set[str]] = {
     },  # fmt: skip
     "report": {"model", "world"},
     "studies": {"assist", "model", "policy", "report", "risk", "surveillance", "world"},
-    "hub": {"assist", "report", "risk", "surveillance", "world"},
+    "hub": {"assess", "assist", "report", "risk", "surveillance", "world"},
     "cli": {
         "assess",
         "assist",

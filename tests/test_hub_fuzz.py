@@ -132,6 +132,7 @@ BODIES = {
         ],
     },
     ("post", "/api/v1/members/{code}/reports/triangle"): None,  # CSV only: cells fuzzed below
+    ("post", "/api/v1/assessments"): {"as_of": "2025-01-01", "options": {"runs": 5, "seed": 2}},
 }
 TRIANGLE_CELLS = ["١٢", "１２", "1_000", "\x00", "=1+1", BIG, HUGE, "-5", "1e15", "0000-01-01"]
 TRIANGLE_CELLS += ["1899-12-31", "9999-12-31", "1900-01-01", " 2025-01-01", "2025-1-1"]
@@ -141,6 +142,8 @@ PATH_VALUES = {
     "pledge_id": "1",
     "grant_id": "1",
     "uid": "pBOMPrpg1QX",
+    "job_id": "1",
+    "table": "rt",
 }
 
 

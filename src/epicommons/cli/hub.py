@@ -29,6 +29,15 @@ DbOption = Annotated[
 ]
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=256, help="run jobs on a local Dask cluster of this many workers"),
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="run jobs on an existing Dask cluster: tcp://HOST:PORT")
+]
+
+
 def _db(url: str | None) -> Database:
     """Open the hub database (SQLAlchemy and Alembic load only when a hub command runs)."""
     from epicommons.hub.db import open_database
@@ -138,21 +147,199 @@ def serve(
     daily_quota: Annotated[
         int, typer.Option(help="pledges to members and shared events per member per 24 hours")
     ] = 200,
+    assess_every: Annotated[
+        str | None,
+        typer.Option(help="start an assessment of all members this often, e.g. 7d, 12h, 30m"),
+    ] = None,
+    assess_options: Annotated[
+        Path | None,
+        typer.Option(help="a TOML file whose [assessment] table sets scheduled assessments"),
+    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the member hub HTTP service (OpenAPI document at /docs and /openapi.json).
 
-    Example: epicommons serve --db sqlite:///hub.sqlite --port 8000
+    Assessments run as jobs in the server's worker thread, in its process by default.
+
+    Example: epicommons serve --db sqlite:///hub.sqlite --port 8000 --assess-every 7d
     """
     from epicommons.hub.app import serve as run
+    from epicommons.hub.jobs import parse_every
 
+    _one_backend(workers, scheduler)
+    options = _options(assess_options) if assess_options is not None else {}
     settings = HubSettings(
         db_url=db or default_db_url(),
         max_body_bytes=max_body,
         max_rows=max_rows,
         rate_per_minute=rate_limit,
         daily_quota=daily_quota,
+        assess_every=parse_every(assess_every) if assess_every is not None else None,
+        assess_options=options,
+        workers=workers,
+        scheduler=scheduler,
     )
     run(settings, host, port)
+
+
+def _options(path: Path | None) -> dict:
+    """Assessment options from a TOML file's [assessment] table, checked (defaults if None)."""
+    from epicommons.hub.assessments import options_from
+
+    if path is None:
+        return options_from({}).model_dump(mode="json")
+    from epicommons._files import read_toml
+
+    tables, _ = read_toml(path, "options file")
+    params = tables.get("assessment", {})
+    if not isinstance(params, dict):
+        raise InputError("expected an [assessment] table", source=path, field="assessment")
+    return options_from(params, source=str(path)).model_dump(mode="json")
+
+
+def _one_backend(workers: int | None, scheduler: str | None) -> None:
+    if workers is not None and scheduler is not None:
+        raise InputError("give either --workers or --scheduler, not both", field="--scheduler")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://")):
+        raise InputError(
+            f"expected a scheduler address tcp://HOST:PORT, got {scheduler!r}", field="--scheduler"
+        )
+
+
+@app.command("assess")
+def assess(
+    db: DbOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="assess as known at the end of this date (default: today)")
+    ] = None,
+    options: Annotated[
+        Path | None, typer.Option(help="a TOML file with an [assessment] table of options")
+    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress display")] = False,
+) -> None:
+    """Run one assessment of every member in this process, wait for it, print its id and a summary.
+
+    Example: epicommons hub assess --db sqlite:///hub.sqlite --as-of 2026-11-30
+    """
+    from epicommons.hub import assessments, jobs
+    from epicommons.hub.clock import utcnow
+
+    from .progress import progress
+
+    _one_backend(workers, scheduler)
+    day = _date(as_of, "--as-of") if as_of else utcnow().date()
+    params = _options(options)
+    database = _db(db)
+    try:
+        from epicommons.hub.db import require_current
+
+        require_current(database)
+        job = jobs.enqueue(
+            database,
+            kind=assessments.KIND,
+            as_of=day,
+            params=params,
+            created_by="cli",
+            running=True,
+        )
+        with progress(quiet) as bar:
+            task = bar.add_task(f"assessment {job.id}", total=None)
+
+            def show(step: str, done: int, total: int) -> None:
+                bar.update(task, description=f"assessment {job.id}: {step} {done}/{total}")
+
+            jobs.execute(
+                database,
+                job,
+                assessments.run_job,
+                jobs.BackendChoice(workers, scheduler),
+                also=show,
+            )
+        with database.read() as session:
+            finished = assessments.get_job(session, job.id)
+            summary = assessments.summary_lines(session, finished)
+    finally:
+        database.dispose()
+    typer.echo(f"assessment {job.id}: {finished.status}")
+    for line in summary:
+        typer.echo(f"  {line}")
+    if finished.status != "done":
+        raise InputError(finished.error or "the assessment failed", field="--as-of")
+
+
+@app.command("assessments")
+def assessments_list(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="show at most this many, newest first")] = 50,
+) -> None:
+    """List the hub's assessments with their status, as-of date and progress.
+
+    Example: epicommons hub assessments --db sqlite:///hub.sqlite
+    """
+    from rich.console import Console
+
+    from epicommons.hub import assessments
+    from epicommons.hub.db import require_current
+    from epicommons.report.tables import cells, rich_table
+
+    database = _db(db)
+    try:
+        require_current(database)
+        with database.read() as session:
+            table = assessments.jobs_table(assessments.list_jobs(session, limit=limit, offset=0))
+    finally:
+        database.dispose()
+    if table.empty:
+        typer.echo("no assessments yet; start one with `epicommons hub assess`")
+        return
+    Console().print(rich_table(cells(table), title="Assessments"))
+
+
+@app.command("export-assessment")
+def export_assessment(
+    job_id: Annotated[int, typer.Argument(help="the assessment's id (epicommons hub assessments)")],
+    out: Annotated[
+        Path, typer.Option(help="the folder to write (an earlier export there is replaced)")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Write a finished assessment as the offline HTML report and CSV/Parquet tables.
+
+    Example: epicommons hub export-assessment 3 --out assessment-3
+    """
+    from epicommons._files import check_output
+    from epicommons.hub import assessments
+    from epicommons.hub.db import require_current
+    from epicommons.hub.refusals import NotFound
+
+    check_output(out, "folder", marker="assessment.json")
+    database = _db(db)
+    try:
+        require_current(database)
+        with database.read() as session:
+            try:
+                job = assessments.get_job(session, job_id)
+            except NotFound as exc:
+                raise InputError(exc.detail, field="ID") from None
+            if job.status != "done":
+                raise InputError(f"assessment {job_id} is {job.status}, not done", field="ID")
+        result = assessments.load(database, job_id)
+    finally:
+        database.dispose()
+    result.write(out)
+    typer.echo(f"assessment {job_id} written to {out}")
+
+
+def _date(text: str, option: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", field=option) from None
 
 
 UrlOption = Annotated[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -10,9 +12,10 @@ from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from . import apidocs, pages, problems
-from .api import dhis2, events, fhir, ledger, members, reports, rt, sharing
+from . import apidocs, jobs, pages, problems
+from .api import assessments, dhis2, events, fhir, ledger, members, reports, rt, sharing
 from .api.deps import Hub, strict_query
+from .clock import utcnow
 from .db import Database, open_database, require_current
 from .dhis2 import messages as dhis2_messages
 from .fhir import outcome as fhir_outcome
@@ -27,10 +30,21 @@ PREFIX = "/api/v1"
 
 
 def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
-    """Build the hub service on an initialised database."""
+    """Build the hub service on an initialised database; its job runner starts with the server."""
     db = db or open_database(settings.db_url)
     require_current(db)
+    runner = job_runner(db, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="epicommons member hub",
         version="1",
         description="Members report indicators, notify events, share data and record assistance. "
@@ -41,8 +55,9 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
         default_response_class=AsciiJSONResponse,
     )
     app.state.hub = Hub(db, settings, RateLimiter(settings.rate_per_minute))
+    app.state.runner = runner
     problems.install(app)
-    for module in (members, reports, events, sharing, ledger, rt):
+    for module in (members, reports, events, sharing, ledger, rt, assessments):
         app.include_router(
             module.router,
             prefix=PREFIX,
@@ -68,6 +83,31 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def job_runner(db: Database, settings: HubSettings) -> jobs.JobRunner:
+    """The server's job runner: assessments on the settings' backend, on their schedule."""
+    from . import assessments as service
+
+    params = dict(settings.assess_options)
+
+    def scheduled(database: Database) -> None:
+        jobs.enqueue(
+            database,
+            kind=service.KIND,
+            as_of=utcnow().date(),
+            params=params,
+            created_by="schedule",
+            scheduled=True,
+        )
+
+    return jobs.JobRunner(
+        db,
+        {service.KIND: service.run_job},
+        jobs.BackendChoice(settings.workers, settings.scheduler),
+        every=settings.assess_every,
+        schedule=scheduled,
+    )
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:

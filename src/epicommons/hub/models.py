@@ -267,3 +267,57 @@ class MappingFile(Base):
     source: Mapped[str] = mapped_column(String(500))
     digest: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class Job(Base):
+    """A piece of work run outside the request (an assessment): its state, progress and record.
+
+    A finished job (done or failed) is never changed: the database refuses it (triggers made by
+    migration 0004), so an assessment's as-of date, inputs' stamp and results stay as they were.
+    """
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(12))
+    progress: Mapped[float] = mapped_column(Float(), default=0.0)
+    step: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled: Mapped[bool] = mapped_column(Boolean(), default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    params: Mapped[str] = mapped_column(Text(), default="{}")
+    as_of: Mapped[dt.date] = mapped_column(Date())
+    code_version: Mapped[str] = mapped_column(String(64), default="")
+    input_stamp: Mapped[str] = mapped_column(String(64), default="")
+    meta: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="job_status"),
+        CheckConstraint("progress >= 0 AND progress <= 1", name="job_progress"),
+        Index("ix_jobs_status", "status", "id"),
+    )
+
+
+class AssessmentRow(Base):
+    """One row of one table of a finished assessment, as JSON, keyed by the member it concerns.
+
+    `location` is the member code of a per-member row (the access filter is one indexed SQL
+    condition on it); an aggregate has none and lists in `covers` the members it sums over, so
+    the small-aggregate rule can be applied. Rows are written once, with the job's `done`.
+    """
+
+    __tablename__ = "assessment_rows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"))
+    table_name: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    covers: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    row: Mapped[str] = mapped_column(Text())
+    __table_args__ = (
+        UniqueConstraint("job_id", "table_name", "seq", name="uq_assessment_row"),
+        Index("ix_assessment_rows_location", "job_id", "table_name", "location"),
+    )

@@ -377,3 +377,42 @@ class RtOut(BaseModel):
     window: int
     filled_days: int
     estimates: list[RtWindow]
+
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class AssessmentIn(Strict):
+    """Start an assessment of every member as known at the end of `as_of` (default: today)."""
+
+    as_of: Day | None = None
+    options: dict[str, object] = Field(
+        default_factory=dict,
+        description="the assessment's options (`epicommons.assess.AssessmentOptions`), e.g. "
+        '{"runs": 50, "seed": 1}',
+    )
+
+
+class AssessmentOut(BaseModel):
+    """An assessment job: its state, progress and record; `tables` once it is done."""
+
+    id: int
+    kind: str
+    status: JobStatus
+    progress: float = Field(description="fraction of the current step done, 0 to 1")
+    step: str
+    attempts: int
+    scheduled: bool
+    as_of: dt.date
+    created_by: str
+    created_at: Utc
+    started_at: Utc | None
+    finished_at: Utc | None
+    error: str | None = Field(description="why it failed (the text for coordinators only)")
+    params: dict[str, object]
+    code_version: str
+    input_stamp: str = Field(description="SHA-256 of the inputs the assessment read")
+    tables: list[str]
+    failures: list[dict[str, object]] = Field(
+        default_factory=list, description="members' failed steps the caller may read"
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -23,10 +24,15 @@ def default_db_url() -> str:
 
 @dataclass(frozen=True)
 class HubSettings:
-    """Database URL and the limits: body size, rows per import, requests per minute, daily quota."""
+    """Database URL, the limits (body size, rows per import, requests per minute, daily quota)
+    and where jobs run (a backend for `open_backend`, an assessment schedule)."""
 
     db_url: str
     max_body_bytes: int = 2 * 1024 * 1024
     max_rows: int = 10_000
     rate_per_minute: int = 600
     daily_quota: int = 200  # pledges to members and shared events per member per 24 hours
+    assess_every: dt.timedelta | None = None  # schedule an assessment this often (serve)
+    assess_options: dict[str, object] = field(default_factory=dict)  # of scheduled assessments
+    workers: int | None = None  # jobs on a local Dask cluster of this many workers
+    scheduler: str | None = None  # jobs on an existing Dask cluster (tcp://host:port)

@@ -155,7 +155,7 @@ def _curves(page: Page, tables, names) -> None:
     )
     for member in shown:
         sec.figure(
-            _member_chart(
+            member_chart(
                 curve[curve["location"] == member],
                 fc[fc["location"] == member],
                 names.get(member, member),
@@ -163,7 +163,7 @@ def _curves(page: Page, tables, names) -> None:
         )
 
 
-def _member_chart(curve: pd.DataFrame, fc: pd.DataFrame, title: str) -> str:
+def member_chart(curve: pd.DataFrame, fc: pd.DataFrame, title: str) -> str:
     curve = curve.tail(CURVE_DAYS)
     x = pd.to_datetime(curve["date"])
     fig, ax = new_figure(height=2.6)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from .assessments import router as assessments_router
 from .auth import PageError
 from .render import error_page
 from .routes import router
@@ -14,6 +15,7 @@ from .routes import router
 def install(app: FastAPI) -> None:
     """Mount the pages (outside the OpenAPI document) and their HTML error handler."""
     app.include_router(router)
+    app.include_router(assessments_router)
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> HTMLResponse:

@@ -53,6 +53,8 @@ def nav(caller: Principal | None) -> list[tuple[str, str]]:
             ("/dashboard/coordinator/risk", "Importation risk"),
             ("/dashboard/ledger", "Pledges and deliveries"),
             ("/dashboard/members", "Members"),
+            ("/dashboard/assessment", "Assessment"),
+            ("/dashboard/assessments", "Jobs"),
         ]
     own = f"/dashboard/members/{caller.member_code}"
     links = [
@@ -62,6 +64,7 @@ def nav(caller: Principal | None) -> list[tuple[str, str]]:
         ("/dashboard/members", "Members"),
         ("/dashboard/ledger", "Pledges and deliveries"),
         ("/dashboard/sharing", "Sharing"),
+        ("/dashboard/assessment", "Assessment"),
     ]
     if caller.role == "reporter":
         links.insert(1, ("/dashboard/upload", "Upload"))
