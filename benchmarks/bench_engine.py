@@ -171,61 +171,105 @@ MARKS = (500, 1000, 2000)
 D_BEGIN, D_END = "<!-- bench_engine (d): begin -->", "<!-- bench_engine (d): end -->"
 
 
-def part_d(runs: int, marks: tuple[int, ...]) -> dict:
-    """(d): one ensemble of `runs` fast runs of (a) on 2 worker processes; at each mark, the
-    runs/s so far and the peak memory so far (client + workers, and the client alone)."""
+def on_cluster(model, seeds, runs: int, leap: float | None, progress=None) -> dict:
+    """One ensemble on a fresh local cluster of 2 worker processes (warmed up first): wall
+    seconds, the workers' CPU seconds and peak memory (client + every descendant)."""
+    with PeakMemory() as mem, open_backend(2) as cluster:
+        simulate(model, seeds, 2, 2, 0, chunk=1, backend=cluster, leap_above=leap)  # warm-up
+        cpu0 = workers_cpu(cluster)
+        _, _, wall = timed(
+            lambda: simulate(
+                model, seeds, DAYS, runs, 1, backend=cluster, leap_above=leap, progress=progress
+            )
+        )
+        cpu = workers_cpu(cluster) - cpu0
+    return {"wall": wall, "cpu": cpu, "peak": mem.peak, "client_peak": mem.client_peak}
+
+
+def part_d(runs: int, marks: tuple[int, ...], ensemble_runs: int) -> dict:
+    """(d): (b)'s ensemble of `ensemble_runs` runs on 2 worker processes, exact and fast; then
+    `runs` fast runs of (a) on 2 workers with, at each mark, the runs/s and peak memory so far."""
+    air = load_network("openflights", SHARED / "openflights", "airport")
+    amodel = model_for(air)
+    aseeds = [Seed(node=busiest_country(air), count=20)]
+    out = {
+        "ensemble_runs": ensemble_runs,
+        "air_nodes": air.size,
+        "exact": on_cluster(amodel, aseeds, ensemble_runs, None),
+        "fast": on_cluster(amodel, aseeds, ensemble_runs, LEAP_ABOVE),
+    }
     net = load_network("builtin")
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
     rows = []
-    with PeakMemory() as mem, open_backend(2) as cluster:
-        cpu0, wall0 = workers_cpu(cluster), time.perf_counter()
-        done = 0
+    mem = PeakMemory()
+    done = 0
+    t0 = 0.0
 
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
-            for m in marks:
-                if done - n < m <= done:
-                    wall = time.perf_counter() - wall0
-                    rows.append(
-                        {
-                            "runs": m,
-                            "wall": wall,
-                            "runs_per_s": done / wall,
-                            "workers_cpu_per_run": (workers_cpu(cluster) - cpu0) / done,
-                            "peak": mem.peak,
-                            "client_peak": mem.client_peak,
-                        }
-                    )
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        for m in marks:
+            if done - n < m <= done:
+                rows.append(
+                    {
+                        "runs": m,
+                        "wall": time.perf_counter() - t0,
+                        "peak": mem.peak,
+                        "client_peak": mem.client_peak,
+                    }
+                )
 
+    with mem, open_backend(2) as cluster:
+        simulate(model, seeds, 2, 2, 0, chunk=1, backend=cluster, leap_above=LEAP_ABOVE)
+        cpu0 = workers_cpu(cluster)
+        t0 = time.perf_counter()
         simulate(model, seeds, DAYS, runs, 1, backend=cluster, leap_above=LEAP_ABOVE, progress=tick)
-    return {"rows": rows, "runs": runs, "nodes": net.size}
+        cpu = workers_cpu(cluster) - cpu0
+    for r in rows:
+        r["runs_per_s"] = r["runs"] / r["wall"]
+    out |= {"rows": rows, "runs": runs, "nodes": net.size, "cpu_per_run": cpu / runs}
+    return out
 
 
 def section_d(d: dict, load: tuple[str, str]) -> str:
     """The doc's (d) section, between its markers."""
+    gb = 2**30
+    e, f = d["exact"], d["fast"]
+    n = d["ensemble_runs"]
     lines = [
         D_BEGIN,
         "### Ensembles on Dask: chunks folded as they finish",
         "",
-        f"`--parts d`: one ensemble of {d['runs']:,} fast runs of case (a) (built-in network, "
-        f"{d['nodes']} countries, SEIR, 5 ages, 365 days) on a local Dask cluster of 2 worker "
-        "processes (loopback), chunks of 25 runs. At each mark: runs per second so far (wall), "
-        "the workers' CPU seconds per run, and the peak resident memory so far of the client "
-        "plus every descendant process (nannies, workers) and of the client alone. The "
-        f"machine was loaded (load average {load[0]} at the start, {load[1]} at the end, "
-        "2 cores shared by several engineers): wall times and runs/s are inflated, memory is not.",
+        "Command: `PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_engine.py --parts d`. "
+        "Local Dask clusters of 2 worker processes on loopback, chunks of 25 runs, a warm-up "
+        "ensemble first; peak memory is the resident memory of the client plus every "
+        "descendant process (2 nannies, 2 workers), sampled every 50 ms. The machine was "
+        f"loaded (load average {load[0]} at the start, {load[1]} at the end, 2 cores shared "
+        "by several engineers): wall times and runs/s are inflated, CPU seconds and memory "
+        "much less so.",
         "",
-        "| runs folded | wall s | runs/s | workers' CPU s/run | peak memory, all processes "
-        "| peak memory, client |",
-        "|---|---|---|---|---|---|",
+        "| case | target | exact | fast |",
+        "|---|---|---|---|",
+        f"| (b) airports ({d['air_nodes']:,} nodes), {n}-run ensemble, 2 workers: wall s "
+        f"| ≤ 15 s | {e['wall']:.1f} | {f['wall']:.1f} |",
+        f"| same: workers' CPU s/run | | {e['cpu'] / n:.3f} | {f['cpu'] / n:.3f} |",
+        f"| same: peak memory, all processes (client alone) | ≤ 2 GB | "
+        f"{e['peak'] / gb:.2f} GB ({e['client_peak'] / gb:.2f}) | "
+        f"{f['peak'] / gb:.2f} GB ({f['client_peak'] / gb:.2f}) |",
+        "",
+        f"One ensemble of {d['runs']:,} fast runs of case (a) (built-in network, "
+        f"{d['nodes']} countries, SEIR, 5 ages, 365 days; workers' CPU "
+        f"{d['cpu_per_run']:.3f} s/run) on 2 workers; at each mark, runs per second so far "
+        "(wall) and the peak memory so far:",
+        "",
+        "| runs folded | wall s | runs/s | peak memory, all processes | peak memory, client |",
+        "|---|---|---|---|---|",
     ]
     for r in d["rows"]:
         lines.append(
             f"| {r['runs']:,} | {r['wall']:.0f} | {r['runs_per_s']:.2f} | "
-            f"{r['workers_cpu_per_run']:.3f} | {r['peak'] / 2**30:.2f} GB | "
-            f"{r['client_peak'] / 2**30:.2f} GB |"
+            f"{r['peak'] / gb:.2f} GB | {r['client_peak'] / gb:.2f} GB |"
         )
     lines += ["", *CHUNKING, "", D_END]
     return "\n".join(lines)
@@ -640,7 +684,7 @@ def main() -> None:
     if "d" in args.parts:
         marks = (20, 40, 80) if q else MARKS
         d_load = load_average()
-        d = part_d(marks[-1], marks)
+        d = part_d(marks[-1], marks, 4 if q else 100)
         for r in d["rows"]:
             print(
                 f"(d) {r['runs']} runs: {r['runs_per_s']:.2f} runs/s, peak {r['peak'] / 2**30:.2f} GB"

@@ -62,7 +62,7 @@ class Histograms:
 
     def bin_of(self, values: np.ndarray) -> np.ndarray:
         """The bin of each value (negative as 0, beyond the top in the last bin)."""
-        v = np.maximum(values, 0.0)
+        v = np.maximum(np.asarray(values, dtype=float), 0.0)  # float64: the same bin everywhere
         with np.errstate(divide="ignore"):
             logs = np.floor(np.log(np.maximum(v, EXACT_BELOW) / EXACT_BELOW) / math.log(RATIO))
         b = np.where(v < EXACT_BELOW, np.floor(v), EXACT_BELOW + logs)
