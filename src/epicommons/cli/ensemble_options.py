@@ -21,7 +21,7 @@ ENGINE = typer.Option(
     None,
     "--engine",
     help="exact (= stochastic: exact draws) | fast (large counts drawn approximately)"
-    " | deterministic (mean field; simulate only). Default: the scenario's.",
+    " | deterministic (mean field; simulate, calibrate). Default: the scenario's, else exact.",
 )
 STOCHASTIC = ("stochastic", "fast")  # the engines of commands that count runs
 

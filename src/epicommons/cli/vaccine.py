@@ -77,39 +77,41 @@ def vaccine_study(
     arms = ARMS if optimised else ARMS[:3]
     plan = None
     files = {}
-    if optimised:
-        with progress(quiet, TextColumn("[bold]response curves"), TimeElapsedColumn()) as bar:
-            bar.add_task("curves")
-            plan, _ = optimised_plan(
+    with where as backend:
+        if optimised:
+            with progress(quiet, TextColumn("[bold]response curves"), TimeElapsedColumn()) as bar:
+                bar.add_task("curves")
+                plan, _ = optimised_plan(
+                    network,
+                    setting,
+                    runs=1 if deterministic else curve_runs,
+                    seed=seed,
+                    **draws,
+                    backend=backend,
+                )
+            files["plan.csv"] = pd.DataFrame(
+                {
+                    "country": network.nodes,
+                    "population": network.population,
+                    "courses_optimised": plan,
+                    "courses_proportional": setting.supply
+                    * network.population
+                    / network.population.sum(),
+                }
+            )
+        with runs_bar(quiet) as bar:
+            task = bar.add_task("vaccine study", total=len(arms) * runs)
+            result = run_study(
                 network,
                 setting,
-                runs=1 if deterministic else curve_runs,
+                runs=runs,
                 seed=seed,
-                stochastic=not deterministic,
+                arms=arms,
+                **draws,
+                plan=plan,
+                backend=backend,
+                progress=lambda n: bar.advance(task, n),
             )
-        files["plan.csv"] = pd.DataFrame(
-            {
-                "country": network.nodes,
-                "population": network.population,
-                "courses_optimised": plan,
-                "courses_proportional": setting.supply
-                * network.population
-                / network.population.sum(),
-            }
-        )
-    with where as backend, runs_bar(quiet) as bar:
-        task = bar.add_task("vaccine study", total=len(arms) * runs)
-        result = run_study(
-            network,
-            setting,
-            runs=runs,
-            seed=seed,
-            arms=arms,
-            **draws,
-            plan=plan,
-            backend=backend,
-            progress=lambda n: bar.advance(task, n),
-        )
     command = (
         f"epicommons vaccine-study --runs {runs} --seed {seed} --r0 {r0} --mitigation {mitigation}"
         f" --efficacy {efficacy} --supply {supply:g} --weeks {weeks}"
