@@ -4,8 +4,9 @@ A chunk of runs comes back as `ChunkArrays` (its per-run arrays, rows = its runs
 folds chunks in run order (`backend.InOrder`: a chunk that finishes early waits for the earlier
 ones, at most the backend's in-flight chunks), and every sum over runs is taken run after run,
 so the sums are the same whatever the backend, the workers or the chunk size: results are
-bit-identical. (Node daily sums are added per chunk: they are sums of whole people, exact in
-any order, in the stochastic engines; the deterministic engine has one run.)
+bit-identical. (Node daily sums, asked for with `node_daily`, are added per chunk: sums of
+whole people, exact in any order, in the stochastic engines; with the deterministic engine and
+several runs — identical runs — they may differ in the last bit between chunk sizes.)
 
 What is kept, and what is exact:
 - per run, small scalars per node (arrival day, cumulative infections, susceptible people at
