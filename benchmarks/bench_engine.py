@@ -167,7 +167,7 @@ def workers_cpu(backend) -> float:
     return sum(backend.client.run(lambda: time.process_time()).values())
 
 
-MARKS = (500, 1000, 2000)
+MARKS = (500, 1000, 2000)  # the default: --d-runs 2000
 D_BEGIN, D_END = "<!-- bench_engine (d): begin -->", "<!-- bench_engine (d): end -->"
 
 
@@ -177,9 +177,18 @@ def on_cluster(model, seeds, runs: int, leap: float | None, progress=None) -> di
     with PeakMemory() as mem, open_backend(2) as cluster:
         simulate(model, seeds, 2, 2, 0, chunk=1, backend=cluster, leap_above=leap)  # warm-up
         cpu0 = workers_cpu(cluster)
+        chunk = max(1, min(25, -(-runs // 4)))  # at least 4 chunks: both workers busy
         _, _, wall = timed(
             lambda: simulate(
-                model, seeds, DAYS, runs, 1, backend=cluster, leap_above=leap, progress=progress
+                model,
+                seeds,
+                DAYS,
+                runs,
+                1,
+                chunk=chunk,
+                backend=cluster,
+                leap_above=leap,
+                progress=progress,
             )
         )
         cpu = workers_cpu(cluster) - cpu0
@@ -195,9 +204,10 @@ def part_d(runs: int, marks: tuple[int, ...], ensemble_runs: int) -> dict:
     out = {
         "ensemble_runs": ensemble_runs,
         "air_nodes": air.size,
-        "exact": on_cluster(amodel, aseeds, ensemble_runs, None),
-        "fast": on_cluster(amodel, aseeds, ensemble_runs, LEAP_ABOVE),
     }
+    for name, leap in (("exact", None), ("fast", LEAP_ABOVE)):
+        out[name] = on_cluster(amodel, aseeds, ensemble_runs, leap)
+        print(f"(d) airports {name}: {out[name]}", flush=True)
     net = load_network("builtin")
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
@@ -219,6 +229,7 @@ def part_d(runs: int, marks: tuple[int, ...], ensemble_runs: int) -> dict:
                         "client_peak": mem.client_peak,
                     }
                 )
+                print(f"(d) {rows[-1]}", flush=True)
 
     with mem, open_backend(2) as cluster:
         simulate(model, seeds, 2, 2, 0, chunk=1, backend=cluster, leap_above=LEAP_ABOVE)
@@ -232,7 +243,7 @@ def part_d(runs: int, marks: tuple[int, ...], ensemble_runs: int) -> dict:
     return out
 
 
-def section_d(d: dict, load: tuple[str, str]) -> str:
+def section_d(d: dict, load: tuple[str, str], command: str) -> str:
     """The doc's (d) section, between its markers."""
     gb = 2**30
     e, f = d["exact"], d["fast"]
@@ -241,7 +252,7 @@ def section_d(d: dict, load: tuple[str, str]) -> str:
         D_BEGIN,
         "### Ensembles on Dask: chunks folded as they finish",
         "",
-        "Command: `PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_engine.py --parts d`. "
+        f"Command: `{command}`. "
         "Local Dask clusters of 2 worker processes on loopback, chunks of 25 runs, a warm-up "
         "ensemble first; peak memory is the resident memory of the client plus every "
         "descendant process (2 nannies, 2 workers), sampled every 50 ms. The machine was "
@@ -635,6 +646,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer runs (smoke test)")
     ap.add_argument("--parts", default="abcp", help="a, b, c, d: cases; p: time breakdown")
     ap.add_argument("--out", default=str(ROOT / "docs" / "performance" / "engine.md"))
+    ap.add_argument("--d-runs", type=int, default=MARKS[-1], help="(d): runs of the long ensemble")
+    ap.add_argument("--d-ensemble", type=int, default=100, help="(d): runs of (b)'s ensemble")
     args = ap.parse_args()
     q = args.quick
     load_start = load_average()
@@ -682,15 +695,19 @@ def main() -> None:
             text = splice(text, kept)
         out.write_text(text)
     if "d" in args.parts:
-        marks = (20, 40, 80) if q else MARKS
+        top = 80 if q else args.d_runs
+        marks = (top // 4, top // 2, top)
         d_load = load_average()
-        d = part_d(marks[-1], marks, 4 if q else 100)
+        d = part_d(top, marks, 4 if q else args.d_ensemble)
         for r in d["rows"]:
             print(
                 f"(d) {r['runs']} runs: {r['runs_per_s']:.2f} runs/s, peak {r['peak'] / 2**30:.2f} GB"
             )
         old = out.read_text() if out.exists() else ""
-        out.write_text(splice(old, section_d(d, (d_load, load_average()))))
+        d_command = "PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_engine.py --parts d" + (
+            " --quick" if q else f" --d-ensemble {args.d_ensemble} --d-runs {args.d_runs}"
+        )
+        out.write_text(splice(old, section_d(d, (d_load, load_average()), d_command)))
     print(out.read_text())
 
 
