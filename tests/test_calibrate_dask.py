@@ -115,3 +115,22 @@ def test_sweep_on_local_cluster_equals_in_process(tmp_path):
             ita.loc[(count, 2.5), "attack_rate_median"]
             > ita.loc[(count, 1.5), "attack_rate_median"]
         )
+
+
+def test_the_fast_engine_calibrates_with_its_own_draws_the_same_on_a_cluster(problem):
+    from dataclasses import replace
+
+    fast = replace(problem, engine="fast")
+    theta = np.array([[1.8, 3.0], [2.4, 1.0]])
+    with open_backend() as local:
+        exact = forecast(problem, theta, None, runs=8, seed=2, backend=local)
+        ref = forecast(fast, theta, None, runs=8, seed=2, backend=local)
+    with open_backend(2, processes=False) as cluster:
+        got = forecast(fast, theta, None, runs=8, seed=2, backend=cluster)
+    np.testing.assert_array_equal(got.samples, ref.samples)
+    assert not np.array_equal(ref.samples, exact.samples)  # large counts drawn approximately
+    # the same epidemic: the fast ensemble's mean within 10% of the exact one's where it is large
+    big = exact.samples.mean(axis=0) > 1000
+    assert big.any()
+    ratio = ref.samples.mean(axis=0)[big] / exact.samples.mean(axis=0)[big]
+    assert np.all(np.abs(ratio - 1) < 0.1)

@@ -112,12 +112,49 @@ def test_simulate_given_a_calibration_file_points_to_calibrate(tmp_path, capsys)
     assert "epicommons calibrate" in capsys.readouterr().err
 
 
+ENSEMBLES = ("simulate", "risk", "compare", "vaccine-study", "calibrate", "sweep")
+BAD_BACKEND = {
+    "no workers": (["--workers", "0"], "--workers"),
+    "both": (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers"),
+    "not an address": (["--scheduler", "127.0.0.1:8786"], "--scheduler"),
+}
+
+
+@pytest.mark.parametrize("name", ENSEMBLES)
+@pytest.mark.parametrize("case", list(BAD_BACKEND))
+def test_bad_workers_or_scheduler_is_one_line_before_computing(name, case, tmp_path, capsys):
+    extra, field = BAD_BACKEND[case]
+    out = tmp_path / "o"
+    assert main([*COMMANDS[name][1], "--out", str(out), *extra, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert field in err and not out.exists()
+
+
+@pytest.mark.parametrize("name", ["simulate", "risk", "compare", "vaccine-study", "calibrate"])
+def test_an_unknown_engine_is_one_line(name, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main([*COMMANDS[name][1], "--out", str(out), "--engine", "warp", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--engine" in err and "exact" in err and "fast" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["risk", "compare", "vaccine-study"])
+def test_commands_that_count_runs_refuse_the_deterministic_engine(name, tmp_path, capsys):
+    argv = [*COMMANDS[name][1], "--out", str(tmp_path / "o"), "--engine", "deterministic"]
+    assert main([*argv, "--quiet"]) == 2
+    assert "--engine" in capsys.readouterr().err
+
+
 @pytest.mark.slow
-def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys):
-    argv = COMMANDS["calibrate"][1]
+@pytest.mark.parametrize("name", ["calibrate", "simulate", "risk", "compare", "vaccine-study"])
+def test_an_unreachable_scheduler_is_one_line(name, tmp_path, capsys):
+    argv = COMMANDS[name][1]
     out = tmp_path / "o"
     assert main([*argv, "--out", str(out), "--scheduler", "tcp://127.0.0.1:1", "--quiet"]) == 2
     err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
     assert "cannot reach a Dask scheduler at tcp://127.0.0.1:1" in err
     assert "--scheduler" in err and not out.exists()
 

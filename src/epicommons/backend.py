@@ -5,22 +5,31 @@ indices and every run draws from its own stream (seed, run index), not from a wo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 from epicommons.errors import InputError
 
 CHUNK = 250  # runs per task: large enough to amortise scheduling, small enough to balance
+IN_FLIGHT = 2  # chunks submitted per worker thread: one running, one queued behind it
 CONNECT_TIMEOUT_S = 10  # a scheduler that has not answered by then is reported as unreachable
 
 
 class Backend(Protocol):
-    """Maps a function over chunks; `shared` is sent to the workers once per `share` call."""
+    """Maps a function over chunks; `shared` is sent to the workers once per `share` call.
+
+    `stream` yields `(index, result)` as chunks finish, in any order, keeping only a bounded
+    number of chunks in flight (so a caller that folds results as they come holds O(chunk));
+    `map` is the same stream gathered into a list in chunk order."""
 
     name: str
 
     def share(self, obj: Any) -> Any: ...
+
+    def stream(
+        self, fn: Callable[..., Any], shared: Any, chunks: Sequence[Any]
+    ) -> Iterator[tuple[int, Any]]: ...
 
     def map(
         self,
@@ -31,6 +40,18 @@ class Backend(Protocol):
     ) -> list[Any]: ...
 
 
+def gather(
+    results: Iterable[tuple[int, Any]], n: int, on_done: Callable[[int], None] | None = None
+) -> list[Any]:
+    """The results of a `stream` of `n` chunks in chunk order; `on_done(i)` as each arrives."""
+    out: list[Any] = [None] * n
+    for i, value in results:
+        out[i] = value
+        if on_done is not None:
+            on_done(i)
+    return out
+
+
 class InProcess:
     """Evaluate chunks one after another in this process."""
 
@@ -39,6 +60,12 @@ class InProcess:
     def share(self, obj: Any) -> Any:
         return obj
 
+    def stream(
+        self, fn: Callable[..., Any], shared: Any, chunks: Sequence[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        for i, c in enumerate(chunks):
+            yield i, fn(shared, c)
+
     def map(
         self,
         fn: Callable[..., Any],
@@ -46,16 +73,12 @@ class InProcess:
         chunks: Sequence[Any],
         on_done: Callable[[int], None] | None = None,
     ) -> list[Any]:
-        out = []
-        for i, c in enumerate(chunks):
-            out.append(fn(shared, c))
-            if on_done is not None:
-                on_done(i)
-        return out
+        return gather(self.stream(fn, shared, chunks), len(chunks), on_done)
 
 
 class DaskBackend:
-    """Evaluate chunks as tasks of a `distributed.Client` (results gathered in chunk order)."""
+    """Evaluate chunks as tasks of a `distributed.Client`, `IN_FLIGHT` per worker thread at most
+    (the next is submitted as one finishes)."""
 
     def __init__(self, client: Any, name: str) -> None:
         self.client = client
@@ -64,6 +87,34 @@ class DaskBackend:
     def share(self, obj: Any) -> Any:
         return self.client.scatter(obj, broadcast=True, hash=False)
 
+    def stream(
+        self, fn: Callable[..., Any], shared: Any, chunks: Sequence[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        window = IN_FLIGHT * max(1, sum(self.client.nthreads().values()))
+        position: dict[str, int] = {}  # chunks submitted and not yet finished
+        pending = as_completed([])
+        nxt = 0
+
+        def submit() -> None:
+            # never more than `window` chunks past the earliest unfinished one: a caller putting
+            # results back in order (`InOrder`) then holds at most `window` of them
+            nonlocal nxt
+            while nxt < len(chunks) and nxt < min(position.values(), default=nxt) + window:
+                fut = self.client.submit(fn, shared, chunks[nxt], pure=False)
+                position[fut.key] = nxt
+                pending.add(fut)
+                nxt += 1
+
+        submit()
+        for fut in pending:
+            value = fut.result()
+            i = position.pop(fut.key)
+            fut.release()
+            submit()
+            yield i, value
+
     def map(
         self,
         fn: Callable[..., Any],
@@ -71,14 +122,25 @@ class DaskBackend:
         chunks: Sequence[Any],
         on_done: Callable[[int], None] | None = None,
     ) -> list[Any]:
-        from distributed import as_completed
+        return gather(self.stream(fn, shared, chunks), len(chunks), on_done)
 
-        futures = [self.client.submit(fn, shared, c, pure=False) for c in chunks]
-        if on_done is not None:
-            position = {f.key: i for i, f in enumerate(futures)}
-            for fut in as_completed(futures):
-                on_done(position[fut.key])
-        return self.client.gather(futures)
+
+class InOrder:
+    """Puts a stream's `(index, result)` pairs back in index order (indices 0, 1, ...); a
+    result that comes before an earlier one waits. `most_waiting`: the most ever held."""
+
+    def __init__(self) -> None:
+        self.most_waiting = 0
+
+    def __call__(self, results: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        waiting: dict[int, Any] = {}
+        nxt = 0
+        for i, value in results:
+            waiting[i] = value
+            self.most_waiting = max(self.most_waiting, len(waiting))
+            while nxt in waiting:
+                yield nxt, waiting.pop(nxt)
+                nxt += 1
 
 
 @contextmanager

@@ -29,7 +29,6 @@ from epicommons.risk.outbreak import (
     QUANTILES,
     arrival_quantile,
     beyond_horizon,
-    first_importation_cdf,
     run_ensemble,
 )
 from epicommons.world.network import Network
@@ -116,7 +115,8 @@ def spread(
     draws = draws_for("fast" if options.engine == "fast" else "stochastic")
     countries = tuple(sorted(set(network.country)))
     if not seeds:
-        importations = np.zeros((options.runs, options.horizon_days, len(countries)))
+        cdf = np.zeros((options.horizon_days, len(countries)))
+        expected = np.zeros(len(countries))
     else:
         ens = run_ensemble(
             model,
@@ -127,9 +127,8 @@ def spread(
             schedule=schedule,
             **draws,
         )
-        importations, countries = ens.importations, ens.countries
-    cdf = first_importation_cdf(importations)  # (days, countries)
-    expected = importations.sum(axis=1, dtype=float).mean(axis=0)
+        # folded over runs as chunks finish (flat memory): P(>= 1 by day d), expected totals
+        cdf, expected, countries = ens.first_cdf, ens.expected.mean(axis=0), ens.countries
     index = {c: i for i, c in enumerate(countries)}
     importation = pd.DataFrame(
         [

@@ -72,13 +72,15 @@ def run_batch(
     countries: Sequence[str],
     compartments: Sequence[str],
     stochastic: bool = False,
+    leap_above: float | None = None,
 ) -> np.ndarray:
-    """Daily people entering `compartments`, per country: `(runs, days, countries, k)`."""
+    """Daily people entering `compartments`, per country: `(runs, days, countries, k)`;
+    `leap_above`: the fast engine's threshold (None: exact draws)."""
     d = model.disease
     days = int(batch.bounds[-1])
     to_country = country_matrix(model, countries)
     entries = entries_matrix(model, compartments)
-    stepper = Stepper(model, stochastic)
+    stepper = Stepper(model, stochastic, leap_above)
     buffers = DayBuffers.zeros(1, days, model).run(0)
     first = d.index(d.first_infected)
     x0 = model.initial_state(stochastic)

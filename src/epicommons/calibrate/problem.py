@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from epicommons.errors import InputError
-from epicommons.model.engine import Model, build_model
+from epicommons.model.engine import LEAP_ABOVE, Model, build_model
 from epicommons.model.reproduction import reproduction_number
 from epicommons.model.runner import load_network
 from epicommons.model.scenario import Scenario
@@ -57,8 +57,9 @@ class Problem:
     change_pieces: np.ndarray  # (countries, changes): piece where change k starts; -1 none
     seed_nodes: np.ndarray
     immune_compartment: int  # index of the compartment of people immune at the start
-    engine: str
+    engine: str  # deterministic, stochastic or fast (spec.engine)
     seed: int
+    leap_above: float = LEAP_ABOVE  # the fast engine's threshold (the scenario's)
 
     @property
     def names(self) -> list[str]:
@@ -118,7 +119,8 @@ class Problem:
         )
 
     def expected(self, theta: np.ndarray, run_ids: np.ndarray, stochastic: bool) -> np.ndarray:
-        """Expected reported counts `(runs, days, countries, observables)`."""
+        """Expected reported counts `(runs, days, countries, observables)`; stochastic runs use
+        the fast engine's approximate draws when `engine` is fast."""
         theta = np.atleast_2d(theta)
         entries = run_batch(
             self.model,
@@ -128,6 +130,7 @@ class Problem:
             countries=self.countries,
             compartments=self.compartments,
             stochastic=stochastic,
+            leap_above=self.leap_above if stochastic and self.engine == "fast" else None,
         )
         if "cases" in self.observe:
             k = self.observe.index("cases")
@@ -285,6 +288,7 @@ def build_problem(
         immune_compartment=disease.index(spec.immune_compartment),
         engine=spec.engine,
         seed=scenario.seed if spec.seed is None else spec.seed,
+        leap_above=scenario.leap_above,
     )
 
 

@@ -135,8 +135,8 @@ class CalibrationSpec(_Strict):
     """Dates after which transmission is multiplied by `change`: one list for every country, or a table of lists by country (`{ITA = [2020-03-10], ESP = [2020-03-14]}`; a country not in it has none)."""
     forecast_days: Annotated[int, Field(ge=0, le=365)] = 28
     """Days forecast after `fit_end` (0–365)."""
-    engine: Literal["deterministic", "stochastic"] = "deterministic"
-    """The engine used in fitting."""
+    engine: Literal["deterministic", "stochastic", "fast"] = "deterministic"
+    """The engine of the ABC-SMC runs and the forecast (the likelihood fit is always deterministic); `fast`: stochastic with the scenario's `leap_above`."""
     seed: Annotated[int, Field(ge=0)] | None = None
     """Random seed of the fit; default: the scenario's seed."""
     sampler: Literal["apmc", "mcmc"] = "apmc"

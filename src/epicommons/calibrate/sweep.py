@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from epicommons._files import read_toml
+from epicommons.backend import InProcess
 from epicommons.errors import InputError
 from epicommons.model.runner import load_network
 from epicommons.policy import PolicyScenario, from_data, prepare
@@ -87,7 +88,7 @@ def variants(
 
 def run_variant(network: Network | None, variant: Variant) -> pd.DataFrame:
     """One variant's ensemble (in one process), summarised per country."""
-    results = prepare(variant.scenario, network=network).run(workers=1)
+    results = prepare(variant.scenario, network=network).run(backend=InProcess())
     table = results.country_table()
     for key, value in reversed(list(variant.values.items())):
         table.insert(0, key, value)

@@ -19,7 +19,7 @@ def noise_stream(seed: int, run: int) -> np.random.Generator:
 
 def simulate_reports(problem: Problem, theta: np.ndarray, runs: np.ndarray) -> np.ndarray:
     """Simulated reported counts `(runs, days, countries, observables)`: engine + NB noise."""
-    mu = problem.expected(theta, runs, problem.engine == "stochastic")
+    mu = problem.expected(theta, runs, problem.engine != "deterministic")
     k = problem.dispersion(theta)
     out = np.empty_like(mu)
     for r, run in enumerate(runs):

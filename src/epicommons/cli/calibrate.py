@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from epicommons.errors import InputError
-
+from . import ensemble_options as opts
 from .progress import progress
 
 
@@ -19,16 +18,17 @@ def calibrate(
     scenario: Path = typer.Argument(..., help="Scenario TOML with a calibration table."),
     data: Path = typer.Option(..., "--data", help="Case data: JHU wide, OWID or tidy CSV."),
     out: Path = typer.Option(..., "--out", help="Folder for the outputs (created or replaced)."),
-    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
-    ),
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
+    engine: str | None = opts.ENGINE,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Calibrate (likelihood point estimate, then ABC-SMC) and forecast from the posterior.
 
     Example:  epicommons calibrate examples/calibration/europe_2020.toml
     --data time_series_covid19_confirmed_global.csv --out results/europe --workers 2
+
+    --engine overrides the calibration table's engine (of the ABC-SMC runs and the forecast).
     """
     import numpy as np
 
@@ -41,13 +41,11 @@ def calibrate(
     from epicommons.calibrate.spec import load
     from epicommons.surveillance import read_cases
 
-    if workers is not None and scheduler is not None:
-        raise InputError("give either --workers or --scheduler, not both", field="--workers")
-    if workers is not None and workers < 1:
-        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise InputError(f"expected tcp://HOST:PORT, got {scheduler!r}", field="--scheduler")
+    opts.check(workers, scheduler)
+    chosen = opts.engine(engine, ("stochastic", "fast", "deterministic"))
     spec_scenario, spec, text = load(scenario)
+    if chosen is not None:
+        spec = spec.model_copy(update={"engine": chosen})
     cases = read_cases(data)
     problem = build_problem(
         spec_scenario, spec, cases, base=scenario.resolve().parent, source=str(scenario)

@@ -10,7 +10,8 @@ from rich.console import Console
 from epicommons._files import check_output, write_csv
 from epicommons.errors import InputError
 
-from .progress import run_days
+from . import ensemble_options as opts
+from .progress import runs as runs_bar
 
 
 def compare(
@@ -19,6 +20,9 @@ def compare(
     ),
     out: Path = typer.Option(..., "--out", help="Folder for compare.csv (created if missing)."),
     runs: int | None = typer.Option(None, "--runs", help="Override the scenarios' runs."),
+    engine: str | None = opts.ENGINE,
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
     report: Path | None = typer.Option(
         None, "--report", help="Also write an offline HTML report (effects, maps) to FILE.html."
     ),
@@ -31,22 +35,33 @@ def compare(
     mean paired difference with its 95% interval and the 5%/95% quantiles over runs.
 
     Example:  epicommons compare examples/policy/baseline.toml examples/policy/cut90.toml --out results/cmp
+
+    Example:  epicommons compare examples/policy/baseline.toml examples/policy/cut90.toml
+    --runs 400 --engine fast --workers 2 --out results/cmp400
     """
     from epicommons.policy import load
     from epicommons.risk.compare import compare as run_compare
 
     if runs is not None and runs < 2:
         raise InputError(f"expected a whole number >= 2, got {runs}", field="--runs")
+    chosen = opts.engine(engine)
+    where = opts.backend(workers, scheduler)
     check_output(out, "folder")
     if report is not None:
         from epicommons.report.target import check_target
 
         check_target(report)
     loaded = [load(p) for p in scenarios]  # everything validated before anything runs
-    total = sum((runs or s.scenario.runs) * s.scenario.days for s in loaded)
-    with run_days(quiet) as bar:
+    total = sum(runs or s.scenario.runs for s in loaded)
+    with where as backend, runs_bar(quiet) as bar:
         task = bar.add_task(f"{len(loaded)} scenarios", total=total)
-        table = run_compare(loaded, runs=runs, progress=lambda n: bar.advance(task, n))
+        table = run_compare(
+            loaded,
+            runs=runs,
+            engine=chosen,
+            backend=backend,
+            progress=lambda n: bar.advance(task, n),
+        )
     page = None
     if report is not None:
         from epicommons.report.compare import compare_page

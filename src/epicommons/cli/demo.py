@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .progress import run_days
+from .progress import runs as runs_bar
 
 
 def world_summary(console: Console, year: int = 2020) -> None:
@@ -66,8 +66,8 @@ def demo(
     console = Console()
     began = time.perf_counter()
     world_summary(console)
-    with run_days(quiet) as bar:
-        task = bar.add_task("3 scenarios", total=3 * runs * days)
+    with runs_bar(quiet) as bar:
+        task = bar.add_task("3 scenarios", total=3 * runs)
         result = study.run(out, settings, progress=lambda n: bar.advance(task, n))
 
     name = reg[settings.source].name

@@ -18,13 +18,16 @@ def progress(quiet: bool, *columns: ProgressColumn, console: Console | None = No
     )
 
 
-def run_days(quiet: bool, console: Console | None = None) -> Progress:
-    """The bar of the commands that run ensembles, counting run-days."""
+def runs(quiet: bool, console: Console | None = None) -> Progress:
+    """The bar of the commands that run ensembles, counting runs as their chunks finish."""
+    from rich.progress import TimeRemainingColumn
+
     return progress(
         quiet,
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} run-days"),
+        TextColumn("{task.completed:,}/{task.total:,} runs"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
     )

@@ -11,7 +11,8 @@ from rich.console import Console
 from epicommons._files import check_output, write_csv
 from epicommons.errors import InputError
 
-from .progress import run_days
+from . import ensemble_options as opts
+from .progress import runs as runs_bar
 
 
 def risk(
@@ -42,9 +43,9 @@ def risk(
     ),
     runs: int = typer.Option(50, "--runs", help="Stochastic runs in the ensemble."),
     seed: int = typer.Option(0, "--seed", help="Random seed (run r uses stream (seed, r))."),
-    engine: str = typer.Option(
-        "stochastic", "--engine", help="stochastic (exact draws) | fast (approximate large counts)"
-    ),
+    engine: str | None = opts.ENGINE,
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
     report: Path | None = typer.Option(
         None, "--report", help="Also write an offline HTML report (maps, top table) to FILE.html."
     ),
@@ -59,6 +60,8 @@ def risk(
     when p_at_least_one >= 0.5) and the effective distance from the source (Brockmann & Helbing 2013).
 
     Example:  epicommons risk --source ITA --out results/risk --days 60 --runs 20
+
+    Example:  epicommons risk --source ITA --runs 400 --engine fast --workers 2 --out results/r400
     """
     from epicommons.model import build_model, preset
     from epicommons.model.engine import draws_for
@@ -70,9 +73,8 @@ def risk(
     for name, value, low in (("--days", days, 1), ("--runs", runs, 1), ("--seed", seed, 0)):
         if value < low:
             raise InputError(f"expected a whole number >= {low}, got {value}", field=name)
-    draws = draws_for(engine, field="--engine")
-    if not draws["stochastic"]:
-        raise InputError("expected stochastic or fast (risk counts runs)", field="--engine")
+    draws = draws_for(opts.engine(engine) or "stochastic", field="--engine")
+    where = opts.backend(workers, scheduler)
     if not seed_infections > 0:
         raise InputError(f"expected a number > 0, got {seed_infections}", field="--seed-infections")
     try:
@@ -97,8 +99,8 @@ def risk(
     except InputError as exc:
         raise InputError(exc.message, field="--seed-infections") from None
     console = Console(stderr=True)
-    with run_days(quiet, console) as bar:
-        task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs * days)
+    with where as backend, runs_bar(quiet, console) as bar:
+        task = bar.add_task(f"outbreak in {iso3}: {runs} runs", total=runs)
         ens = run_ensemble(
             model,
             seeds,
@@ -107,6 +109,7 @@ def risk(
             seed,
             **draws,
             start=first,
+            backend=backend,
             progress=lambda n: bar.advance(task, n),
         )
     table = risk_table(ens, iso3, country=True)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from epicommons.errors import InputError
 
-from .progress import progress
+from . import ensemble_options as opts
+from .progress import runs as runs_bar
 
 
 def simulate(
@@ -19,10 +19,9 @@ def simulate(
     out: Path = typer.Option(..., "--out", help="Folder for the results (created or replaced)."),
     runs: int | None = typer.Option(None, "--runs", help="Override the scenario's runs."),
     seed: int | None = typer.Option(None, "--seed", help="Override the scenario's random seed."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
-    engine: str | None = typer.Option(
-        None, "--engine", help="Override the scenario's engine: stochastic, deterministic, fast."
-    ),
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
+    engine: str | None = opts.ENGINE,
     report: Path | None = typer.Option(
         None, "--report", help="Also write an offline HTML report (curves, maps) to FILE.html."
     ),
@@ -32,15 +31,17 @@ def simulate(
     and write summaries per country and node.
 
     Example:  epicommons simulate examples/scenarios/seir_builtin.toml --out results/seir
+
+    Example:  epicommons simulate examples/scenarios/seir_builtin.toml --runs 400 --engine fast
+    --workers 2 --out results/seir400
     """
     from epicommons.model import output
-    from epicommons.model.engine import draws_for
     from epicommons.policy import load as load_policy_scenario
     from epicommons.policy import prepare
 
     loaded = load_policy_scenario(scenario)
     overrides = {}
-    for name, value in (("runs", runs), ("seed", seed), ("workers", workers)):
+    for name, value in (("runs", runs), ("seed", seed)):
         if value is not None:
             if value < (0 if name == "seed" else 1):
                 raise InputError(
@@ -48,9 +49,10 @@ def simulate(
                     field=f"--{name}",
                 )
             overrides[name] = value
-    if engine is not None:
-        draws_for(engine, field="--engine")  # the one check of engine names
-        overrides["engine"] = engine
+    chosen = opts.engine(engine, ("stochastic", "fast", "deterministic"))
+    if chosen is not None:
+        overrides["engine"] = chosen
+    where = opts.backend(workers, scheduler)  # options checked before anything runs
     output.check_out(out)
     if report is not None:
         from epicommons.report.target import check_target
@@ -59,18 +61,9 @@ def simulate(
     ready = prepare(loaded, **overrides)
     spec = ready.scenario
     console = Console(stderr=True)
-    total = spec.runs * spec.days
-    with progress(
-        quiet,
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} run-days"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
-        task = bar.add_task(f"{spec.name}: {spec.runs} runs", total=total)
-        results = ready.run(lambda n: bar.advance(task, n))
+    with where as backend, runs_bar(quiet, console) as bar:
+        task = bar.add_task(f"{spec.name}: {spec.runs} runs", total=spec.runs)
+        results = ready.run(lambda n: bar.advance(task, n), backend=backend)
     written = ready.write(results, out)
     if report is not None:
         from epicommons.report.simulation import simulation_page

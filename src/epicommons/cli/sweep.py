@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from epicommons.errors import InputError
-
+from . import ensemble_options as opts
 from .progress import progress
 
 
@@ -21,10 +20,8 @@ def sweep(
     out: Path = typer.Option(
         ..., "--out", help="Output Parquet file (one row per variant and country)."
     ),
-    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
-    ),
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     r"""Sweep a scenario over a grid; every variant uses the scenario's seed (paired runs).
@@ -45,10 +42,7 @@ def sweep(
     from epicommons.backend import open_backend
     from epicommons.calibrate import sweep as sweeps
 
-    if workers is not None and scheduler is not None:
-        raise InputError("give either --workers or --scheduler, not both", field="--workers")
-    if workers is not None and workers < 1:
-        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
+    opts.check(workers, scheduler)
     check_output(out, "file", suffixes=(".parquet",))
     data, _ = read_toml(scenario, "scenario")
     data.pop("calibration", None)

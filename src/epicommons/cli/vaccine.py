@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from . import ensemble_options as opts
 from .progress import progress
+from .progress import runs as runs_bar
 
 
 def vaccine_study(
@@ -24,6 +26,9 @@ def vaccine_study(
     supply: float = typer.Option(2e9, "--supply", help="Courses delivered over --weeks."),
     weeks: int = typer.Option(24, "--weeks", help="Weeks of delivery from 2020-03-16."),
     deterministic: bool = typer.Option(False, "--deterministic", help="Mean-field, one run."),
+    engine: str | None = opts.ENGINE,
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
     optimised: bool = typer.Option(
         False, "--optimised", help="Add the allocator's deaths-averted plan as a third arm."
     ),
@@ -37,17 +42,26 @@ def vaccine_study(
     summary.md (and plan.csv with --optimised).
 
     Example:  epicommons vaccine-study --runs 20 --out results/vaccine_study
+
+    Example:  epicommons vaccine-study --runs 200 --engine fast --workers 2 --out results/vs200
     """
     import pandas as pd
-    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import TextColumn, TimeElapsedColumn
 
     from epicommons._files import check_output, write_files
+    from epicommons.errors import InputError
+    from epicommons.model.engine import draws_for
     from epicommons.report.vaccine_study import vaccine_study_markdown
     from epicommons.studies.vaccine_cooperation import StudySetting, read_mitigation, run_study
     from epicommons.studies.vaccine_plan import optimised_plan
     from epicommons.studies.vaccine_supply import ARMS
     from epicommons.world.sources import load_network
 
+    chosen = opts.engine(engine)
+    if chosen is not None and deterministic:
+        raise InputError("give either --engine or --deterministic, not both", field="--engine")
+    draws = draws_for("deterministic" if deterministic else chosen or "stochastic")
+    where = opts.backend(workers, scheduler)
     check_output(out, "folder")
     setting = StudySetting(
         R0=r0,
@@ -63,45 +77,46 @@ def vaccine_study(
     arms = ARMS if optimised else ARMS[:3]
     plan = None
     files = {}
-    if optimised:
-        with progress(quiet, TextColumn("[bold]response curves"), TimeElapsedColumn()) as bar:
-            bar.add_task("curves")
-            plan, _ = optimised_plan(
+    with where as backend:
+        if optimised:
+            with progress(quiet, TextColumn("[bold]response curves"), TimeElapsedColumn()) as bar:
+                bar.add_task("curves")
+                plan, _ = optimised_plan(
+                    network,
+                    setting,
+                    runs=1 if deterministic else curve_runs,
+                    seed=seed,
+                    **draws,
+                    backend=backend,
+                )
+            files["plan.csv"] = pd.DataFrame(
+                {
+                    "country": network.nodes,
+                    "population": network.population,
+                    "courses_optimised": plan,
+                    "courses_proportional": setting.supply
+                    * network.population
+                    / network.population.sum(),
+                }
+            )
+        with runs_bar(quiet) as bar:
+            task = bar.add_task("vaccine study", total=len(arms) * runs)
+            result = run_study(
                 network,
                 setting,
-                runs=1 if deterministic else curve_runs,
+                runs=runs,
                 seed=seed,
-                stochastic=not deterministic,
+                arms=arms,
+                **draws,
+                plan=plan,
+                backend=backend,
+                progress=lambda n: bar.advance(task, n),
             )
-        files["plan.csv"] = pd.DataFrame(
-            {
-                "country": network.nodes,
-                "population": network.population,
-                "courses_optimised": plan,
-                "courses_proportional": setting.supply
-                * network.population
-                / network.population.sum(),
-            }
-        )
-    total = len(arms) * runs * setting.days
-    with progress(
-        quiet, TextColumn("[bold]vaccine study"), BarColumn(), TimeElapsedColumn()
-    ) as bar:
-        task = bar.add_task("runs", total=total)
-        result = run_study(
-            network,
-            setting,
-            runs=runs,
-            seed=seed,
-            arms=arms,
-            stochastic=not deterministic,
-            plan=plan,
-            progress=lambda n: bar.advance(task, n),
-        )
     command = (
         f"epicommons vaccine-study --runs {runs} --seed {seed} --r0 {r0} --mitigation {mitigation}"
         f" --efficacy {efficacy} --supply {supply:g} --weeks {weeks}"
         + (" --deterministic" if deterministic else "")
+        + (f" --engine {engine}" if chosen is not None else "")
         + (f" --mitigation-file {mitigation_file}" if mitigation_file else "")
         + (f" --optimised --curve-runs {curve_runs}" if optimised else "")
         + f" --out {out}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from epicommons.backend import Backend
 from epicommons.world.network import Network
 
 from .disease import Disease
@@ -24,7 +25,7 @@ def run_outbreak(
     *,
     ages: AgeStructure | None = None,
     stochastic: bool = True,
-    workers: int = 1,
+    backend: Backend | None = None,
 ) -> Results:
     """Stochastic (by default) ensemble; `results.country_table()` has per country the median
     arrival day and attack rate.
@@ -33,4 +34,4 @@ def run_outbreak(
     >>> # res.country_table()[["country", "arrival_day_median", "attack_rate_median"]]
     """
     model = build_model(disease, network, ages)
-    return simulate(model, seeds, days, runs, seed, stochastic=stochastic, workers=workers)
+    return simulate(model, seeds, days, runs, seed, stochastic=stochastic, backend=backend)

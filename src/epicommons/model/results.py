@@ -1,9 +1,11 @@
 """Results of an ensemble: summaries gathered as runs go, full arrays only on request.
 
 Kept per run (small): arrival day, cumulative infections and susceptible people at the end per
-node (the attack rate's denominator, `at_risk`), and daily prevalence and
-incidence per country (for quantiles across runs). Per node daily values are kept as running sums
-(means) when asked for, and full `(runs, days, nodes, compartments)` arrays only with `full=True`.
+node (the attack rate's denominator, `at_risk`), the last day's prevalence per country and the
+daily incidence worldwide; daily prevalence and incidence per country as exact sums over runs
+(means) and, for quantiles across runs, per run up to `series_runs` runs, as histograms beyond
+(`summary`). Per node daily values are kept as running sums (means) when asked for, and full
+`(runs, days, nodes, compartments)` arrays only with `full=True`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import Model
+from .summary import ChunkArrays, Histograms, Summary
 
 
 @dataclass(frozen=True)
@@ -24,10 +27,30 @@ class OutputOptions:
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)
     node_daily: bool = False
     full: bool = False
+    series_runs: int = 100  # per-run daily country series kept up to this many runs
+
+    def summary(self, model: Model, days: int, runs: int) -> Summary:
+        """The client's fold of an ensemble of `runs` runs with these options."""
+        n, g, c = (
+            model.network.size,
+            len(set(model.network.country)),
+            len(model.disease.compartments),
+        )
+        return Summary(
+            runs,
+            days,
+            n,
+            g,
+            c,
+            series_runs=self.series_runs,
+            node_daily=self.node_daily,
+            full=self.full,
+            top=float(model.ages.population.sum()),
+        )
 
 
 class Recorder:
-    """Collects one chunk of runs after another (runs in index order) into `Results` arrays."""
+    """Collects the days of one chunk of runs (rows: its runs) into `ChunkArrays`."""
 
     def __init__(self, model: Model, days: int, runs: int, options: OutputOptions) -> None:
         net = model.network
@@ -60,13 +83,6 @@ class Recorder:
         self.node_incidence_sum = np.zeros((days, n, c)) if options.node_daily else None
         self.full_prevalence = np.zeros((runs, days, n, c), np.float32) if options.full else None
         self.full_incidence = np.zeros((runs, days, n, c), np.float32) if options.full else None
-        self._offset = 0
-        self._size = 0
-
-    def chunk(self, offset: int, size: int) -> Recorder:
-        """Direct the next days to runs `offset .. offset + size` of the ensemble."""
-        self._offset, self._size = offset, size
-        return self
 
     def _by_country(self, a: np.ndarray) -> np.ndarray:
         return np.add.reduceat(a[:, self._order], self._starts, axis=1)
@@ -79,36 +95,34 @@ class Recorder:
         infected_now: np.ndarray,
         seeded: np.ndarray,
     ) -> None:
-        rs = slice(self._offset, self._offset + self._size)
         entries = incidence @ self._entry  # (runs, nodes, compartments)
-        self.infections[rs] += incidence @ self._infection + seeded
+        self.infections += incidence @ self._infection + seeded
         if day == self.days - 1:
-            self.susceptible[rs] = prevalence[..., self._susceptible]
-        arrival = self.arrival[rs]
+            self.susceptible[:] = prevalence[..., self._susceptible]
+        arrival = self.arrival
         arrival[(arrival < 0) & (infected_now >= 1.0)] = day
-        self.country_prevalence[rs, day] = self._by_country(prevalence)
-        self.country_incidence[rs, day] = self._by_country(entries)
+        self.country_prevalence[:, day] = self._by_country(prevalence)
+        self.country_incidence[:, day] = self._by_country(entries)
         if self.node_prevalence_sum is not None:
             self.node_prevalence_sum[day] += prevalence.sum(axis=0)
             self.node_incidence_sum[day] += entries.sum(axis=0)
         if self.full_prevalence is not None:
-            self.full_prevalence[rs, day] = prevalence
-            self.full_incidence[rs, day] = entries
+            self.full_prevalence[:, day] = prevalence
+            self.full_incidence[:, day] = entries
 
-    def merge(self, other: Recorder, offset: int) -> None:
-        """Add a recorder of runs `offset ..` (from another worker) into this one."""
-        rs = slice(offset, offset + other.arrival.shape[0])
-        self.arrival[rs] = other.arrival
-        self.infections[rs] = other.infections
-        self.susceptible[rs] = other.susceptible
-        self.country_prevalence[rs] = other.country_prevalence
-        self.country_incidence[rs] = other.country_incidence
-        if self.node_prevalence_sum is not None:
-            self.node_prevalence_sum += other.node_prevalence_sum
-            self.node_incidence_sum += other.node_incidence_sum
-        if self.full_prevalence is not None:
-            self.full_prevalence[rs] = other.full_prevalence
-            self.full_incidence[rs] = other.full_incidence
+    def arrays(self) -> ChunkArrays:
+        """This chunk's outputs, to send back to the client (the model stays behind)."""
+        return ChunkArrays(
+            self.arrival,
+            self.infections,
+            self.susceptible,
+            self.country_prevalence,
+            self.country_incidence,
+            self.node_prevalence_sum,
+            self.node_incidence_sum,
+            self.full_prevalence,
+            self.full_incidence,
+        )
 
 
 @dataclass
@@ -117,9 +131,13 @@ class Results:
 
     Arrays: `arrival_day (runs, nodes)` (-1: never), `infections (runs, nodes)` (cumulative,
     including seeds, wherever the infected person lives), `susceptible (runs, nodes)` (at the
-    end), `country_prevalence` / `country_incidence (runs, days, countries,
-    compartments)` (incidence = people entering the compartment that day), optional node means
-    `(days, nodes, compartments)` and full arrays `(runs, days, nodes, compartments)`.
+    end), `final_prevalence (runs, countries, compartments)` (the last day), `world_incidence
+    (runs, days, compartments)`, the means over runs `prevalence_mean` / `incidence_mean (days,
+    countries, compartments)` (incidence = people entering the compartment that day); per run
+    `country_prevalence` / `country_incidence (runs, days, countries, compartments)` up to
+    `series_runs` runs, else None and `histograms` for quantiles (use `daily_quantile`);
+    optional node means `(days, nodes, compartments)` and full arrays `(runs, days, nodes,
+    compartments)`.
     """
 
     nodes: tuple[str, ...]
@@ -137,8 +155,13 @@ class Results:
     arrival_day: np.ndarray
     infections: np.ndarray
     susceptible: np.ndarray
-    country_prevalence: np.ndarray
-    country_incidence: np.ndarray
+    final_prevalence: np.ndarray
+    world_incidence: np.ndarray
+    prevalence_mean: np.ndarray
+    incidence_mean: np.ndarray
+    country_prevalence: np.ndarray | None
+    country_incidence: np.ndarray | None
+    histograms: dict[str, Histograms] | None = None
     node_prevalence_mean: np.ndarray | None = None
     node_incidence_mean: np.ndarray | None = None
     full_prevalence: np.ndarray | None = None
@@ -146,41 +169,62 @@ class Results:
     metadata: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def from_recorder(
+    def from_summary(
         cls,
-        rec: Recorder,
+        summary: Summary,
+        model: Model,
+        options: OutputOptions,
         start: date,
         seed: int,
         engine: str,
         metadata: dict[str, object] | None = None,
     ) -> Results:
-        m = rec.model
-        runs = rec.arrival.shape[0]
+        """The results of a fully folded ensemble."""
+        s, runs = summary, summary.runs
+        if s.done != runs:
+            raise ValueError(f"{s.done} of {runs} runs were folded")
         mean = lambda a: None if a is None else a / runs  # noqa: E731
         return cls(
-            nodes=m.network.nodes,
-            node_country=m.network.country,
-            node_population=m.ages.population.sum(axis=1),
-            countries=rec.countries,
-            compartments=m.disease.compartment_names,
-            infected=m.disease.infected_names,
+            nodes=model.network.nodes,
+            node_country=model.network.country,
+            node_population=model.ages.population.sum(axis=1),
+            countries=tuple(sorted(set(model.network.country))),
+            compartments=model.disease.compartment_names,
+            infected=model.disease.infected_names,
             start=start,
-            days=rec.days,
+            days=s.days,
             runs=runs,
             seed=seed,
             engine=engine,
-            quantiles=tuple(rec.options.quantiles),
-            arrival_day=rec.arrival,
-            infections=rec.infections,
-            susceptible=rec.susceptible,
-            country_prevalence=rec.country_prevalence,
-            country_incidence=rec.country_incidence,
-            node_prevalence_mean=mean(rec.node_prevalence_sum),
-            node_incidence_mean=mean(rec.node_incidence_sum),
-            full_prevalence=rec.full_prevalence,
-            full_incidence=rec.full_incidence,
+            quantiles=tuple(options.quantiles),
+            arrival_day=s.arrival,
+            infections=s.infections,
+            susceptible=s.susceptible,
+            final_prevalence=s.final_prevalence,
+            world_incidence=s.world_incidence,
+            prevalence_mean=s.prevalence_sum / runs,
+            incidence_mean=s.incidence_sum / runs,
+            country_prevalence=s.country_prevalence,
+            country_incidence=s.country_incidence,
+            histograms=s.histograms,
+            node_prevalence_mean=mean(s.node_prevalence_sum),
+            node_incidence_mean=mean(s.node_incidence_sum),
+            full_prevalence=s.full_prevalence,
+            full_incidence=s.full_incidence,
             metadata=dict(metadata or {}),
         )
+
+    def daily_mean(self, measure: str) -> np.ndarray:
+        """Mean over runs of `measure` (prevalence or incidence) `(days, countries, compartments)`."""
+        return {"prevalence": self.prevalence_mean, "incidence": self.incidence_mean}[measure]
+
+    def daily_quantile(self, measure: str, q: float) -> np.ndarray:
+        """Quantile q over runs of `measure` `(days, countries, compartments)`: numpy's (linear)
+        from the per-run series, or the histogram's (module `summary`) beyond `series_runs`."""
+        runs = {"prevalence": self.country_prevalence, "incidence": self.country_incidence}[measure]
+        if runs is not None:
+            return np.quantile(runs, q, axis=0)
+        return self.histograms[measure].quantile(q)
 
     # -- per-run derived quantities -----------------------------------------------------------
     def _country_members(self) -> list[np.ndarray]:
@@ -260,19 +304,16 @@ class Results:
         frames = []
         dates = [self.start + timedelta(days=d) for d in range(self.days)]
         g, c = len(self.countries), len(self.compartments)
-        for measure, arr in (
-            ("prevalence", self.country_prevalence),
-            ("incidence", self.country_incidence),
-        ):
+        for measure in ("prevalence", "incidence"):
             cols = {
                 "date": np.repeat(dates, g * c),
                 "country": np.tile(np.repeat(self.countries, c), self.days),
                 "compartment": np.tile(self.compartments, self.days * g),
                 "measure": measure,
-                "mean": arr.mean(axis=0, dtype=float).ravel(),
+                "mean": self.daily_mean(measure).ravel(),
             }
             for q in self.quantiles:
-                cols[f"q{_pct(q)}"] = np.quantile(arr, q, axis=0).ravel()
+                cols[f"q{_pct(q)}"] = self.daily_quantile(measure, q).ravel()
             frames.append(pd.DataFrame(cols))
         return pd.concat(frames, ignore_index=True)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
+from epicommons.backend import Backend, open_backend
 from epicommons.errors import InputError
 from epicommons.world.network import Network
 
@@ -69,10 +72,15 @@ def run(
     progress: Callable[[int], None] | None = None,
     scenario_text: str | None = None,
     schedule: Schedule | None = None,
+    backend: Backend | None = None,
+    probe: Callable[[Schedule | None], ensemble.Probe] | None = None,
+    on_probe: Callable[[int, Any], None] | None = None,
 ) -> Results:
     """Run the scenario's ensemble; metadata records the scenario and the resolved parameters.
 
-    `schedule` (e.g. compiled interventions) is the engine's daily modifier hook."""
+    `schedule` (e.g. compiled interventions) is the engine's daily modifier hook; `backend`
+    evaluates the chunks of runs (default: a local cluster of the scenario's `workers` when
+    more than one, else this process); `probe`/`on_probe` as in `ensemble.simulate`."""
     meta = {
         "scenario": scenario.model_dump(mode="json", by_alias=True),
         "scenario_toml": scenario_text,
@@ -83,20 +91,24 @@ def run(
         "disease": model.disease.describe(),
         "age_groups": list(model.ages.edges),
     }
-    return ensemble.simulate(
-        model,
-        seeds,
-        scenario.days,
-        scenario.runs,
-        scenario.seed,
-        **scenario.draws(),
-        outputs=scenario.output_options(),
-        start=scenario.start,
-        workers=scenario.workers,
-        schedule=schedule,
-        progress=progress,
-        metadata=meta,
-    )
+    local = scenario.workers if backend is None and scenario.workers > 1 else None
+    with nullcontext(backend) if local is None else open_backend(local) as chosen:
+        return ensemble.simulate(
+            model,
+            seeds,
+            scenario.days,
+            scenario.runs,
+            scenario.seed,
+            **scenario.draws(),
+            outputs=scenario.output_options(),
+            start=scenario.start,
+            backend=chosen,
+            schedule=schedule,
+            probe=probe,
+            on_probe=on_probe,
+            progress=progress,
+            metadata=meta,
+        )
 
 
 def _resolve(path: str, base: Path) -> Path:

@@ -182,7 +182,7 @@ class Scenario(_Strict):
     substeps: Annotated[int, Field(ge=1, le=100)] = 1
     """Steps per day of the engine (1–100)."""
     workers: Annotated[int, Field(ge=1, le=64)] = 1
-    """Processes for the ensemble (1–64)."""
+    """Worker processes of a local Dask cluster for the ensemble (1–64; 1: this process; `--workers`/`--scheduler` override it)."""
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     """The travel network (`[network]`)."""
     disease: DiseaseSpec

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from epicommons.backend import Backend
 from epicommons.model import runner
 from epicommons.model.engine import Model
 from epicommons.model.modifiers import Schedule
@@ -40,23 +42,25 @@ class Prepared:
         self,
         progress: Callable[[int], None] | None = None,
         *,
-        schedule: Schedule | None = None,
-        workers: int | None = None,
+        backend: Backend | None = None,
+        probe: Callable[[Schedule | None], Any] | None = None,
+        on_probe: Callable[[int, Any], None] | None = None,
     ) -> Results:
-        """Run the ensemble; `progress` gets the run-days done.
+        """Run the ensemble; `progress` gets the runs done.
 
-        `schedule` replaces the compiled one (e.g. the same wrapped in an observer that keeps
-        state, which then needs `workers=1`); `workers` overrides the scenario's."""
-        scenario = self.scenario
-        if workers is not None:
-            scenario = scenario.model_copy(update={"workers": workers})
+        `backend` evaluates the chunks of runs (default: the scenario's `workers`);
+        `probe(schedule)` wraps the compiled schedule per chunk and `on_probe` gets its results
+        in run order (`model.ensemble.simulate`)."""
         return runner.run(
-            scenario,
+            self.scenario,
             self.model,
             self.seeds,
             progress=progress,
             scenario_text=self.text,
-            schedule=self.schedule if schedule is None else schedule,
+            schedule=self.schedule,
+            backend=backend,
+            probe=probe,
+            on_probe=on_probe,
         )
 
     def write(self, results: Results, out: str | Path) -> list[Path]:

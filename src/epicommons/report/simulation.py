@@ -16,6 +16,7 @@ from .tables import COUNT, NUMBER, PERCENT, Column, with_names
 
 TOP = 12  # countries drawn as small multiples
 ROWS = 30  # countries in the table
+BAND = (0.5, 0.05, 0.95)  # the median and the band's edges, over runs
 
 
 def simulation_page(
@@ -34,7 +35,6 @@ def simulation_page(
     names = names or {}
     first = results.infected[0] if results.infected else results.compartments[1]
     k = results.compartments.index(first)
-    incidence = results.country_incidence[..., k].astype(float)  # (runs, days, countries)
     days = np.arange(results.days)
     page = Page(
         title,
@@ -43,7 +43,7 @@ def simulation_page(
     )
 
     sec = page.section("Epidemic curves")
-    world = incidence.sum(axis=2)
+    world = results.world_incidence[..., k]  # (runs, days)
     total = world.sum(axis=1)
     sec.text(
         f"Infections over the horizon: median {count(np.median(total))} "
@@ -60,10 +60,11 @@ def simulation_page(
         ),
         "Median and 5-95% range over runs.",
     )
-    order = np.argsort(-incidence.sum(axis=1).mean(axis=0), kind="stable")[:TOP]
+    order = np.argsort(-results.incidence_mean[:, :, k].sum(axis=0), kind="stable")[:TOP]
+    mid_all, lo_all, hi_all = (results.daily_quantile("incidence", q)[..., k] for q in BAND)
     panels = {}
     for g in order:
-        mid, lo, hi = _band(incidence[:, :, g])
+        mid, lo, hi = mid_all[:, g], lo_all[:, g], hi_all[:, g]
         code = results.countries[g]
         panels[names.get(code, code)] = Panel(days, mid, lo, hi)
     sec.figure(
@@ -120,5 +121,5 @@ def simulation_page(
 
 def _band(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Median and 5-95% quantiles over runs (axis 0)."""
-    lo, mid, hi = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
+    mid, lo, hi = np.quantile(x, BAND, axis=0)
     return mid, lo, hi

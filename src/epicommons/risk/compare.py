@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from epicommons.backend import Backend
 from epicommons.errors import InputError
 from epicommons.model import runner
 from epicommons.policy import PolicyScenario, prepare
@@ -45,7 +46,7 @@ def outcomes(name: str, ens: Ensemble) -> Outcomes:
     infections = np.stack([res.infections[:, m].sum(axis=1) for m in members], axis=1)
     dead = [i for i, c in enumerate(res.compartments) if c in ens.dead]
     deaths = (
-        res.country_prevalence[:, -1][..., dead].sum(axis=-1, dtype=float)
+        res.final_prevalence[..., dead].sum(axis=-1, dtype=float)
         if dead
         else np.zeros_like(infections)
     )
@@ -172,9 +173,12 @@ def compare(
     scenarios: Sequence[PolicyScenario],
     *,
     runs: int | None = None,
+    engine: str | None = None,
+    backend: Backend | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """Run every scenario and return the paired effects of each against the first.
+    """Run every scenario (on `backend`, default this process) and return the paired effects of
+    each against the first; `runs` and `engine` override the scenarios'; `progress` gets runs.
 
     Every scenario is checked and compiled before the first one runs.
     """
@@ -183,7 +187,9 @@ def compare(
     check_pairable(scenarios)
     base_path: Path = scenarios[0].path.resolve().parent
     network = runner.load_network(scenarios[0].scenario, base_path)
-    settings = {} if runs is None else {"runs": runs}
+    settings = {
+        key: value for key, value in (("runs", runs), ("engine", engine)) if value is not None
+    }
     ready = [prepare(ps, network=network, **settings) for ps in scenarios]
-    outs = [outcomes(p.name, run_prepared(p, progress)) for p in ready]
+    outs = [outcomes(p.name, run_prepared(p, progress, backend)) for p in ready]
     return pd.concat([paired(outs[0], o) for o in outs[1:]], ignore_index=True)

@@ -7,9 +7,15 @@ multipliers and per-compartment pass factors). Summed over days this is the run'
 importations L_r; P(at least one importation in run r) = 1 - exp(-L_r). Using expectations given
 the state removes the travel-draw noise from comparisons, and the engine's random streams are
 not touched, so common random numbers still pair the runs of two scenarios.
+
+A meter measures one chunk of runs (made fresh per chunk on the worker: `meter_for`);
+`Importations` folds the chunks' measurements on the client, in run order.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,15 +23,14 @@ import scipy.sparse as sp
 from epicommons.model.engine import Model
 from epicommons.model.modifiers import Modifiers, Schedule
 
+from .importation import p_at_least_one
+
 PASSING = "travel_by_compartment"
 
 
 class ImportationMeter:
-    """A `Schedule` that records importations per run, day and destination country.
-
-    Runs must arrive in index order, one chunk after another (one worker), as
-    `model.ensemble.simulate` does with `workers=1`.
-    """
+    """A `Schedule` that records importations per run, day and destination country of one
+    chunk of runs (a `model.ensemble.Probe`: `result()` after the chunk)."""
 
     def __init__(self, model: Model, days: int, schedule: Schedule | None = None) -> None:
         net = model.network
@@ -106,3 +111,38 @@ class ImportationMeter:
             if self._blocks
             else np.zeros((0, self.days, len(self.countries)), dtype=np.float32)
         )
+
+    result = daily
+
+
+class Importations:
+    """Chunks' importations folded on the client, run by run in run order: per run the expected
+    importations over the horizon, per day the mean cumulative expectation and P(at least one
+    by then); the per-run daily values only up to `series_runs` runs."""
+
+    def __init__(self, runs: int, days: int, countries: int, series_runs: int) -> None:
+        self.expected = np.zeros((runs, countries))
+        self.cum_sum = np.zeros((days, countries))
+        self.p_sum = np.zeros((days, countries))
+        keep = runs <= series_runs
+        self.daily = np.zeros((runs, days, countries), np.float32) if keep else None
+        self.runs = runs
+
+    def fold(self, lo: int, daily: np.ndarray) -> None:
+        """Add the importations `(runs, days, countries)` of the chunk of runs lo.."""
+        self.expected[lo : lo + len(daily)] = daily.sum(axis=1, dtype=float)
+        for k in range(len(daily)):
+            cum = np.cumsum(daily[k], axis=0, dtype=float)
+            self.cum_sum += cum
+            self.p_sum += p_at_least_one(cum)
+        if self.daily is not None:
+            self.daily[lo : lo + len(daily)] = daily
+
+
+def meter_for(model: Model, days: int) -> Callable[[Schedule | None], ImportationMeter]:
+    """A probe factory for `model.ensemble.simulate`: a fresh meter around each chunk's schedule."""
+    return partial(_meter, model, days)
+
+
+def _meter(model: Model, days: int, schedule: Schedule | None) -> ImportationMeter:
+    return ImportationMeter(model, days, schedule)

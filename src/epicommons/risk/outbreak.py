@@ -17,8 +17,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from epicommons.backend import Backend
 from epicommons.model.engine import Model
-from epicommons.model.ensemble import simulate
+from epicommons.model.ensemble import CHUNK, simulate
 from epicommons.model.modifiers import Schedule
 from epicommons.model.results import OutputOptions, Results
 from epicommons.model.seeding import Seed
@@ -27,7 +28,7 @@ from epicommons.world.network import Network
 
 from .effective_distance import effective_distance
 from .importation import p_at_least_one
-from .meter import ImportationMeter
+from .meter import Importations, meter_for
 
 COLUMNS = (
     "destination",
@@ -44,17 +45,20 @@ QUANTILES = (("arrival_day_q05", 0.05), ("arrival_day_median", 0.5), ("arrival_d
 
 @dataclass
 class Ensemble:
-    """An ensemble's results with the importations measured along the way."""
+    """An ensemble's results with the importations measured along the way (`meter`)."""
 
     results: Results
     network: Network
     countries: tuple[str, ...]
-    importations: np.ndarray  # (runs, days, countries), expected given each run's state
+    expected: np.ndarray  # (runs, countries) expected importations over the horizon
+    cumulative: np.ndarray  # (days, countries) mean over runs of the expected importations so far
+    first_cdf: np.ndarray  # (days, countries) P(at least one importation by then)
+    importations: np.ndarray | None  # (runs, days, countries) per run, up to `series_runs` runs
     dead: tuple[str, ...] = ()  # compartments of the dead (alive=False)
 
     def expected_by_run(self) -> np.ndarray:
         """Expected importations over the horizon `(runs, countries)`."""
-        return self.importations.sum(axis=1, dtype=float)
+        return self.expected
 
     def arrival(self) -> np.ndarray:
         """Arrival day per run and country `(runs, countries)`, NaN when never reached."""
@@ -72,12 +76,15 @@ def run_ensemble(
     stochastic: bool = True,
     leap_above: float | None = None,
     start: date | None = None,
-    chunk: int = 25,
+    chunk: int = CHUNK,
     outputs: OutputOptions | None = None,
+    backend: Backend | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Ensemble:
-    """Run the ensemble (one worker, runs in order) with importations metered."""
-    meter = ImportationMeter(model, days, schedule)
+    """Run the ensemble on `backend` (default this process) with importations metered;
+    `progress` gets the runs done."""
+    outputs = outputs or OutputOptions()
+    folded = Importations(runs, days, len(set(model.network.country)), outputs.series_runs)
     res = simulate(
         model,
         seeds,
@@ -86,29 +93,49 @@ def run_ensemble(
         seed,
         stochastic=stochastic,
         leap_above=leap_above,
-        schedule=meter,
+        schedule=schedule,
         start=start,
         chunk=chunk,
-        workers=1,
+        backend=backend,
+        probe=meter_for(model, days),
+        on_probe=folded.fold,
         progress=progress,
         outputs=outputs,
     )
-    return metered(res, model, meter)
+    return metered(res, model, folded)
 
 
-def run_prepared(prepared: Prepared, progress: Callable[[int], None] | None = None) -> Ensemble:
-    """Run a prepared scenario's ensemble with importations metered (in one process: the meter
-    keeps state from run to run)."""
-    meter = ImportationMeter(prepared.model, prepared.scenario.days, prepared.schedule)
-    return metered(prepared.run(progress, schedule=meter, workers=1), prepared.model, meter)
+def run_prepared(
+    prepared: Prepared,
+    progress: Callable[[int], None] | None = None,
+    backend: Backend | None = None,
+) -> Ensemble:
+    """Run a prepared scenario's ensemble on `backend` with importations metered."""
+    spec, model = prepared.scenario, prepared.model
+    countries = len(set(model.network.country))
+    folded = Importations(spec.runs, spec.days, countries, spec.output_options().series_runs)
+    res = prepared.run(
+        progress, backend=backend, probe=meter_for(model, spec.days), on_probe=folded.fold
+    )
+    return metered(res, model, folded)
 
 
-def metered(res: Results, model: Model, meter: ImportationMeter) -> Ensemble:
-    """The ensemble of results whose runs went through `meter`."""
-    if tuple(res.countries) != meter.countries:  # both are sorted(set(network.country))
+def metered(res: Results, model: Model, folded: Importations) -> Ensemble:
+    """The ensemble of results whose runs were metered into `folded`."""
+    countries = tuple(sorted(set(model.network.country)))  # as the meter orders them
+    if tuple(res.countries) != countries:
         raise AssertionError("country order differs between results and meter")
     dead = tuple(c.name for c in model.disease.compartments if not c.alive)
-    return Ensemble(res, model.network, meter.countries, meter.daily(), dead)
+    return Ensemble(
+        res,
+        model.network,
+        countries,
+        folded.expected,
+        folded.cum_sum / folded.runs,
+        folded.p_sum / folded.runs,
+        folded.daily,
+        dead,
+    )
 
 
 def quantile_days(arrival: np.ndarray, q: float) -> np.ndarray:
@@ -143,7 +170,7 @@ def risk_table(ens: Ensemble, source: str, *, country: bool = False) -> pd.DataF
     `source` is a node id or a country; with `country=True` always a country (ISO3). The
     arrival-day quantiles are those of the first importation over all runs (module docstring);
     `beyond_horizon` names the ones later than the horizon (left empty)."""
-    cdf = first_importation_cdf(ens.importations)
+    cdf = ens.first_cdf
     network = ens.network
     table = pd.DataFrame(
         {
@@ -172,14 +199,13 @@ def importation_curve(ens: Ensemble) -> pd.DataFrame:
     Long table `destination, day, expected_importations, p_at_least_one`; P is averaged over
     runs of 1 - exp(-L_r(day)), L_r the run's expected importations up to that day.
     """
-    cum = np.cumsum(ens.importations, axis=1, dtype=float)  # (runs, days, countries)
-    days, g = cum.shape[1], cum.shape[2]
+    days, g = ens.cumulative.shape
     return pd.DataFrame(
         {
             "destination": np.tile(ens.countries, days),
             "day": np.repeat(np.arange(days), g),
-            "expected_importations": cum.mean(axis=0).ravel(),
-            "p_at_least_one": first_importation_cdf(ens.importations).ravel(),
+            "expected_importations": ens.cumulative.ravel(),
+            "p_at_least_one": ens.first_cdf.ravel(),
         }
     )
 
@@ -187,7 +213,7 @@ def importation_curve(ens: Ensemble) -> pd.DataFrame:
 def arrival_distribution(ens: Ensemble) -> pd.DataFrame:
     """By day and country: share of runs in which the country has had an infection by then."""
     arr = ens.arrival()
-    days = ens.importations.shape[1]
+    days = ens.results.days
     reached = np.stack([(arr <= d).mean(axis=0) for d in range(days)])  # NaN compares False
     return pd.DataFrame(
         {

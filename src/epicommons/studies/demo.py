@@ -158,7 +158,7 @@ def allocation_problem(
     res = ens.results
     e = res.compartments.index("Is")
     idx = [res.countries.index(m) for m in members]
-    daily = res.country_incidence[:, :, idx, e].mean(axis=0)  # new cases (days, members)
+    daily = res.daily_mean("incidence")[:, idx, e]  # new cases (days, members)
     weeks = settings.days // 7
     weekly = daily[: weeks * 7].reshape(weeks, 7, len(members)).sum(axis=1).T  # (members, weeks)
     population = res.country_population()[idx]
@@ -250,11 +250,10 @@ def _page(
     # Curves: new infections per day at the source and worldwide, median and 90% band.
     e = res.compartments.index("E")
     days = np.arange(res.days)
-    world = res.country_incidence[..., e].sum(axis=2)
-    at_source = res.country_incidence[:, :, res.countries.index(settings.source), e]
+    g = res.countries.index(settings.source)
     bands = {
-        "worldwide": _band(world),
-        src: _band(at_source),
+        "worldwide": _band(res.world_incidence[..., e]),
+        src: tuple(res.daily_quantile("incidence", q)[:, g, e] for q in (0.5, 0.05, 0.95)),
     }
     top = risk.head(10)
     sec = page.section("At a glance")

@@ -22,8 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from epicommons.backend import Backend, InProcess, chunked
 from epicommons.errors import InputError
 from epicommons.model import Modifiers, Seed, Transfer, build_model, run_chunk
+from epicommons.model.engine import Model
+from epicommons.model.ensemble import CHUNK
 from epicommons.world.groups import HIGH_INCOME, builtin_groups
 from epicommons.world.network import Network
 
@@ -245,6 +248,38 @@ class StudyResult:
         return t
 
 
+@dataclass(frozen=True)
+class ArmJob:
+    """What every chunk of the study's runs shares (sent to the workers once)."""
+
+    model: Model
+    seeds: tuple[Seed, ...]
+    days: int
+    seed: int
+    stochastic: bool
+    leap_above: float | None
+    schedules: tuple[VaccineSchedule, ...]  # one per arm
+    dead: list[int]  # the compartments of the dead
+    rescale: np.ndarray  # (nodes, groups): each country's IFR over the world's
+
+
+def arm_runs(job: ArmJob, task: tuple[int, int, int]) -> np.ndarray:
+    """Deaths per run and node `(runs, nodes)` of runs lo..hi-1 of arm i (a backend task)."""
+    i, lo, hi = task
+    x = run_chunk(
+        job.model,
+        list(job.seeds),
+        job.days,
+        range(lo, hi),
+        job.seed,
+        stochastic=job.stochastic,
+        leap_above=job.leap_above,
+        schedule=job.schedules[i],
+    )
+    dead = x[..., job.dead].sum(axis=2)  # (runs, nodes, groups), over the engine's age groups
+    return (dead * job.rescale[None]).sum(axis=2)
+
+
 def run_study(
     network: Network,
     setting: StudySetting | None = None,
@@ -253,12 +288,16 @@ def run_study(
     seed: int = 0,
     arms: Sequence[str] = ARMS[:3],
     stochastic: bool = True,
+    leap_above: float | None = None,
     plan: np.ndarray | None = None,
+    backend: Backend | None = None,
+    chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> StudyResult:
     """Run every arm with the same run indices and seed (common random numbers up to the first
-    vaccination draw) and collect deaths per node; `progress` gets run-days done. The
-    "optimised" arm needs `plan` (courses per node, e.g. from `optimised_plan`)."""
+    vaccination draw) and collect deaths per node; `progress` gets runs done. The
+    "optimised" arm needs `plan` (courses per node, e.g. from `optimised_plan`). Chunks of runs
+    of every arm go to `backend` (default this process); `leap_above` is the fast engine's."""
     setting = setting or StudySetting()
     setting.check()
     arms = tuple(arms)
@@ -300,6 +339,7 @@ def run_study(
     deaths = np.zeros((len(arms), runs, network.size))
     delivered = np.zeros((len(arms), network.size))
     given_by_group = np.zeros((len(arms), network.size, len(RISK_EDGES)))
+    schedules = []
     for i, arm in enumerate(arms):
         weekly = weekly_allocation(
             arm,
@@ -317,20 +357,25 @@ def run_study(
         fractions = (
             None if arm == "none" else protected_fractions(given, group_pop, setting.efficacy)
         )
-        schedule = VaccineSchedule(split, mitigation_day, factor, start, fractions, names)
-        tick = None if progress is None else (lambda _d: progress(runs))
-        x = run_chunk(
-            model,
-            seeds,
-            setting.days,
-            range(runs),
-            seed,
-            stochastic=stochastic,
-            schedule=schedule,
-            on_day=tick,
-        )
-        dead = x[..., d_idx].sum(axis=2)  # (runs, nodes, groups), over the engine's age groups
-        deaths[i] = (dead * rescale[None]).sum(axis=2)
+        schedules.append(VaccineSchedule(split, mitigation_day, factor, start, fractions, names))
+    job = ArmJob(
+        model,
+        tuple(seeds),
+        setting.days,
+        seed,
+        stochastic,
+        leap_above,
+        tuple(schedules),
+        d_idx,
+        rescale,
+    )
+    tasks = [(i, lo, hi) for i in range(len(arms)) for lo, hi in chunked(runs, chunk)]
+    backend = backend or InProcess()
+    for k, dead in backend.stream(arm_runs, backend.share(job), tasks):
+        i, lo, hi = tasks[k]
+        deaths[i, lo:hi] = dead  # per-run scalars by node: placed, nothing summed
+        if progress is not None:
+            progress(hi - lo)
     return StudyResult(
         setting=setting,
         nodes=tuple(network.nodes),

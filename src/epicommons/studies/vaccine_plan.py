@@ -11,6 +11,7 @@ import numpy as np
 from epicommons.assist.problem import AllocationProblem, Item
 from epicommons.assist.response import ResponseCurve
 from epicommons.assist.solve import solve
+from epicommons.backend import Backend
 from epicommons.world.network import Network
 
 from .vaccine_cooperation import StudySetting, run_study
@@ -24,6 +25,8 @@ def optimised_plan(
     runs: int = 10,
     seed: int = 0,
     stochastic: bool = True,
+    leap_above: float | None = None,
+    backend: Backend | None = None,
 ) -> tuple[np.ndarray, tuple[ResponseCurve, ...]]:
     """Courses per node that maximise deaths averted (allocator, objective "deaths_averted").
 
@@ -31,14 +34,21 @@ def optimised_plan(
     population at `levels` x the supply; each country's paired median deaths averted against the
     courses it got gives its samples (its own curve, measured while the others are vaccinated
     alike), made concave by `ResponseCurve.from_samples`. One planning period: the plan's
-    shares are then applied to every weekly delivery.
+    shares are then applied to every weekly delivery. The study's runs go to `backend`.
     """
     pop = np.asarray(network.population, dtype=float)
     samples_d, samples_b = [], []
     for level in levels:
         s = replace(setting, supply=setting.supply * level)
         res = run_study(
-            network, s, runs=runs, seed=seed, arms=("none", "proportional"), stochastic=stochastic
+            network,
+            s,
+            runs=runs,
+            seed=seed,
+            arms=("none", "proportional"),
+            stochastic=stochastic,
+            leap_above=leap_above,
+            backend=backend,
         )
         samples_d.append(res.given[1])
         samples_b.append(np.maximum(np.median(res.deaths[0] - res.deaths[1], axis=0), 0.0))
