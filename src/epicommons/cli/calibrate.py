@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from epicommons.errors import InputError
+
 from . import ensemble_options as opts
 from .progress import progress
 
