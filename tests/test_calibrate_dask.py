@@ -129,8 +129,11 @@ def test_the_fast_engine_calibrates_with_its_own_draws_the_same_on_a_cluster(pro
         got = forecast(fast, theta, None, runs=8, seed=2, backend=cluster)
     np.testing.assert_array_equal(got.samples, ref.samples)
     assert not np.array_equal(ref.samples, exact.samples)  # large counts drawn approximately
-    # the same epidemic: the fast ensemble's mean within 10% of the exact one's where it is large
-    big = exact.samples.mean(axis=0) > 1000
-    assert big.any()
-    ratio = ref.samples.mean(axis=0)[big] / exact.samples.mean(axis=0)[big]
-    assert np.all(np.abs(ratio - 1) < 0.1)
+    # the same epidemic: the fast engine draws its own numbers (runs are independent of the
+    # exact ones), so the two ensembles' mean totals agree within their Monte Carlo error
+    fast_total = ref.samples.reshape(len(ref.samples), -1).sum(axis=1)
+    exact_total = exact.samples.reshape(len(exact.samples), -1).sum(axis=1)
+    se = np.sqrt(
+        fast_total.var(ddof=1) / fast_total.size + exact_total.var(ddof=1) / exact_total.size
+    )
+    assert abs(fast_total.mean() - exact_total.mean()) < 3 * se

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from epicommons._files import check_output
 from epicommons.errors import InputError
 
+from . import ensemble_options as opts
 from .progress import progress
 
 
@@ -25,10 +26,8 @@ def assess(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known on this date (default: assessment.toml's as_of)."
     ),
-    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
-    ),
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
 ) -> None:
     """Assess every member as of a date: nowcasts, Rt, forecasts, importation risk, shortfalls
@@ -43,10 +42,7 @@ def assess(
     from epicommons.backend import open_backend
 
     check_output(out, "folder", marker=MARKER)
-    if workers is not None and scheduler is not None:
-        raise InputError("give either --workers or --scheduler, not both", field="--workers")
-    if workers is not None and workers < 1:
-        raise InputError(f"expected at least 1 worker, got {workers}", field="--workers")
+    opts.check(workers, scheduler)
     day = None
     if as_of is not None:
         try:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from epicommons.errors import InputError
 
+from . import ensemble_options as opts
 from .progress import progress
 
 
@@ -67,10 +68,8 @@ def forecast_evaluate(
     ),
     out: Path = typer.Option(..., "--out", help="Folder for the tables (created or replaced)."),
     report: Path | None = typer.Option(None, "--report", help="Also write an HTML report."),
-    workers: int | None = typer.Option(None, "--workers", help="Local Dask cluster of N workers."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT."
-    ),
+    workers: int | None = opts.WORKERS,
+    scheduler: str | None = opts.SCHEDULER,
     seed: int = typer.Option(0, "--seed", help="Random seed of the sample paths."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
@@ -208,12 +207,7 @@ def _check_options(
         raise InputError(f"expected epi or iso, got {week!r}", field="--week")
     if horizons < 1:
         raise InputError(f"expected --horizons >= 1, got {horizons}", field="--horizons")
-    if workers is not None and scheduler is not None:
-        raise InputError("give either --workers or --scheduler, not both", field="--workers")
-    if workers is not None and workers < 1:
-        raise InputError(f"expected --workers >= 1, got {workers}", field="--workers")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise InputError(f"expected tcp://HOST:PORT, got {scheduler!r}", field="--scheduler")
+    opts.check(workers, scheduler)
     return models
 
 

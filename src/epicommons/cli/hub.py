@@ -10,6 +10,8 @@ import typer
 from epicommons.errors import InputError
 from epicommons.hub.settings import DB_ENV, HubSettings, default_db_url
 
+from . import ensemble_options as opts
+
 if TYPE_CHECKING:
     from epicommons.hub.db import Database
 
@@ -153,7 +155,7 @@ def serve(
     ] = None,
     assess_options: Annotated[
         Path | None,
-        typer.Option(help="a TOML file whose [assessment] table sets scheduled assessments"),
+        typer.Option(help="a TOML file whose \\[assessment] table sets scheduled assessments"),
     ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
@@ -167,7 +169,7 @@ def serve(
     from epicommons.hub.app import serve as run
     from epicommons.hub.jobs import parse_every
 
-    _one_backend(workers, scheduler)
+    opts.check(workers, scheduler)
     options = _options(assess_options) if assess_options is not None else {}
     settings = HubSettings(
         db_url=db or default_db_url(),
@@ -198,15 +200,6 @@ def _options(path: Path | None) -> dict:
     return options_from(params, source=str(path)).model_dump(mode="json")
 
 
-def _one_backend(workers: int | None, scheduler: str | None) -> None:
-    if workers is not None and scheduler is not None:
-        raise InputError("give either --workers or --scheduler, not both", field="--scheduler")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://")):
-        raise InputError(
-            f"expected a scheduler address tcp://HOST:PORT, got {scheduler!r}", field="--scheduler"
-        )
-
-
 @app.command("assess")
 def assess(
     db: DbOption = None,
@@ -214,7 +207,7 @@ def assess(
         str | None, typer.Option(help="assess as known at the end of this date (default: today)")
     ] = None,
     options: Annotated[
-        Path | None, typer.Option(help="a TOML file with an [assessment] table of options")
+        Path | None, typer.Option(help="a TOML file with an \\[assessment] table of options")
     ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
@@ -229,7 +222,7 @@ def assess(
 
     from .progress import progress
 
-    _one_backend(workers, scheduler)
+    opts.check(workers, scheduler)
     day = _date(as_of, "--as-of") if as_of else utcnow().date()
     params = _options(options)
     database = _db(db)
