@@ -161,7 +161,15 @@ def run(
                 except httpx.TransportError:
                     time.sleep(0.1)
             proc = psutil.Process(server.pid)
+            days = -(-values // len(INDICATORS))
+            step = -(-per_client * days // 365) + 1  # years a phase's new dates take
+            needed = 2 * rounds * step + -(-2 * sequential_pairs * days // 365) + 1
             year = 1901
+            if year + needed > dt.date.today().year:
+                raise SystemExit(
+                    f"{rounds} rounds and {sequential_pairs} pairs need {needed} years of new "
+                    "dates from 1901, past today (the hub refuses future dates): fewer of either"
+                )
             for r in range(rounds):
                 for kind in ("native", "dhis2") if r % 2 == 0 else ("dhis2", "native"):
                     cpu0 = sum(proc.cpu_times()[:2])
@@ -171,7 +179,7 @@ def run(
                     f["lat"] += lat
                     f["errors"] += errs
                     f["wall"] += wall
-                    year += 10  # each phase imports new dates
+                    year += step  # each phase imports new dates
             seq = sequential(proc, port, tokens[0], values, sequential_pairs, year)
         finally:
             server.terminate()
