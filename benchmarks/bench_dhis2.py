@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,10 +27,17 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_hub import DEFAULT_PG, INDICATORS, MEMBERS, drop, free_port, fresh_url, report
+from bench_hub import (
+    DEFAULT_PG,
+    INDICATORS,
+    MEMBERS,
+    drop,
+    fresh_url,
+    hub_with_members,
+    report,
+    serve,
+)
 
-from epicommons.hub import admin
-from epicommons.hub.db import open_database
 from epicommons.hub.mapping_store import import_mapping
 
 BEGIN, END = "<!-- bench_dhis2 -->", "<!-- /bench_dhis2 -->"
@@ -127,39 +133,14 @@ def run(
     members = list(MEMBERS[:clients])
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = fresh_url(backend, Path(tmp), pg_url)
-        db = open_database(url)
-        admin.init(db)
-        tokens = []
-        for code in members:
-            admin.add_member(db, code)
-            tokens.append((code, admin.issue_token(db, code, "reporter").token))
-        import_mapping(db, mapping(members), "benchmark mapping")
-        db.dispose()
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from epicommons.cli import run; run()",
-                "serve",
-                "--db",
-                url,
-                "--port",
-                str(port),
-                "--rate-limit",
-                "1000000",
-            ]
+        tokens = hub_with_members(
+            url, members, lambda db: import_mapping(db, mapping(members), "benchmark mapping")
         )
+        server, port = serve(url)
         figures: dict[str, dict] = {
             k: {"lat": [], "errors": [], "wall": 0.0, "cpu": 0.0} for k in ("native", "dhis2")
         }
         try:
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
             proc = psutil.Process(server.pid)
             days = -(-values // len(INDICATORS))
             step = -(-per_client * days // 365) + 1  # years a phase's new dates take

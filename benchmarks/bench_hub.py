@@ -59,6 +59,45 @@ def report(start: dt.date, values: int, step: int = 1, offset: int = 0) -> dict:
     return {"values": rows[:values]}
 
 
+def hub_with_members(url: str, codes, setup=None) -> list[tuple[str, str]]:
+    """A new hub at `url` with these members and a reporter token each; `setup(db)` runs last."""
+    db = open_database(url)
+    admin.init(db)
+    tokens = []
+    for code in codes:
+        admin.add_member(db, code)
+        tokens.append((code, admin.issue_token(db, code, "reporter").token))
+    if setup is not None:
+        setup(db)
+    db.dispose()
+    return tokens
+
+
+def serve(url: str) -> tuple[subprocess.Popen, int]:
+    """`epicommons serve` on the hub at `url` on a free loopback port, once it answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from epicommons.cli import run; run()",
+            "serve",
+            "--db",
+            url,
+            "--port",
+            str(port),
+            "--rate-limit",
+            "1000000",
+        ],
+    )
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return server, port
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,36 +147,10 @@ def run(
     """
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = fresh_url(backend, Path(tmp), pg_url)
-        db = open_database(url)
-        admin.init(db)
-        tokens = []
-        for code in MEMBERS[:clients]:
-            admin.add_member(db, code)
-            tokens.append((code, admin.issue_token(db, code, "reporter").token))
-        db.dispose()
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from epicommons.cli import run; run()",
-                "serve",
-                "--db",
-                url,
-                "--port",
-                str(port),
-                "--rate-limit",
-                "1000000",
-            ],
-        )
+        tokens = hub_with_members(url, MEMBERS[:clients])
+        server, port = serve(url)
         base = f"http://127.0.0.1:{port}/api/v1"
         try:
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
             latencies: list[float] = []
             read_latencies: list[float] = []
             errors: list[str] = []

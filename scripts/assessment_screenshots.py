@@ -19,18 +19,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the feed is the tests' own
 
+from screenshots import shoot_pages  # noqa: E402
+
 import hub_assess_support as support  # noqa: E402
 
-CHROMIUM = os.environ.get("EPICOMMONS_CHROMIUM", "/usr/bin/chromium")
 SHARED = Path(os.environ.get("EPICOMMONS_SHARED_DATA", REPO.parent / "shared" / "data"))
-MAX_HEIGHT = 2400  # pixels of a page kept in its screenshot
-MAX_BYTES = 400_000
 
 
 def shoot(hub: support.AssessedHub, job_id: int, out: Path) -> list[Path]:
     """One PNG per page, signed in through the form as a browser would."""
-    from playwright.sync_api import sync_playwright
-
     coordinator = (support.COORDINATOR, "coordinator")
     shots = [
         (coordinator, "/dashboard/assessments", "assessment-jobs.png"),
@@ -42,32 +39,8 @@ def shoot(hub: support.AssessedHub, job_id: int, out: Path) -> list[Path]:
             "assessment-curve.png",
         ),
     ]
-    saved = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        pages = {}
-        for who, path, name in shots:
-            if who not in pages:
-                page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-                page.goto(hub.url + "/signin")
-                page.fill("#token", hub.tokens[who])
-                page.click("button[type=submit]")
-                page.wait_for_load_state()
-                pages[who] = page
-            page = pages[who]
-            page.goto(hub.url + path)
-            target = out / name
-            height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
-            clip = {"x": 0, "y": 0, "width": 1200, "height": height}
-            page.screenshot(path=str(target), full_page=True, clip=clip)
-            while target.stat().st_size > MAX_BYTES and clip["height"] > 900:
-                clip["height"] -= 200
-                page.screenshot(path=str(target), full_page=True, clip=clip)
-            saved.append(target)
-        browser.close()
-    return saved
+    # the assessment pages are long: more of each is kept than of the other pages
+    return shoot_pages(hub.url, hub.tokens, shots, out, max_height=2400, max_bytes=400_000)
 
 
 def main() -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,7 @@ except ModuleNotFoundError as exc:
 from epicommons.hub import admin
 from epicommons.hub.db import open_database
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("EPICOMMONS_CHROMIUM", "/usr/bin/chromium")
 LAST_DAY = dt.date(2026, 11, 25)
 DAYS = 120
 # Synthetic epidemics: (member, people seeded on day 0, R before and after a change, change day).
@@ -239,8 +241,6 @@ def serve(db_url: str, port: int, log: Path) -> subprocess.Popen:
 
 def shoot(url: str, tokens: dict[str, str], out: Path) -> list[Path]:
     """Sign in through the form as a member and as the coordinator; one PNG per main page."""
-    from playwright.sync_api import sync_playwright
-
     shots = [
         (None, "/signin", "signin.png"),
         ("KOR", "/dashboard/members/KOR", "member-overview.png"),
@@ -250,6 +250,22 @@ def shoot(url: str, tokens: dict[str, str], out: Path) -> list[Path]:
         (COORDINATOR, "/dashboard/coordinator/risk", "coordinator-risk.png"),
         (COORDINATOR, "/dashboard/ledger", "ledger.png"),
     ]
+    return shoot_pages(url, tokens, shots, out)
+
+
+def shoot_pages(
+    url: str,
+    tokens: Mapping,
+    shots: list[tuple],
+    out: Path,
+    *,
+    max_height: int = MAX_HEIGHT,
+    max_bytes: int = MAX_BYTES,
+) -> list[Path]:
+    """One PNG per `(who, path, file name)`, signed in through the form as `who` would be
+    (`tokens[who]`; None: not signed in); pages cut to `max_height` and about `max_bytes`."""
+    from playwright.sync_api import sync_playwright
+
     saved = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -269,10 +285,10 @@ def shoot(url: str, tokens: dict[str, str], out: Path) -> list[Path]:
             page = pages[who]
             page.goto(url + path)
             target = out / name
-            height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
+            height = min(page.evaluate("document.documentElement.scrollHeight"), max_height)
             clip = {"x": 0, "y": 0, "width": 1200, "height": height}
             page.screenshot(path=str(target), full_page=True, clip=clip)
-            while target.stat().st_size > MAX_BYTES and clip["height"] > 900:
+            while target.stat().st_size > max_bytes and clip["height"] > 900:
                 clip["height"] -= 200
                 page.screenshot(path=str(target), full_page=True, clip=clip)
             saved.append(target)

@@ -52,7 +52,20 @@ def gather(
     return out
 
 
-class InProcess:
+class _Gathering:
+    """`map` for a backend that streams: the stream gathered in chunk order."""
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        shared: Any,
+        chunks: Sequence[Any],
+        on_done: Callable[[int], None] | None = None,
+    ) -> list[Any]:
+        return gather(self.stream(fn, shared, chunks), len(chunks), on_done)  # type: ignore[attr-defined]
+
+
+class InProcess(_Gathering):
     """Evaluate chunks one after another in this process."""
 
     name = "in-process"
@@ -66,17 +79,8 @@ class InProcess:
         for i, c in enumerate(chunks):
             yield i, fn(shared, c)
 
-    def map(
-        self,
-        fn: Callable[..., Any],
-        shared: Any,
-        chunks: Sequence[Any],
-        on_done: Callable[[int], None] | None = None,
-    ) -> list[Any]:
-        return gather(self.stream(fn, shared, chunks), len(chunks), on_done)
 
-
-class DaskBackend:
+class DaskBackend(_Gathering):
     """Evaluate chunks as tasks of a `distributed.Client`, `IN_FLIGHT` per worker thread at most
     (the next is submitted as one finishes)."""
 
@@ -114,15 +118,6 @@ class DaskBackend:
             fut.release()
             submit()
             yield i, value
-
-    def map(
-        self,
-        fn: Callable[..., Any],
-        shared: Any,
-        chunks: Sequence[Any],
-        on_done: Callable[[int], None] | None = None,
-    ) -> list[Any]:
-        return gather(self.stream(fn, shared, chunks), len(chunks), on_done)
 
 
 class InOrder:
