@@ -230,3 +230,29 @@ def test_immune_share_errors(old, new, message):
     with pytest.raises(InputError, match=re.escape(message)):
         scenario, spec = parse(SCENARIO.replace(old, new, 1))
         build_problem(scenario, spec, blank_data(spec.countries, scenario.start, 70))
+
+
+SEED_ONLY = SCENARIO.replace(
+    "[calibration.fit.R0]\nlow = 1.0\nhigh = 4.0\nper_country = true\n"
+    "[calibration.fit.change]\nlow = 0.2\nhigh = 1.5\n",
+    '[calibration.fit.seed_size]\nprior = "loguniform"\nlow = {low}\nhigh = 1e7\n',
+).replace("seed_size = 50\n", "change = 0.5\n")
+
+
+@pytest.mark.parametrize("low", [5, 50])
+def test_laplace_steps_follow_a_log_uniform_scale_and_stay_inside_the_box(low):
+    from epicommons.calibrate.likelihood import PointEstimate, laplace_covariance
+    from epicommons.calibrate.tasks import log_likelihoods
+
+    scenario, spec = parse(SEED_ONLY.format(low=low))
+    blank = build_problem(scenario, spec, blank_data(spec.countries, scenario.start, 70))
+    problem = build_problem(scenario, spec, synthetic_data(blank, np.array([50.0]), run=7))
+    assert problem.names == ["seed_size"]
+    # independent curvature: a parabola through the log-likelihood on 40..60
+    x = np.linspace(40.0, 60.0, 21)
+    a = np.polyfit(x, log_likelihoods(problem, x[:, None]), 2)[0]
+    sd = 1.0 / np.sqrt(-2.0 * a)
+    # at 50, on the lower bound when low = 50; a step of 1e-3 of the box width would be 10,000
+    est = PointEstimate(problem.names, np.array([50.0]), 0.0, 0, True)
+    laplace = np.sqrt(laplace_covariance(problem, est)[0, 0])
+    assert laplace == pytest.approx(sd, rel=0.1)

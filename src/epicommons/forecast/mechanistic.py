@@ -101,7 +101,7 @@ def laplace_or_point(problem, point, runs: int, seed: int, backend=None) -> tupl
     from epicommons.calibrate.likelihood import laplace_covariance
 
     try:
-        with np.errstate(invalid="ignore", divide="ignore"):  # steps past a bound: NaN, judged
+        with np.errstate(invalid="ignore", divide="ignore"):  # a flat likelihood: NaN, judged
             cov = laplace_covariance(problem, point, backend=backend)
         sym = 0.5 * (cov + cov.T)
         positive = bool(np.all(np.isfinite(sym)) and np.all(np.linalg.eigvalsh(sym) > 0))
