@@ -7,13 +7,15 @@ codes below are copied from that file, not from the code under test.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
 from epicommons.cli import main
 from epicommons.errors import InputError
 from epicommons.hub.mapping import check_members, default_mapping, default_text, load_mapping
-from epicommons.hub.mapping_store import current_mapping
+from epicommons.hub.mapping_store import MappingCache, current_mapping, import_mapping
 from epicommons.hub.models import AuditEntry, MappingFile
 from test_hub_support import fresh_database, setup_hub
 
@@ -171,3 +173,26 @@ def test_mapping_import_command(tmp_path, capsys):
 def test_mapping_default_command_prints_the_builtin(capsys):
     assert main(["hub", "mapping", "default"]) == 0
     assert capsys.readouterr().out == default_text()
+
+
+def test_the_cache_parses_each_mapping_once_and_sees_a_new_import(tmp_path):
+    fresh = fresh_database("sqlite", tmp_path)
+    db, _ = setup_hub(fresh.url)
+    cache = MappingCache()
+    try:
+        assert cache.kept is None
+        with db.read() as s:
+            digest, default = cache.current(s)
+            assert (digest, default.dhis2.data_set.code) == (None, "AGG_WEEKLY_SURV")
+            assert cache.current(s)[1] is default  # not parsed again
+        import_mapping(db, MAPPING, "test mapping")
+        with db.read() as s:
+            digest, imported = cache.current(s)
+        assert digest == hashlib.sha256(MAPPING.encode()).hexdigest()
+        assert imported.dhis2.data_set.code == "EPI_WEEKLY"
+        assert cache.kept == (digest, imported)
+        with db.read() as s:
+            assert cache.current(s)[1] is imported
+    finally:
+        db.dispose()
+        fresh.close()

@@ -3,13 +3,14 @@
 Stored in the database rather than named in `HubSettings`: every server process and every
 command of one hub then reads the same mapping, an import is checked against the members in the
 same transaction that stores it, and each import is kept with its audit row. Until a file is
-imported the built-in default (`mapping_default.toml`) is in force.
+imported the built-in default (`mapping_default.toml`) is in force. A server keeps the parsed
+mapping in a `MappingCache` and asks the database only for the newest file's digest, so a file
+imported by any process is in force from the next request on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -47,10 +48,37 @@ def import_mapping(db: Database, text: str, source: str) -> tuple[int, Mapping]:
 
 def current_mapping(session: Session) -> Mapping:
     """The mapping in force: the newest imported file, else the built-in default."""
-    text = session.scalar(select(MappingFile.text).order_by(MappingFile.id.desc()).limit(1))
-    return _parsed(text if text is not None else default_text())
+    return MappingCache().current(session)[1]
 
 
-@lru_cache(maxsize=4)
-def _parsed(text: str) -> Mapping:
-    return load_mapping(text, "the hub's mapping")
+class MappingCache:
+    """The mapping in force for one hub, parsed once per imported file.
+
+    Each `current` reads the digest of the newest file (one row by the primary key) in the
+    caller's session; the text is read and parsed only when that digest is not the one kept.
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[str | None, Mapping] | None = None
+
+    @property
+    def kept(self) -> tuple[str | None, Mapping] | None:
+        """The (digest, mapping) seen last, without asking the database (None before the first
+        `current`; the digest None stands for the built-in default)."""
+        return self._kept
+
+    def current(self, session: Session) -> tuple[str | None, Mapping]:
+        """The (digest, mapping) in force as `session` sees it."""
+        newest = session.execute(
+            select(MappingFile.id, MappingFile.digest).order_by(MappingFile.id.desc()).limit(1)
+        ).first()
+        digest = None if newest is None else newest.digest
+        kept = self._kept
+        if kept is None or kept[0] != digest:
+            text = (
+                default_text()
+                if newest is None
+                else session.scalar(select(MappingFile.text).where(MappingFile.id == newest.id))
+            )
+            kept = self._kept = (digest, load_mapping(text, "the hub's mapping"))
+        return kept

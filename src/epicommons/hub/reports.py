@@ -146,6 +146,59 @@ def _state(key: Key, value: float) -> list[Any]:
     return [key[0].isoformat(), key[1], key[2], value]
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A report checked on its own, before any database work: its valid rows, the conflicts
+    found so far, the digest of its content and mode, and the mode."""
+
+    rows: list[Row]
+    conflicts: list[Conflict]
+    digest: str
+    dry_run: bool
+    atomic: bool
+    strategy: str
+
+
+def check_report(
+    records: list[tuple[int, Mapping[str, Any]]],
+    *,
+    from_text: bool,
+    dry_run: bool = False,
+    atomic: bool = True,
+    strategy: str = UPSERT,
+    refused: Iterable[Conflict] = (),
+) -> Checked:
+    """Validate a report's rows; `refused` are conflicts the caller found in rows it could not
+    turn into records (a DHIS2 identifier that is not mapped): they count as any conflict."""
+    rows, conflicts = parse_rows(records, from_text)
+    conflicts.extend(refused)
+    digest = content_hash(rows, conflicts, (dry_run, atomic), strategy)
+    return Checked(rows, conflicts, digest, dry_run, atomic, strategy)
+
+
+def store_checked(
+    session: Session,
+    principal: Principal,
+    member: Member,
+    checked: Checked,
+    idempotency_key: str | None = None,
+) -> ImportSummary:
+    """Import a checked report in the caller's write transaction (one attempt of
+    `with_retries`): the same rules, idempotency, audit and lock as `import_report`."""
+    return _import(
+        session,
+        principal,
+        member,
+        checked.rows,
+        list(checked.conflicts),
+        checked.digest,
+        dry_run=checked.dry_run,
+        atomic=checked.atomic,
+        key=idempotency_key,
+        strategy=checked.strategy,
+    )
+
+
 def import_report(
     db: Database,
     principal: Principal,
@@ -161,26 +214,18 @@ def import_report(
 ) -> ImportSummary:
     """Validate and store a report; the summary's status is ERROR when nothing was stored.
 
-    `strategy` is one of `STRATEGIES`; `refused` are conflicts the caller found in rows it could
-    not turn into records (a DHIS2 identifier that is not mapped): they count as any conflict.
+    `strategy` is one of `STRATEGIES`; `refused` as in `check_report`.
     """
-    rows, conflicts = parse_rows(records, from_text)
-    conflicts.extend(refused)
-    digest = content_hash(rows, conflicts, (dry_run, atomic), strategy)
+    checked = check_report(
+        records,
+        from_text=from_text,
+        dry_run=dry_run,
+        atomic=atomic,
+        strategy=strategy,
+        refused=refused,
+    )
     return with_retries(
-        db,
-        lambda session: _import(
-            session,
-            principal,
-            member,
-            rows,
-            list(conflicts),
-            digest,
-            dry_run=dry_run,
-            atomic=atomic,
-            key=idempotency_key,
-            strategy=strategy,
-        ),
+        db, lambda session: store_checked(session, principal, member, checked, idempotency_key)
     )
 
 

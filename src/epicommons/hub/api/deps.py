@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -14,6 +14,7 @@ from ..access import Principal, require_coordinator, require_reporter_of
 from ..clock import utcnow
 from ..db import Database
 from ..guard import RateLimiter, retry_after
+from ..mapping_store import MappingCache
 from ..models import Member, Token
 from ..problems import HubProblem
 from ..settings import HubSettings
@@ -22,11 +23,12 @@ from ..tokens import token_hash
 
 @dataclass(frozen=True)
 class Hub:
-    """What the routes need: the database, the settings and the rate limiter."""
+    """What the routes need: the database, the settings, the rate limiter and the mapping."""
 
     db: Database
     settings: HubSettings
     limiter: RateLimiter
+    mappings: MappingCache = field(default_factory=MappingCache)
 
 
 def hub(request: Request) -> Hub:

@@ -27,7 +27,6 @@ from ..dhis2.imports import Options, push, summary_json
 from ..dhis2.messages import answer
 from ..guard import PARSED
 from ..mapping import Mapping, Scheme
-from ..mapping_store import current_mapping
 from ..models import Member
 from ..problems import AsciiJSONResponse, HubProblem
 from ..reports import STRATEGIES
@@ -129,7 +128,7 @@ Caller = Annotated[Principal, Depends(dhis2_caller)]
 
 def _mapping(state: HubDep) -> Mapping:
     with state.db.read() as session:
-        return current_mapping(session)
+        return state.mappings.current(session)[1]
 
 
 MappingDep = Annotated[Mapping, Depends(_mapping)]
@@ -160,15 +159,6 @@ def _format(fmt: str | None, accept: str | None) -> str:
     return "json"
 
 
-def _mapping_and_member(state: HubDep, caller: Principal) -> tuple[Mapping, Member]:
-    """The mapping in force and the caller's member, in one read."""
-    with state.db.read() as session:
-        mapping = current_mapping(session)
-        member = session.get(Member, caller.member_id)
-    assert member is not None  # a token's member is never deleted
-    return mapping, member
-
-
 async def _post_data_value_sets(
     request: Request,
     state: HubDep,
@@ -177,7 +167,6 @@ async def _post_data_value_sets(
     idempotency_key: str | None,
 ) -> Response:
     require_reporter_of(caller, caller.member_id)
-    mapping, member = await run_in_threadpool(_mapping_and_member, state, caller)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     limit = state.settings.max_rows
     if ctype == "application/json":
@@ -208,12 +197,15 @@ async def _post_data_value_sets(
         data_set=_scheme(s.get("dataSetIdScheme"), general, default=default),
         preheat_cache=params["preheatCache"],
     )
-    named = value_set.data_set or params.get("dataSet")
-    data_set = mapping.dhis2.data_set
-    if named and named not in (data_set.uid, data_set.code):
-        raise HubProblem(409, f"data set {named} is not this hub's data set {data_set.uid}")
     outcome = await run_in_threadpool(
-        push, state.db, caller, member, mapping, value_set, options, idempotency_key
+        push,
+        state.db,
+        caller,
+        state.mappings,
+        value_set,
+        options,
+        value_set.data_set or params.get("dataSet"),
+        idempotency_key,
     )
     summary = summary_json(outcome)
     if summary["status"] == "SUCCESS":

@@ -22,7 +22,6 @@ from ..fhir.outcome import MEDIA_TYPE, Issue, Rejected, error, outcome, response
 from ..fhir.search import capability_statement, period_range, searchset
 from ..fhir.store import store_batch_entry, store_report, store_transaction
 from ..guard import PARSED
-from ..mapping_store import current_mapping
 from ..models import Member
 from ..problems import HubProblem
 from ..refusals import TooLarge
@@ -70,7 +69,7 @@ def _responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
 def hub_codes(state: Hub) -> FhirCodes:
     """The FHIR rules of the mapping in force (the built-in default until one is imported)."""
     with state.db.read() as session:
-        return codes_of(current_mapping(session))
+        return codes_of(state.mappings.current(session)[1])
 
 
 def _document(request: Request) -> Any:

@@ -3,9 +3,10 @@
 Each data value is resolved through the mapping (data element and category option combo →
 indicator and item, organisation unit → member, period → date by `periods`' rule); a value that
 cannot be resolved, names another member's organisation unit, or carries an attribute option combo
-other than the default is a conflict, never dropped. The rest goes to `reports.import_report`
-(validation rules, idempotency, audit, the member's lock, limits), with the conflicts, so the
-atomic mode and the summary count them like any other.
+other than the default is a conflict, never dropped. The rest goes through the hub's one import
+path (`reports.check_report` and `store_checked`: validation rules, idempotency, audit, the
+member's lock, limits), with the conflicts, so the atomic mode and the summary count them like any
+other.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ..access import Principal
 from ..db import Database
 from ..indicators import Conflict
-from ..mapping import Element, Mapping, OrgUnit, Scheme
+from ..mapping import Mapping, Scheme
+from ..mapping_store import MappingCache
 from ..models import Member
-from ..reports import DELETE, ImportSummary, import_report
+from ..refusals import Clash
+from ..reports import DELETE, Checked, ImportSummary, check_report, store_checked, with_retries
 from .formats import DataValue, ValueSet
 from .periods import parse_adx_period, parse_period
 
@@ -76,39 +81,79 @@ class Outcome:
 def push(
     db: Database,
     principal: Principal,
-    member: Member,
-    mapping: Mapping,
+    mappings: MappingCache,
     value_set: ValueSet,
     options: Options,
+    data_set: str | None = None,
     idempotency_key: str | None = None,
 ) -> Outcome:
-    """Resolve every data value and import the resolvable ones for the caller's member."""
-    records, refused, raw = [], [], {}
-    resolver = _Resolver(mapping, options, principal.member_code)
+    """Resolve every data value through the mapping in force and import the resolvable ones for
+    the caller's member, in one write transaction: the mapping's digest, the member and the
+    import are read there. The values are resolved beforehand with the mapping seen last, and
+    again in the transaction only if another one has been imported since. `data_set` is the one
+    the request names, if any: it must be the mapping's."""
+    kept = mappings.kept
+    plan = None if kept is None else _plan(kept, principal, value_set, options)
+
+    def work(session: Session) -> ImportSummary:
+        nonlocal plan
+        in_force = mappings.current(session)
+        ours = in_force[1].dhis2.data_set
+        if data_set and data_set not in (ours.uid, ours.code):
+            raise Clash(f"data set {data_set} is not this hub's data set {ours.uid}")
+        if plan is None or plan.mapping != in_force[0]:
+            plan = _plan(in_force, principal, value_set, options)
+        member = session.get(Member, principal.member_id)
+        assert member is not None  # a token's member is never deleted
+        return store_checked(session, principal, member, plan.checked, idempotency_key)
+
+    summary = with_retries(db, work)
+    assert plan is not None
+    values = value_set.values
+    conflicts = [
+        _dhis2_conflict(
+            c,
+            values[c.row] if 0 <= c.row < len(values) else None,
+            (c.row, c.field) in plan.resolving,
+        )
+        for c in summary.conflicts
+    ]
+    return Outcome(summary, conflicts, options)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A value set resolved through one mapping (its digest) and checked as a hub report;
+    `resolving` are the (index, field) of the conflicts resolution found."""
+
+    mapping: str | None
+    checked: Checked
+    resolving: frozenset[tuple[int, str]]
+
+
+def _plan(
+    in_force: tuple[str | None, Mapping],
+    principal: Principal,
+    value_set: ValueSet,
+    options: Options,
+) -> _Plan:
+    records, refused = [], []
+    resolve = _Resolver(in_force[1], options, principal.member_code).resolve
     for v in value_set.values:
-        got = resolver.resolve(v)
-        raw[v.index] = v
-        if isinstance(got, Conflict):
+        got = resolve(v)
+        if type(got) is Conflict:
             refused.append(got)
         else:
             records.append((v.index, got))
-    summary = import_report(
-        db,
-        principal,
-        member,
+    checked = check_report(
         records,
         from_text=True,
         dry_run=options.dry_run,
         atomic=options.atomic,
-        idempotency_key=idempotency_key,
         strategy=options.strategy,
         refused=refused,
     )
-    ours = {(c.row, c.field) for c in refused}
-    conflicts = [
-        _dhis2_conflict(c, raw.get(c.row), (c.row, c.field) in ours) for c in summary.conflicts
-    ]
-    return Outcome(summary, conflicts, options)
+    return _Plan(in_force[0], checked, frozenset((c.row, c.field) for c in refused))
 
 
 class _Resolver:
@@ -117,85 +162,96 @@ class _Resolver:
 
     def __init__(self, mapping: Mapping, options: Options, own: str) -> None:
         self.mapping, self.o, self.own = mapping, options, own
-        self.elements: dict[tuple[str, str | None], Element | None] = {}
-        self.units: dict[str, OrgUnit | None] = {}
-        self.periods: dict[tuple[str, bool], tuple[str | None, str]] = {}
+        # (data element, category and attribute option combos, unit) → (indicator, item), or
+        # the conflict that stops every value naming them (row -1: the value's index goes in).
+        self.targets: dict[tuple[str, str | None, str | None, str], tuple[str, str] | Conflict]
+        self.targets = {}
+        self.periods: dict[tuple[str, bool], str | Conflict] = {}
 
-    def element(self, de: str, coc: str | None) -> Element | None:
-        key = (de, coc)
-        if key not in self.elements:
-            self.elements[key] = self.mapping.element(de, coc, self.o.data_element, self.o.coc)
-        return self.elements[key]
+    def target(
+        self, de: str, coc: str | None, aoc: str | None, ou: str
+    ) -> tuple[str, str] | Conflict:
+        """The (indicator, item) that data element, combos and unit are, or why none is."""
+        mapping, o, own = self.mapping, self.o, self.own
+        element = mapping.element(de, coc, o.data_element, o.coc)
+        if element is None:
+            if any(e.ident(o.data_element) == de for e in mapping.dhis2.elements):
+                return Conflict(
+                    -1,
+                    "categoryOptionCombo",
+                    f"category option combo {coc!r} of data element {de} is not "
+                    "mapped; the hub keeps the mapped combos only",
+                )
+            return Conflict(-1, "dataElement", f"data element {de} is not mapped")
+        if aoc and not mapping.is_default_coc(aoc, o.aoc):
+            return Conflict(
+                -1,
+                "attributeOptionCombo",
+                f"attribute option combo {aoc} is not mapped; only the default is taken",
+            )
+        unit = mapping.org_unit(ou, o.org_unit)
+        if unit is None:
+            return Conflict(-1, "orgUnit", f"organisation unit {ou} is not mapped")
+        if unit.member != own:
+            return Conflict(
+                -1,
+                "orgUnit",
+                f"organisation unit {ou} is member {unit.member}; "
+                f"this token writes only {own}'s data",
+            )
+        return element.indicator, element.item
 
-    def unit(self, ou: str) -> OrgUnit | None:
-        if ou not in self.units:
-            self.units[ou] = self.mapping.org_unit(ou, self.o.org_unit)
-        return self.units[ou]
-
-    def period(self, text: str, adx: bool) -> tuple[str | None, str]:
-        """The period's first day (ISO text), or None and why it is not a period."""
-        key = (text, adx)
-        if key not in self.periods:
-            try:
-                first = (parse_adx_period(text) if adx else parse_period(text))[1]
-                self.periods[key] = (first.isoformat(), "")
-            except ValueError as exc:
-                self.periods[key] = (None, str(exc))
-        return self.periods[key]
+    @staticmethod
+    def period(text: str, adx: bool) -> str | Conflict:
+        """The period's first day (ISO text), or why it is not a period."""
+        try:
+            return (parse_adx_period(text) if adx else parse_period(text))[1].isoformat()
+        except ValueError as exc:
+            return Conflict(-1, "period", str(exc))
 
     def resolve(self, v: DataValue) -> dict[str, Any] | Conflict:
         """The hub record of one data value, or the conflict that stops it."""
-        mapping, o, own = self.mapping, self.o, self.own
         if v.problem is not None:
             name, reason = v.problem.split(": ", 1)
             return Conflict(v.index, name, reason)
-        texts = (v.data_element, v.period, v.org_unit)
-        if not all(type(t) is str and t for t in texts):
-            for name, raw in zip(("dataElement", "period", "orgUnit"), texts, strict=True):
-                if not isinstance(raw, str) or not raw:
-                    reason = "missing" if raw in (None, "") else "must be text"
-                    return Conflict(v.index, name, reason)
-        for name, raw in (("categoryOptionCombo", v.coc), ("attributeOptionCombo", v.aoc)):
-            if raw is not None and not isinstance(raw, str):
-                return Conflict(v.index, name, "must be text")
-        element = self.element(v.data_element, v.coc or None)
-        if element is None:
-            if any(e.ident(o.data_element) == v.data_element for e in mapping.dhis2.elements):
-                return Conflict(
-                    v.index,
-                    "categoryOptionCombo",
-                    f"category option combo {v.coc!r} of data element {v.data_element} is not "
-                    "mapped; the hub keeps the mapped combos only",
-                )
-            return Conflict(v.index, "dataElement", f"data element {v.data_element} is not mapped")
-        if v.aoc and not mapping.is_default_coc(v.aoc, o.aoc):
-            return Conflict(
-                v.index,
-                "attributeOptionCombo",
-                f"attribute option combo {v.aoc} is not mapped; only the default is taken",
-            )
-        unit = self.unit(v.org_unit)
-        if unit is None:
-            return Conflict(v.index, "orgUnit", f"organisation unit {v.org_unit} is not mapped")
-        if unit.member != own:
-            return Conflict(
-                v.index,
-                "orgUnit",
-                f"organisation unit {v.org_unit} is member {unit.member}; "
-                f"this token writes only {own}'s data",
-            )
-        start, why = self.period(v.period, v.adx)
+        de, period, ou, coc, aoc = v.data_element, v.period, v.org_unit, v.coc, v.aoc
+        if not (
+            type(de) is str
+            and type(period) is str
+            and type(ou) is str
+            and de
+            and period
+            and ou
+            and (coc is None or type(coc) is str)
+            and (aoc is None or type(aoc) is str)
+        ):
+            return _shape_conflict(v)
+        key = (de, coc or None, aoc or None, ou)
+        target = self.targets.get(key)
+        if target is None:
+            target = self.targets[key] = self.target(*key)
+        if type(target) is Conflict:
+            return Conflict(v.index, target.field, target.reason)
+        start = self.periods.get((period, v.adx))
         if start is None:
-            return Conflict(v.index, "period", why)
+            start = self.periods[(period, v.adx)] = self.period(period, v.adx)
+        if type(start) is Conflict:
+            return Conflict(v.index, start.field, start.reason)
         value = v.value
-        if o.strategy == DELETE and value in (None, ""):
+        if value in (None, "") and self.o.strategy == DELETE:
             value = "0"  # a deletion names keys only; the value is not used
-        return {
-            "date": start,
-            "indicator": element.indicator,
-            "item": element.item,
-            "value": value,
-        }
+        return {"date": start, "indicator": target[0], "item": target[1], "value": value}
+
+
+def _shape_conflict(v: DataValue) -> Conflict:
+    """The conflict of a data value whose identifiers are missing or not text."""
+    for name, raw in zip(("dataElement", "period", "orgUnit"), v[1:4], strict=True):
+        if not isinstance(raw, str) or not raw:
+            return Conflict(v.index, name, "missing" if raw in (None, "") else "must be text")
+    for name, raw in (("categoryOptionCombo", v.coc), ("attributeOptionCombo", v.aoc)):
+        if raw is not None and not isinstance(raw, str):
+            return Conflict(v.index, name, "must be text")
+    raise AssertionError("a data value of the right shape")
 
 
 def _dhis2_conflict(c: Conflict, v: DataValue | None, resolving: bool) -> dict[str, Any]:
