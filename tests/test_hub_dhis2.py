@@ -179,40 +179,43 @@ def test_the_api_token_header_and_basic_auth_map_to_hub_tokens(hub):
     assert revoked.headers["www-authenticate"].startswith("Basic")
 
 
-@pytest.mark.parametrize("backend", backend_params())
-def test_a_mapping_imported_by_another_process_is_in_force_at_the_next_request(backend, tmp_path):
+@pytest.fixture(params=backend_params())
+def unmapped_hub(request, tmp_path):
+    """A hub of its own, serving the built-in mapping until a test imports one."""
+    yield from running_hub(request.param, tmp_path)
+
+
+def test_a_mapping_imported_by_another_process_is_in_force_at_the_next_request(
+    unmapped_hub, tmp_path
+):
     """The server keeps the parsed mapping; `hub mapping import`, run here while the server
     runs in its own process, is what the server's next import and reads use."""
-    for hub in running_hub(backend, tmp_path):
-        api = client(hub)
-        assert api.get("dataSets").json()["dataSets"][0]["code"] == "AGG_WEEKLY_SURV"  # default
-        first = tmp_path / "first.toml"
-        first.write_text(MAPPING)
-        assert main(["hub", "mapping", "import", str(first), "--db", hub.db.url]) == 0
-        doc = week("2026W45", KR, **{CASES: "40"})
-        assert (
-            api.post("dataValueSets", json=doc).json()["response"]["importCount"]["imported"] == 1
-        )
+    hub = unmapped_hub
+    api = client(hub)
+    assert api.get("dataSets").json()["dataSets"][0]["code"] == "AGG_WEEKLY_SURV"  # default
+    first = tmp_path / "first.toml"
+    first.write_text(MAPPING)
+    assert main(["hub", "mapping", "import", str(first), "--db", hub.db.url]) == 0
+    doc = week("2026W45", KR, **{CASES: "40"})
+    assert api.post("dataValueSets", json=doc).json()["response"]["importCount"]["imported"] == 1
 
-        new_ds, new_cases = "Qx1NewDsUid", "Qx1CasesUid"
-        second = tmp_path / "second.toml"
-        second.write_text(MAPPING.replace(DS, new_ds).replace(CASES, new_cases))
-        assert main(["hub", "mapping", "import", str(second), "--db", hub.db.url]) == 0
-        err = refused(lambda: api.post("dataValueSets", json=doc))
-        assert err.code == 409 and f"data set {DS} is not this hub's data set {new_ds}" in (
-            err.description
-        )
-        old = {"dataValues": [{**doc["dataValues"][0], "period": "2026W46", "orgUnit": KR}]}
-        answer = json.loads(refused(lambda: api.post("dataValueSets", json=old)).description)
-        assert answer["response"]["conflicts"][0]["value"] == f"data element {CASES} is not mapped"
-        assert stored(hub) == 1
-        new = week("2026W46", KR, **{new_cases: "41"}) | {"dataSet": new_ds}
-        assert (
-            api.post("dataValueSets", json=new).json()["response"]["importCount"]["imported"] == 1
-        )
-        assert values_of(hub)[("2026-11-09", "new_cases")] == 41  # 2026W46 starts on 9 November
-        assert api.get(f"dataSets/{new_ds}").json()["id"] == new_ds
-        assert refused(lambda: api.get(f"dataSets/{DS}")).code == 404
+    new_ds, new_cases = "Qx1NewDsUid", "Qx1CasesUid"
+    second = tmp_path / "second.toml"
+    second.write_text(MAPPING.replace(DS, new_ds).replace(CASES, new_cases))
+    assert main(["hub", "mapping", "import", str(second), "--db", hub.db.url]) == 0
+    err = refused(lambda: api.post("dataValueSets", json=doc))
+    assert err.code == 409 and f"data set {DS} is not this hub's data set {new_ds}" in (
+        err.description
+    )
+    old = {"dataValues": [{**doc["dataValues"][0], "period": "2026W46", "orgUnit": KR}]}
+    answer = json.loads(refused(lambda: api.post("dataValueSets", json=old)).description)
+    assert answer["response"]["conflicts"][0]["value"] == f"data element {CASES} is not mapped"
+    assert stored(hub) == 1
+    new = week("2026W46", KR, **{new_cases: "41"}) | {"dataSet": new_ds}
+    assert api.post("dataValueSets", json=new).json()["response"]["importCount"]["imported"] == 1
+    assert values_of(hub)[("2026-11-09", "new_cases")] == 41  # 2026W46 starts on 9 November
+    assert api.get(f"dataSets/{new_ds}").json()["id"] == new_ds
+    assert refused(lambda: api.get(f"dataSets/{DS}")).code == 404
 
 
 # --- DHIS2's documented example payloads, typed in from the DHIS2 developer manual:
