@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -36,11 +35,12 @@ from bench_hub import (
     hub_with_members,
     report,
     serve,
+    write_section,
 )
 
 from epicommons.hub.mapping_store import import_mapping
 
-BEGIN, END = "<!-- bench_dhis2 -->", "<!-- /bench_dhis2 -->"
+SECTION = "bench_dhis2"  # this benchmark's markers in the --out file
 ELEMENT = {ind: f"Ebench{i:05d}" for i, ind in enumerate(INDICATORS)}
 
 
@@ -213,7 +213,6 @@ def sequential(
 
 def markdown(results: dict[str, dict], args: argparse.Namespace, load: tuple[float, float]) -> str:
     lines = [
-        BEGIN,
         "## DHIS2 `dataValueSets` beside the native import",
         "",
         f"{args.clients} client threads (httpx, one member each) send imports of {args.values} new "
@@ -255,21 +254,8 @@ def markdown(results: dict[str, dict], args: argparse.Namespace, load: tuple[flo
         f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
         f"Python {platform.python_version()}; SQLite in WAL mode, PostgreSQL 15 from Debian. "
         f"Command: `{command}`",
-        END,
-        "",
     ]
     return "\n".join(lines)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of `path` (between its markers), or append it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -307,7 +293,8 @@ def main() -> None:
             )
         results[backend] = r
     if args.out:
-        write_section(args.out, markdown(results, args, (load_before, os.getloadavg()[0])))
+        section = markdown(results, args, (load_before, os.getloadavg()[0]))
+        write_section(args.out, SECTION, section)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Starts `epicommons serve` on a fresh database (SQLite file, and PostgreSQL when a URL is given),
 runs N client threads that each submit reports of new values for their own member, and prints
-and optionally writes values per second and latency percentiles.
+and optionally writes values per second and latency percentiles: `--out` replaces only this
+benchmark's section of the file (between its markers, `write_section`), keeping the rest.
 
     .venv/bin/python benchmarks/bench_hub.py --backend sqlite --backend postgres \
         --out docs/performance/hub.md
@@ -14,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import secrets
 import socket
 import statistics
@@ -34,6 +36,7 @@ from epicommons.hub.db import open_database
 MEMBERS = ("KOR", "JPN", "CHN", "VNM", "THA", "SGP", "MYS", "PHL", "IDN", "LAO", "KHM", "MMR")
 INDICATORS = ("new_cases", "new_deaths", "tests", "hospital_occupancy", "icu_occupancy")
 DEFAULT_PG = "postgresql+psycopg://epicommons:epicommons@127.0.0.1:5432/postgres"
+SECTION = "bench_hub"  # this benchmark's markers in the --out file
 
 
 def report(start: dt.date, values: int, step: int = 1, offset: int = 0) -> dict:
@@ -297,6 +300,22 @@ def markdown(results: list[dict], command: str, load_before: float) -> str:
     return "\n".join(lines)
 
 
+def write_section(path: Path, name: str, section: str) -> None:
+    """Put `section` between the markers `<!-- name -->` and `<!-- /name -->` of `path`,
+    keeping the rest of the file (hand-written notes, other benchmarks' sections); a section
+    the file does not have yet is appended."""
+    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    block = f"{begin}\n{section.strip()}\n{end}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block if text.strip() else block
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
@@ -304,7 +323,9 @@ def main() -> None:
     parser.add_argument("--values", type=int, default=200)
     parser.add_argument("--requests", type=int, default=60, help="reports per client")
     parser.add_argument("--pg-url", default=os.environ.get("EPICOMMONS_TEST_PG_URL", DEFAULT_PG))
-    parser.add_argument("--out", type=Path, help="write the markdown section here")
+    parser.add_argument(
+        "--out", type=Path, help="write the markdown section into this file (the rest is kept)"
+    )
     parser.add_argument(
         "--history",
         type=int,
@@ -357,8 +378,7 @@ def main() -> None:
         results.append(r)
     if args.out:
         command = "python " + " ".join(["benchmarks/bench_hub.py", *sys.argv[1:]])
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(markdown(results, command, load_before))
+        write_section(args.out, SECTION, markdown(results, command, load_before))
 
 
 if __name__ == "__main__":
