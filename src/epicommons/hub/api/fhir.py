@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..access import readable_members, require_reporter_of
 from ..fhir.bundle import read_bundle
@@ -66,12 +67,6 @@ def _responses(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": "OK", "content": _fhir_content(schema)}}
 
 
-def hub_codes(state: Hub) -> FhirCodes:
-    """The FHIR rules of the mapping in force (the built-in default until one is imported)."""
-    with state.db.read() as session:
-        return codes_of(state.mappings.current(session)[1])
-
-
 def _document(request: Request) -> Any:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in ("application/fhir+json", "application/json"):
@@ -81,9 +76,15 @@ def _document(request: Request) -> Any:
     return getattr(request.state, PARSED)
 
 
-def _members(state: Hub) -> dict[str, Member]:
+def _members(session: Session) -> dict[str, Member]:
+    return {m.code: m for m in session.scalars(select(Member))}
+
+
+def _members_and_codes(state: Hub) -> tuple[dict[str, Member], FhirCodes]:
+    """Every member by code and the FHIR rules of the mapping in force, in one read (what a
+    MeasureReport is read against before its import)."""
     with state.db.read() as session:
-        return {m.code: m for m in session.scalars(select(Member))}
+        return _members(session), codes_of(state.mappings.current(session)[1])
 
 
 @router.post(
@@ -103,8 +104,8 @@ def post_measure_report(
     values of its subject's member; the answer is an OperationOutcome with the import summary."""
     require_reporter_of(caller, caller.member_id)
     doc = _document(request)
-    members = _members(state)
-    report = read_report(doc, hub_codes(state), set(members), "MeasureReport")
+    members, codes = _members_and_codes(state)
+    report = read_report(doc, codes, set(members), "MeasureReport")
     issues = store_report(
         state.db,
         caller,
@@ -136,8 +137,8 @@ def post_bundle(
     Bundle whose entries carry an OperationOutcome."""
     require_reporter_of(caller, caller.member_id)
     doc = _document(request)
-    members = _members(state)
-    kind, entries = read_bundle(doc, hub_codes(state), set(members))
+    members, codes = _members_and_codes(state)
+    kind, entries = read_bundle(doc, codes, set(members))
     limit = state.settings.max_rows
     total = sum(len(e.report.rows) for e in entries)
     if total > limit:
@@ -219,15 +220,15 @@ def search_measure_reports(
     """The values the caller may read (own, granted, or all for a coordinator) as a searchset
     Bundle of summary MeasureReports, one per member, date and measure."""
     start, end = period_range(period or [])
-    codes = hub_codes(state)
     condition = readable_members(caller, "reports")
     if subject is not None:
         condition = condition & (Member.code == subject.rsplit("/", 1)[-1])
-    if subject_identifier is not None:
-        system, value = subject_identifier.split("|", 1)
-        named = codes.member(system, value, set(_members(state)))
-        condition = condition & (Member.code == (named or ""))
     with state.db.read() as session:
+        codes = codes_of(state.mappings.current(session)[1])
+        if subject_identifier is not None:
+            system, value = subject_identifier.split("|", 1)
+            named = codes.member(system, value, set(_members(session)))
+            condition = condition & (Member.code == (named or ""))
         rows = value_rows(
             session,
             condition,
