@@ -173,7 +173,7 @@ class _Resolver:
     ) -> tuple[str, str] | Conflict:
         """The (indicator, item) that data element, combos and unit are, or why none is."""
         mapping, o, own = self.mapping, self.o, self.own
-        element = mapping.element(de, coc, o.data_element, o.coc)
+        element = mapping.element(de, coc or None, o.data_element, o.coc)
         if element is None:
             if any(e.ident(o.data_element) == de for e in mapping.dhis2.elements):
                 return Conflict(
@@ -226,7 +226,7 @@ class _Resolver:
             and (aoc is None or type(aoc) is str)
         ):
             return _shape_conflict(v)
-        key = (de, coc or None, aoc or None, ou)
+        key = (de, coc, aoc, ou)
         target = self.targets.get(key)
         if target is None:
             target = self.targets[key] = self.target(*key)
