@@ -6,11 +6,16 @@ counts.csv        location, reference_date, report_date, count   (the long trian
 stocks.csv        location, item, quantity, date                 (optional)
 pledges.csv       donor, item, pledged, delivered                (optional)
 population.csv    location, population                           (optional: else UN WPP)
+
+and the forecasts of earlier assessments' output folders (`read_past`: their assessment.json
+and forecast.csv), to be scored.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +26,8 @@ from epicommons.errors import InputError, validate
 
 from .inputs import COUNT_COLUMNS, PLEDGE_COLUMNS, STOCK_COLUMNS, AssessmentInputs
 from .options import AssessmentOptions
+from .result import MARKER
+from .track import PAST_COLUMNS
 
 SETTINGS = "assessment.toml"
 
@@ -99,3 +106,31 @@ def _csv(path: Path, columns: tuple[str, ...], required: bool = False) -> pd.Dat
             f"expected columns {', '.join(columns)}; missing {', '.join(missing)}", source=path
         )
     return frame
+
+
+def read_past(folders: Sequence[Path], before: datetime.date) -> pd.DataFrame | None:
+    """The `forecast` rows of earlier assessments' output folders, each with its as-of date
+    (None when there is none); an InputError names the folder that is not one, or whose
+    as-of date is not before `before` or is another folder's."""
+    frames, seen = [], {}
+    for folder in map(Path, folders):
+        marker = folder / MARKER
+        if not marker.is_file():
+            raise InputError(f"not an assessment's output folder: no {MARKER}", source=folder)
+        try:
+            as_of = datetime.date.fromisoformat(
+                str(json.loads(marker.read_text(encoding="utf-8"))["as_of"])
+            )
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"expected as_of = YYYY-MM-DD ({exc})", source=marker) from None
+        if as_of >= before:
+            raise InputError(
+                f"assessed as of {as_of}, not before this assessment's as-of date {before}",
+                source=folder,
+            )
+        if as_of in seen:
+            raise InputError(f"assessed as of {as_of}, as {seen[as_of]} is", source=folder)
+        seen[as_of] = folder
+        forecasts = _csv(folder / "forecast.csv", PAST_COLUMNS[1:], required=True)
+        frames.append(forecasts.assign(as_of=as_of.isoformat())[list(PAST_COLUMNS)])
+    return pd.concat(frames, ignore_index=True) if frames else None

@@ -87,12 +87,16 @@ class AssessmentInputs:
             self.network,
         )
 
-    def stamp(self) -> str:
-        """sha256 of everything the assessment reads (canonical CSV of each table)."""
+    def stamp(self, past: pd.DataFrame | None = None) -> str:
+        """sha256 of everything the assessment reads (canonical CSV of each table), and of the
+        earlier forecasts it scores when given (`track.checked_past`)."""
         digest = hashlib.sha256()
         digest.update(f"{self.as_of.isoformat()}\n{','.join(self.members)}\n".encode())
         for frame in (self.counts, self.stocks, self.pledges):
             digest.update(frame.to_csv(index=False, date_format="%Y-%m-%d").encode())
+        if past is not None and len(past):  # nothing to score reads nothing
+            digest.update(b"past forecasts\n")
+            digest.update(past.to_csv(index=False, date_format="%Y-%m-%d").encode())
         if self.population is not None:
             for key in sorted(self.population):
                 digest.update(f"{key},{float(self.population[key])!r}\n".encode())

@@ -27,6 +27,7 @@ TABLES = (
     "explanation",
     "warnings",
     "failures",
+    "forecast_scores",
 )
 EXTRA_TABLES = ("curve", "shadow_prices")  # the corrected curves; shadow prices per item, week
 MARKER = "assessment.json"

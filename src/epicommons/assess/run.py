@@ -24,12 +24,13 @@ from .result import Assessment
 from .spread import spread
 from .steps import STEP_ERRORS, MemberResult, member_chunk
 from .supplies import ALLOCATION_COLUMNS, EXPLANATION_COLUMNS, allocate, shortfalls
+from .track import checked_past, no_scores, score_forecasts
 
 MEMBERS_PER_TASK = 5
 COLUMNS = {
     "nowcast": ["location", "target_end_date", "horizon", "observed", "quantile", "value"],
     "rt": ["location", *output_columns(True, True)[1:], "precise"],
-    "forecast": ["location", "model", "target_end_date", "horizon", "quantile", "value"],
+    "forecast": ["location", "model", "chosen", "target_end_date", "horizon", "quantile", "value"],
     "curve": ["location", "date", "known", "corrected", "q0.025", "q0.25", "q0.75", "q0.975"],
     "warnings": ["location", "step", "message"],
     "failures": ["location", "step", "reason"],
@@ -47,10 +48,14 @@ def assess(
     *,
     backend: Backend | None = None,
     progress: Progress | None = None,
+    past_forecasts: pd.DataFrame | None = None,
 ) -> Assessment:
-    """Assess every member of `inputs` as of `inputs.as_of` (see docs/assess.md)."""
+    """Assess every member of `inputs` as of `inputs.as_of` (see docs/assess.md); with
+    `past_forecasts` (earlier assessments' `forecast` rows and their `as_of`: `track.py`),
+    score those whose target week is complete (`forecast_scores`)."""
     options = options or AssessmentOptions()
     inputs = inputs.checked()
+    past = None if past_forecasts is None else checked_past(past_forecasts, inputs.as_of)
     backend = backend or InProcess()
     report = progress or (lambda step, done, total: None)
     population = _population(inputs, options)
@@ -96,6 +101,13 @@ def assess(
         text, pledge_warnings = f"No split proposed: {exc}", []
         spread_failures.append({"location": "", "step": "allocation", "reason": str(exc)})
     report("supplies", 1, 1)
+    report("track record", 0, 1)
+    scores = (
+        no_scores()
+        if past is None
+        else score_forecasts(past, inputs.counts, inputs.as_of, inputs.members)
+    )
+    report("track record", 1, 1)
     warnings = [w for r in results for w in r.warnings]
     warnings += spread_warnings + supply_warnings + pledge_warnings
     failures = [r.failure for r in results if r.failure is not None] + spread_failures
@@ -111,6 +123,7 @@ def assess(
         "explanation": explanation,
         "warnings": pd.DataFrame(warnings, columns=COLUMNS["warnings"]),
         "failures": pd.DataFrame(failures, columns=COLUMNS["failures"]),
+        "forecast_scores": scores,
         "curve": _concat(results, "curve"),
         "shadow_prices": shadow,
     }
@@ -118,7 +131,7 @@ def assess(
         as_of=inputs.as_of,
         options=options,
         code_version=__version__,
-        input_stamp=inputs.stamp(),
+        input_stamp=inputs.stamp(past),
         tables=tables,
         notes={
             "members": list(inputs.members),

@@ -120,7 +120,7 @@ def surveil(
         step = "forecast"
         if population is None:
             raise InputError(f"no population known for {member}", field="population")
-        model, weekly = _forecast(member, dates, known, paths, options, population)
+        model, weekly, base = _forecast(member, dates, known, paths, options, population)
         if model == "baseline":
             out.warnings.append(
                 {
@@ -131,7 +131,10 @@ def surveil(
                     "baseline instead of the renewal model",
                 }
             )
-        out.tables["forecast"] = _forecast_table(member, as_of, weekly, options, model)
+        parts = [_forecast_table(member, as_of, weekly, options, model, chosen=True)]
+        if model != "baseline":  # the reference its track record is judged against
+            parts.append(_forecast_table(member, as_of, base, options, "baseline", chosen=False))
+        out.tables["forecast"] = pd.concat(parts, ignore_index=True)
         out.weekly_median = np.median(weekly, axis=0)
         for h in np.flatnonzero(out.weekly_median > DOUBTFUL_WEEKLY_SHARE * population):
             out.warnings.append(
@@ -230,20 +233,22 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
 
 def _forecast(
     member, dates, known, paths, options: AssessmentOptions, population
-) -> tuple[str, np.ndarray]:
-    """The model and weekly sums `(samples, weeks)`: the renewal forecaster's daily paths
-    started from `forecast_paths` nowcast-corrected curves (so the nowcast's uncertainty is
-    carried on); the Forecast Hubs' baseline on the corrected weekly sums when cases are sparse."""
+) -> tuple[str, np.ndarray, np.ndarray]:
+    """The model, its weekly sums `(samples, weeks)` and the Forecast Hubs' baseline on the
+    corrected weekly sums (every member's reference, and its forecast when cases are sparse);
+    otherwise the renewal forecaster's daily paths started from `forecast_paths`
+    nowcast-corrected curves (so the nowcast's uncertainty is carried on)."""
     seed = member_seed(options.seed, member, "forecast")
     corrected = known.copy()
     corrected[-paths.shape[0] :] = np.median(paths, axis=1)
+    full = corrected.size // 7
+    weekly = corrected[corrected.size - 7 * full :].reshape(full, 7).sum(axis=1)
+    base = baseline_paths(
+        weekly, options.forecast_weeks, samples=options.forecast_samples, seed=seed
+    )
     recent = corrected[-RenewalSettings.fit_days :]
     if recent.sum() < SPARSE_CASES or np.count_nonzero(recent > 0) < SPARSE_SHARE * recent.size:
-        full = corrected.size // 7
-        weekly = corrected[corrected.size - 7 * full :].reshape(full, 7).sum(axis=1)
-        return "baseline", baseline_paths(
-            weekly, options.forecast_weeks, samples=options.forecast_samples, seed=seed
-        )
+        return "baseline", base, base
     picks = np.unique(np.linspace(0, paths.shape[1] - 1, options.forecast_paths).astype(int))
     settings = RenewalSettings(
         si_mean=options.si_mean,
@@ -266,13 +271,14 @@ def _forecast(
         )
         blocks.append(fc.daily_paths[:, :days])
     daily = np.concatenate(blocks, axis=0)
-    return "renewal", daily.reshape(daily.shape[0], options.forecast_weeks, 7).sum(axis=2)
+    return "renewal", daily.reshape(daily.shape[0], options.forecast_weeks, 7).sum(axis=2), base
 
 
 def _forecast_table(
-    member, as_of, weekly: np.ndarray, options: AssessmentOptions, model: str
+    member, as_of, weekly: np.ndarray, options: AssessmentOptions, model: str, chosen: bool
 ) -> pd.DataFrame:
-    """Quantiles of the weekly sums: week h is the 7 days ending `as_of` + 7h."""
+    """Quantiles of the weekly sums: week h is the 7 days ending `as_of` + 7h; `chosen`: the
+    forecast the later steps use (else the baseline kept as the reference)."""
     levels = np.asarray(options.quantiles)
     q = np.quantile(weekly, levels, axis=0)  # (levels, weeks)
     weeks = np.arange(1, options.forecast_weeks + 1)
@@ -281,6 +287,7 @@ def _forecast_table(
         {
             "location": member,
             "model": model,
+            "chosen": chosen,
             "target_end_date": np.repeat(ends, levels.size),
             "horizon": np.repeat(weeks, levels.size),
             "quantile": np.tile(levels, weeks.size),

@@ -26,6 +26,11 @@ def assess(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known on this date (default: assessment.toml's as_of)."
     ),
+    past: list[Path] = typer.Option(
+        [],
+        "--past",
+        help="An earlier assessment's output folder whose forecasts are scored (repeatable).",
+    ),
     workers: int | None = opts.WORKERS,
     scheduler: str | None = opts.SCHEDULER,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary."),
@@ -34,10 +39,11 @@ def assess(
     and a proposed split of pledges; writes one CSV and Parquet per table, assessment.json and
     report.html into OUT.
 
-    Example:  epicommons assess data/assessment --out results/assessment --as-of 2020-12-01 --workers 2
+    Example:  epicommons assess data/assessment --out results/assessment --as-of 2020-12-01 --past results/assessment-2020-11-10 --workers 2
     """
     from epicommons.assess import assess as run
     from epicommons.assess import read_inputs
+    from epicommons.assess.files import read_past
     from epicommons.assess.result import MARKER
     from epicommons.backend import open_backend
 
@@ -52,6 +58,7 @@ def assess(
                 f"expected a date YYYY-MM-DD, got {as_of!r}", field="--as-of"
             ) from None
     inputs, options = read_inputs(data_dir, day)
+    earlier = read_past(past, inputs.as_of)
     console = Console(stderr=True)
     with (
         open_backend(workers, scheduler) as backend,
@@ -71,7 +78,7 @@ def assess(
                 tasks[step] = bar.add_task(step, total=total)
             bar.update(tasks[step], completed=done, total=total)
 
-        result = run(inputs, options, backend=backend, progress=tick)
+        result = run(inputs, options, backend=backend, progress=tick, past_forecasts=earlier)
     result.write(out)
     if not quiet:
         failures = result.tables["failures"]

@@ -141,6 +141,8 @@ def _maps(page: Page, tables) -> None:
 
 def _curves(page: Page, tables, names) -> None:
     curve, fc = tables["curve"], tables["forecast"]
+    if "chosen" in fc:  # the forecast each member's later steps used, not the reference
+        fc = fc[fc["chosen"].astype(bool)]
     sec = page.section("Members' curves")
     if not len(curve):
         sec.text("No member's curve could be corrected.")

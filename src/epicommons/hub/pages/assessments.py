@@ -243,9 +243,11 @@ def member(request: Request, caller: Viewer, job_id: str, code: str) -> HTMLResp
     meta = service.metadata_of(job)
     if code not in meta.get("members", []):
         raise PageError(404, f"{code} is not a member of assessment {job.id}.", caller=caller)
+    # the forecast the assessment used, not the baseline kept as its reference
+    forecast = [r for r in tables["forecast"] if r.get("chosen", True)]
     chart = None
     if tables["curve"]:
-        chart = Markup(_chart(job.id, code, tables["curve"], tables["forecast"]))
+        chart = Markup(_chart(job.id, code, tables["curve"], forecast))
     rt = _latest_rt(tables["rt"]).get(code)
     return render(
         request,
@@ -256,7 +258,7 @@ def member(request: Request, caller: Viewer, job_id: str, code: str) -> HTMLResp
         code=code,
         chart=chart,
         recent=tables["curve"][-NOWCAST_DAYS:][::-1],
-        weeks=_weekly(tables["forecast"]),
+        weeks=_weekly(forecast),
         rt=rt,
         importation=(tables["importation"] or [None])[0],
         arrival=(tables["arrival"] or [None])[0],
