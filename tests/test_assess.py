@@ -217,6 +217,7 @@ def test_the_engine_grows_where_the_forecast_grows(result):
     curve = result.tables["curve"]
     last7 = curve.groupby("location")["corrected"].apply(lambda c: c.tail(7).clip(lower=0).sum())
     fc = result.tables["forecast"]
+    fc = fc[fc["chosen"]]  # the forecast the spread follows, not the baseline kept beside it
     week1 = fc[(fc["horizon"] == 1) & (fc["quantile"] == 0.5)].set_index("location")["value"]
     imp = result.tables["importation"].set_index("location")
     cases = [m for m in data.MEMBERS if last7[m] > 0 and week1[m] > 0]

@@ -4,7 +4,9 @@ back under the access rule.
 Inputs: every country member's `new_cases` history as known at the end of the as-of date (the
 reporting triangle, `revisions.count_history`), its latest stocks on or before the date
 (`revisions.values_as_of`), and the pledges and deliveries dated on or before it, undeclined
-(the ledger's own `as_of` rule). The library (`epicommons.assess`) does the rest.
+(the ledger's own `as_of` rule), and the forecasts of the finished assessments of earlier as-of
+dates (the newest of each date), which the library scores (`forecast_scores`): they are inputs,
+in the input stamp. The library (`epicommons.assess`) does the rest.
 
 Who reads what (`View`): a coordinator reads every row; a member reads its own rows, the rows of
 members that share their reports with it (directly or through a group), and the proposal's line
@@ -129,8 +131,30 @@ def _open_pledges(session: Session, as_of: dt.date) -> pd.DataFrame:
     )
 
 
+def past_forecasts(session: Session, as_of: dt.date) -> pd.DataFrame | None:
+    """The `forecast` rows of the finished assessments of dates before `as_of` (the newest
+    assessment of each date), with their `as_of`; None when there is none."""
+    import pandas as pd
+
+    found = session.scalars(
+        select(Job)
+        .where(Job.kind == KIND, Job.status == "done", Job.as_of < as_of)
+        .order_by(Job.as_of, Job.id)
+    ).all()
+    newest = {j.as_of: j for j in found}  # of each date, the highest id: the newest
+    everything = View(True, "", frozenset())
+    frames = [
+        pd.DataFrame(read_rows(session, j, "forecast", everything)).assign(as_of=day.isoformat())
+        for day, j in sorted(newest.items())
+        if "forecast" in table_names(j)
+    ]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def run_job(db: Database, job: Job, backend: Backend, progress: Progress) -> None:
-    """The runner's handler: build the inputs as of the job's date, assess, store."""
+    """The runner's handler: build the inputs as of the job's date (and the earlier
+    assessments' forecasts), assess, store."""
     from epicommons.assess import assess
     from epicommons.doubts import collecting
 
@@ -138,8 +162,9 @@ def run_job(db: Database, job: Job, backend: Backend, progress: Progress) -> Non
     progress("inputs", 0, 1)
     with db.read() as session:
         inputs = build_inputs(session, job.as_of)
+        past = past_forecasts(session, job.as_of)
     with collecting():  # doubtful values are rows of the `warnings` table, not server log lines
-        result = assess(inputs, options, backend=backend, progress=progress)
+        result = assess(inputs, options, backend=backend, progress=progress, past_forecasts=past)
     store(db, job.id, result, inputs.members)
 
 

@@ -416,3 +416,38 @@ class AssessmentOut(BaseModel):
     failures: list[dict[str, object]] = Field(
         default_factory=list, description="members' failed steps the caller may read"
     )
+
+
+class TrackLine(BaseModel):
+    """One line of the forecasts' track record: a model's mean scores over its scored targets."""
+
+    model: str = Field(description="the assessment's model, or `baseline` (the reference)")
+    horizon: int | None = Field(None, description="weeks ahead (absent: over every horizon)")
+    location: str | None = Field(None, description="the member (per-member lines only)")
+    relative_wis: float | None = Field(
+        description="mean WIS over the baseline's on the same targets (below 1: better)"
+    )
+    wis: float
+    baseline_wis: float
+    dispersion: float
+    overprediction: float
+    underprediction: float
+    abs_error: float = Field(description="mean absolute error of the median")
+    coverage_50: float | None = Field(description="share inside the 50% interval (nominal 0.5)")
+    coverage_90: float | None = Field(description="share inside the 90% interval (nominal 0.9)")
+    n: int = Field(description="forecasts scored")
+    members: int = Field(description="members whose forecasts are scored")
+
+
+class TrackRecordOut(BaseModel):
+    """An assessment's scores of the earlier assessments' forecasts, as the caller may read."""
+
+    assessment: int
+    as_of: dt.date = Field(description="the counts are those known at the end of this date")
+    scored_against: str
+    by_horizon: list[TrackLine] = Field(description="per model and horizon, all members")
+    overall: list[TrackLine] = Field(description="per model over every horizon, all members")
+    by_member: list[TrackLine] = Field(description="per member the caller reads, and model")
+    suppressed: int = Field(
+        description="aggregate lines withheld: fewer than 5 members, one not sharing with you"
+    )

@@ -1,5 +1,6 @@
 """Assessment routes: start one (coordinators), follow its job, read its tables under the rule
-of `hub.assessments` (own rows, shared rows, aggregates large enough, own proposal line)."""
+of `hub.assessments` (own rows, shared rows, aggregates large enough, own proposal line), and
+the forecasts' track record (`hub.track`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import assessments as service
-from .. import jobs
+from .. import jobs, track
 from ..access import Principal
 from ..clock import utcnow
 from ..models import Job
 from ..problems import AsciiJSONResponse
-from ..schemas import AssessmentIn, AssessmentOut, JobStatus
+from ..schemas import AssessmentIn, AssessmentOut, JobStatus, TrackRecordOut
 from .deps import Caller, CoordinatorDep, HubDep
 from .paging import PAGE, Limit, Offset
 
@@ -117,3 +118,28 @@ def get_table(
         writer.writerows(rows)
         return Response(out.getvalue(), media_type="text/csv")
     return AsciiJSONResponse(rows)
+
+
+@router.get("/track-record", response_model=TrackRecordOut)
+def get_track_record(
+    caller: Caller,
+    state: HubDep,
+    assessment: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="default: the latest with scores")
+    ] = None,
+) -> dict:
+    """How the assessments' forecasts scored: an assessment's `forecast_scores` summarised per
+    model and horizon over all members (aggregates under the small-aggregate rule) and per
+    member the caller reads."""
+    with state.db.read() as session:
+        job = track.scored_job(session, assessment)
+        record = track.track_record(session, job, service.view_of(session, caller))
+    return {
+        "assessment": job.id,
+        "as_of": job.as_of,
+        "scored_against": track.SCORED_AGAINST,
+        "by_horizon": record.by_horizon,
+        "overall": record.overall,
+        "by_member": record.by_member,
+        "suppressed": record.suppressed,
+    }

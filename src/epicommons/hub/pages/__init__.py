@@ -10,11 +10,13 @@ from .assessments import router as assessments_router
 from .auth import PageError
 from .render import error_page
 from .routes import router
+from .track import router as track_router
 
 
 def install(app: FastAPI) -> None:
     """Mount the pages (outside the OpenAPI document) and their HTML error handler."""
     app.include_router(router)
+    app.include_router(track_router)  # before /dashboard/assessments/{job_id}
     app.include_router(assessments_router)
 
     @app.exception_handler(PageError)
