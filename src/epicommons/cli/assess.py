@@ -84,7 +84,8 @@ def assess(
         failures = result.tables["failures"]
         console.print(
             f"assessed {len(inputs.members)} members as of {inputs.as_of}: "
-            f"{len(failures)} failed steps, {len(result.tables['warnings'])} warnings"
+            f"{len(failures)} failed steps, {len(result.tables['warnings'])} warnings, "
+            f"{len(result.tables['forecast_scores'])} earlier forecasts scored"
         )
         for row in failures.itertuples():
             console.print(f"  {row.location}: {row.step} failed: {row.reason}")

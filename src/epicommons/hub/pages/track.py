@@ -39,9 +39,7 @@ def track_record(request: Request, caller: Viewer) -> HTMLResponse:
             if raw:
                 raise PageError(404, exc.detail, caller=caller) from exc
             job = None  # nothing scored yet: the page says so
-        record = (
-            track.track_record(session, job, service.view_of(session, caller)) if job else None
-        )
+        record = track.track_record(session, job, service.view_of(session, caller)) if job else None
     return render(
         request,
         "track.html",
@@ -77,4 +75,3 @@ def _chart(lines: list[dict[str, Any]]) -> Markup | None:
 
 def _finite(value: float | None) -> float:
     return float("nan") if value is None else float(value)
-
