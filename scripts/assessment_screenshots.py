@@ -1,8 +1,8 @@
 """Screenshots of the hub's assessment pages for docs/hub.md and docs/dashboard.md.
 
 Builds the test hub of tests/hub_assess_support.py (21 members fed from the JHU series through
-the seeded revision process, real data read in place), runs one assessment job over the API,
-signs in with Debian's chromium (Playwright) as the coordinator and as a member (FRA) and saves
+the seeded revision process, real data read in place), runs an assessment job three weeks
+before today and one today over the API (the second scores the first's forecasts), signs in with Debian's chromium (Playwright) as the coordinator and as a member (FRA) and saves
 PNGs to docs/screenshots/.
 
 Run: .venv/bin/python scripts/assessment_screenshots.py [--out docs/screenshots]
@@ -11,6 +11,7 @@ Run: .venv/bin/python scripts/assessment_screenshots.py [--out docs/screenshots]
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -38,6 +39,7 @@ def shoot(hub: support.AssessedHub, job_id: int, out: Path) -> list[Path]:
             f"/dashboard/assessments/{job_id}/members/FRA",
             "assessment-curve.png",
         ),
+        (coordinator, "/dashboard/assessments/track-record", "assessment-track-record.png"),
     ]
     # the assessment pages are long: more of each is kept than of the other pages
     return shoot_pages(hub.url, hub.tokens, shots, out, max_height=2400, max_bytes=400_000)
@@ -50,6 +52,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         for hub in support.assessed_hub("sqlite", Path(folder), SHARED):
+            earlier = support.today() - dt.timedelta(days=21)  # its forecasts are scored next
+            hub.wait(hub.start({**support.OPTIONS, "runs": 50}, as_of=earlier))
             first = hub.wait(hub.start({**support.OPTIONS, "runs": 50}))
             hub.start({**support.OPTIONS, "runs": 50})  # queued behind nothing: the list shows it
             for path in shoot(hub, first["id"], args.out):
