@@ -147,6 +147,8 @@ def test_bad_past_forecasts_are_refused_with_what_is_wrong():
     with pytest.raises(InputError) as err:
         checked_past(bad, DAY(2020, 11, 20))
     assert (err.value.field, err.value.line) == ("value", 3) and "'x'" in err.value.message
+    with pytest.raises(InputError, match="as of 2020-11-08 have no median"):
+        checked_past(fc[fc["quantile"] != 0.5], DAY(2020, 11, 20))
     with pytest.raises(InputError, match="missing horizon"):
         checked_past(fc.drop(columns="horizon"), DAY(2020, 11, 20))
 

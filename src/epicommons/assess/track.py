@@ -37,7 +37,8 @@ WEEK = 7
 
 def checked_past(past: pd.DataFrame, as_of: datetime.date) -> pd.DataFrame:
     """Earlier forecasts typed and sorted (one canonical order, for the stamp); an InputError
-    names the first bad row, a forecast given twice, or an as-of date not before `as_of`."""
+    names the first bad row, an assessment's forecasts without a median, a forecast given
+    twice, or an as-of date not before `as_of`."""
     missing = [c for c in PAST_COLUMNS if c not in past.columns]
     if missing:
         raise InputError(
@@ -60,6 +61,15 @@ def checked_past(past: pd.DataFrame, as_of: datetime.date) -> pd.DataFrame:
             source="past forecasts",
             field="as_of",
         )
+    median = set(out.loc[(out["quantile"] - 0.5).abs() < 1e-9, "as_of"])
+    if set(out["as_of"]) - median:
+        day = min(set(out["as_of"]) - median).date()
+        raise InputError(
+            f"the forecasts made as of {day} have no median (quantile 0.5)",
+            source="past forecasts",
+            field="quantile",
+        )
+    out.loc[(out["quantile"] - 0.5).abs() < 1e-9, "quantile"] = 0.5  # the key WIS looks up
     twice = out.duplicated(["as_of", "location", "model", "target_end_date", "quantile"])
     if twice.any():
         row = out[twice].iloc[0]

@@ -4,11 +4,14 @@
 The summaries over all members are aggregates: each covers the members whose forecasts it
 scores, and is shown to a caller under the rule of `hub.assessments.View` (suppressed when it
 covers fewer than `MIN_AGGREGATE` members and one of them does not share with the caller). The
-per-member lines are summaries of the rows the caller reads itself (own and shared members).
+per-member lines summarise each member's own rows and are read as those rows are (own and
+shared members). A finished assessment never changes: its lines are computed once and kept.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,29 +76,54 @@ def scored_job(session: Session, job_id: int | None = None) -> Job:
 
 def track_record(session: Session, job: Job, view: View) -> TrackRecord:
     """The job's track record as `view` may read it (see the module's docstring)."""
+    lines = _lines(session, job)
+    aggregates = {
+        name: [r for r in lines[name] if view.allows(TABLE, None, r["members"])]
+        for name in ("by_horizon", "overall")
+    }
+    hidden = sum(len(lines[n]) - len(aggregates[n]) for n in aggregates)
+    # a member's line summarises its own rows only: it is read as its rows are
+    own = [r for r in lines["by_member"] if view.allows(TABLE, r["location"], None)]
+    return TrackRecord(
+        job=job,
+        by_horizon=[_counted(r) for r in aggregates["by_horizon"]],
+        overall=[_counted(r) for r in aggregates["overall"]],
+        by_member=[_counted(r) for r in own],
+        suppressed=hidden,
+    )
+
+
+_LINES: OrderedDict[tuple[str, int], dict[str, list[dict[str, Any]]]] = OrderedDict()
+_LINES_LOCK = threading.Lock()
+MAX_KEPT = 32
+
+
+def _lines(session: Session, job: Job) -> dict[str, list[dict[str, Any]]]:
+    """Every summary line of a finished assessment, computed once and kept (it never changes;
+    each caller's lines are filtered from them)."""
     import pandas as pd
 
     from epicommons.assess.track import summary
 
-    everything = View(True, "", frozenset())
-    scores = pd.DataFrame(read_rows(session, job, TABLE, everything))
+    key = (str(session.get_bind().url), job.id)
+    with _LINES_LOCK:
+        if key in _LINES:
+            _LINES.move_to_end(key)
+            return _LINES[key]
+    scores = pd.DataFrame(read_rows(session, job, TABLE, View(True, "", frozenset())))
     lines = {
         name: records(summary(scores, by))
-        for name, by in (("by_horizon", ("horizon",)), ("overall", ()))
+        for name, by in (
+            ("by_horizon", ("horizon",)),
+            ("overall", ()),
+            ("by_member", ("location",)),
+        )
     }
-    shown = {
-        name: [r for r in rows if view.allows(TABLE, None, r["members"])]
-        for name, rows in lines.items()
-    }
-    hidden = sum(len(lines[n]) - len(shown[n]) for n in lines)
-    own = scores if view.everything else pd.DataFrame(read_rows(session, job, TABLE, view))
-    return TrackRecord(
-        job=job,
-        by_horizon=[_counted(r) for r in shown["by_horizon"]],
-        overall=[_counted(r) for r in shown["overall"]],
-        by_member=[_counted(r) for r in records(summary(own, ("location",)))],
-        suppressed=hidden,
-    )
+    with _LINES_LOCK:
+        _LINES[key] = lines
+        while len(_LINES) > MAX_KEPT:
+            _LINES.popitem(last=False)
+    return lines
 
 
 def _counted(row: dict[str, Any]) -> dict[str, Any]:
