@@ -8,6 +8,7 @@ The lines come from `hub.track.track_record` under the caller's view, as the API
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -55,22 +56,31 @@ def track_record(request: Request, caller: Viewer) -> HTMLResponse:
 
 def _chart(lines: list[dict[str, Any]]) -> Markup | None:
     """The members' relative WIS of each model but the baseline (1: as good as the baseline)."""
+    bars = tuple(
+        (r["location"], r["model"], _finite(r["relative_wis"]))
+        for r in lines
+        if r["model"] != "baseline"
+    )
+    return Markup(_bars(bars)) if bars else None
+
+
+@lru_cache(maxsize=64)
+def _bars(bars: tuple[tuple[str, str, float], ...]) -> str:
+    """The chart of these bars (kept: a finished assessment's lines never change)."""
     from epicommons.report.figures import bar_chart
 
-    models = sorted({r["model"] for r in lines if r["model"] != "baseline"})
-    members = sorted({r["location"] for r in lines if r["model"] in models})
-    if not members:
-        return None
-    value = {(r["location"], r["model"]): r["relative_wis"] for r in lines}
-    groups = {m: [_finite(value.get((c, m))) for c in members] for m in models}
-    svg = bar_chart(
+    models = sorted({m for _, m, _ in bars})
+    members = sorted({c for c, _, _ in bars})
+    value = {(c, m): v for c, m, v in bars}
+    groups = {m: [value.get((c, m), float("nan")) for c in members] for m in models}
+    # the report toolkit's SVG, drawn by matplotlib from our own numbers
+    return bar_chart(
         members,
         groups,
         title="Relative WIS against the Forecast Hubs' baseline, all horizons",
         ylabel="relative WIS (below 1: better than the baseline)",
         horizontal=True,
     )
-    return Markup(svg)  # the report toolkit's SVG, drawn by matplotlib from our own numbers
 
 
 def _finite(value: float | None) -> float:
