@@ -113,6 +113,8 @@ VIEWERS = {
 def test_the_track_record_follows_the_access_rule(hub, jobs):
     _, second = jobs
     for who, members in VIEWERS.items():
+        table = rows(hub, who, second["id"], "forecast_scores")  # a member's scores: its rows
+        assert {r["location"] for r in table} == members, who
         got = record(hub, who, assessment=second["id"])
         assert got["assessment"] == second["id"] and got["as_of"] == second["as_of"]
         assert {r["location"] for r in got["by_member"]} == members, who
