@@ -164,5 +164,5 @@ def test_the_page_shows_the_scores_the_caller_may_read(hub, jobs):
     assert "/dashboard/assessments/track-record" in who.get("/dashboard/assessments").text
     own = who.get(f"/dashboard/assessments/{second['id']}").text
     assert f"/dashboard/assessments/track-record?id={second['id']}" in own
-    for bad in ("abc", "999999"):
+    for bad in ("abc", "999999", "0", "9999999999"):
         assert who.get(f"/dashboard/assessments/track-record?id={bad}").status_code == 404
