@@ -26,7 +26,9 @@ from .triangle import Triangle
 if TYPE_CHECKING:
     import pandas as pd
 
-METHODS = ("empirical", "model")
+    from .nowcast_model import Settings
+
+METHODS = ("empirical", "model", "combined")
 DEFAULT_METHOD = "empirical"  # never worse than the counts as known in the backtests
 OUTPUT_COLUMNS = ["location", "age_group", "target_end_date", "horizon", "quantile", "value"]
 
@@ -96,9 +98,11 @@ def nowcast(
     n_paths: int = 1000,
     window: int | None = None,
     seed: int = 0,
+    settings: Settings | None = None,
 ) -> Nowcast:
     """Nowcast (and forecast) every series of `triangle` as known on `as_of` (default: its last
-    reference date). `window`: reference steps used to estimate delays and past errors."""
+    reference date). `window`: reference steps used to estimate delays and past errors;
+    `settings`: the `model` method's choices (default `nowcast_model.SETTINGS`)."""
     if method not in METHODS:
         raise InputError(
             f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="--method"
@@ -117,7 +121,8 @@ def nowcast(
     max_delay = default_max_delay(triangle) if max_delay is None else max_delay
     cut = triangle.as_of(day).up_to_delay(max_delay).from_delay_zero()
     incomplete = max(int(cut.delays[-1]), 1)
-    window = window or default_window(max_delay, method)
+    model_window = window or default_window(max_delay, "model", settings)
+    window = window or default_window(max_delay, method, settings)
     earliest = earliest_as_of(triangle, max_delay, window)
     if day < earliest:
         raise InputError(
@@ -126,7 +131,7 @@ def nowcast(
             source=triangle.source,
             field="--as-of",
         )
-    run = _method(method)
+    run = _method(method, settings, model_window)
     rng = np.random.default_rng(seed)
     from threadpoolctl import threadpool_limits
 
@@ -185,29 +190,46 @@ def default_max_delay(triangle: Triangle) -> int:
     return int(triangle.delays[-2 if triangle.open_tail else -1])
 
 
-def default_window(max_delay: int, method: str = DEFAULT_METHOD) -> int:
+def default_window(
+    max_delay: int, method: str = DEFAULT_METHOD, settings: Settings | None = None
+) -> int:
     """Reference steps used to estimate delays (and the empirical method's past errors): five
-    per delay for `empirical`, three for `model` (its fit window; longer ones fitted the end of
-    a season worse), at least 8. Chosen on the backtests of docs/validation/nowcast.md."""
-    per_delay = 5 if method == "empirical" else 3
+    per delay for `empirical` and `combined`, `Settings.window_per_delay` for `model`, at least
+    8. Chosen on the backtests of docs/validation/nowcast.md."""
+    if method == "model":
+        from .nowcast_model import SETTINGS
+
+        per_delay = (settings or SETTINGS).window_per_delay
+    else:
+        per_delay = 5
     return max(8, per_delay * (max(max_delay, 0) + 1))
 
 
 def earliest_as_of(
-    triangle: Triangle, max_delay: int, window: int | None = None, method: str = DEFAULT_METHOD
+    triangle: Triangle,
+    max_delay: int,
+    window: int | None = None,
+    method: str = DEFAULT_METHOD,
+    settings: Settings | None = None,
 ) -> np.datetime64:
     """The first as-of date with enough history for `nowcast`."""
-    window = window or default_window(max_delay, method)
+    window = window or default_window(max_delay, method, settings)
     need = window + 2 * max(max_delay, 1) - 1
     return triangle.dates[min(need, len(triangle.dates) - 1)]
 
 
-def _method(name: str):
+def _method(name: str, settings: Settings | None, model_window: int):
+    """The per-series function of a method (the model's with its settings and window)."""
+    from functools import partial
+
+    from . import nowcast_combined, nowcast_empirical, nowcast_model
+
     if name == "empirical":
-        from .nowcast_empirical import nowcast_series
-    else:
-        from .nowcast_model import nowcast_series
-    return nowcast_series
+        return nowcast_empirical.nowcast_series
+    settings = settings or nowcast_model.SETTINGS
+    if name == "model":
+        return partial(nowcast_model.nowcast_series, settings=settings)
+    return partial(nowcast_combined.nowcast_series, settings=settings, model_window=model_window)
 
 
 def _random_walk(

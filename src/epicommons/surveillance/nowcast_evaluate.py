@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from .nowcast_model import Settings
+
 SCORE_COLUMNS = [
     "location",
     "age_group",
@@ -74,6 +76,7 @@ def backtest(
     window: int | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    settings: Settings | None = None,
 ) -> Backtest:
     """Nowcast at every reference date from `start` to `end` and score against later data."""
     import pandas as pd
@@ -89,7 +92,7 @@ def backtest(
             field="--from",
         )
     k = default_max_delay(triangle) if max_delay is None else max_delay
-    earliest = earliest_as_of(triangle, k, window, method)
+    earliest = earliest_as_of(triangle, k, window, method, settings)
     if first < earliest:
         raise InputError(
             f"--from {first} leaves too little history; the first possible as-of date is "
@@ -102,7 +105,14 @@ def backtest(
     rows: list[dict[str, object]] = []
     for as_of in dates:
         nc = nowcast(
-            triangle, as_of, method=method, max_delay=k, n_paths=n_paths, window=window, seed=seed
+            triangle,
+            as_of,
+            method=method,
+            max_delay=k,
+            n_paths=n_paths,
+            window=window,
+            seed=seed,
+            settings=settings,
         )
         q = nc.quantiles(levels)
         for s in range(q.shape[0]):

@@ -1,35 +1,54 @@
 """The probabilistic nowcast: negative-binomial reports around a smooth latent curve, split over
-delays by a delay distribution that changes slowly in time (and by weekday of report for daily
-data); penalised maximum likelihood with a Laplace approximation for the uncertainty.
+delays by a delay distribution that changes from week to week as a random walk (and by weekday
+of report for daily data); penalised maximum likelihood with a Laplace approximation.
 
 For reference row t of the fitted window and delay j:
     y[t, j] ~ NegBin(mean = exp(eta[t]) · p[t, j], size = phi[j])
-    p[t, ·] = softmax(a + b · tau[t] (+ w[weekday of t + j])),  a_0 = b_0 = 0,  tau in (-1, 0]
-    eta has a second-order random-walk penalty (sd SMOOTH_SD per step); a, b, w weak ridges.
+    p[t, ·] = softmax(A[t] (+ w[weekday of t + j])),  A[t, 0] = 0
+    A[t, j] - A[t-1, j] ~ N(0, delay_sd²)    (a random walk on each delay logit)
+    eta has a second-order random-walk penalty (sd smooth_sd per step); w a weak ridge.
 The fit maximises the penalised log likelihood (L-BFGS-B, analytic gradient); parameters are then
 drawn from the Gaussian with the inverse Hessian (finite differences of the gradient) as
-covariance; each draw gives the means of the cells not yet reported, and their reporting noise is a
-residual bootstrap: Pearson residuals of the raw cells of the same delay in the window (negative
-revisions included) times the square root of the mean. The sample paths so carry the curve's and
-the delays' uncertainty and the noise seen in the data. The fit itself needs counts >= 0: negative
-cells (revisions down) are folded into earlier delays first (`triangle.fold_negatives`).
+covariance, so the incomplete rows use the latest delay state with its uncertainty (it grows with
+each step the walk has not been observed). Each draw gives the means of the cells not yet
+reported; their reporting noise is `Settings.noise`: a residual bootstrap (Pearson residuals of
+the raw cells of the same delay in the window, negative revisions included, times √mean) or the
+model's own negative binomial. The fit itself needs counts >= 0: negative cells (revisions down)
+are folded into earlier delays first (`triangle.fold_negatives`).
 Why this and not MCMC: 19 series × 40 as-of dates must take seconds (docs/nowcast.md).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from .nowcast_core import NowcastInputs, SeriesNowcast
 from .triangle import fold_negatives
 
-SMOOTH_SD = 0.15  # sd of the second difference of log counts per step
-DRIFT_SD = 1.0  # prior sd of the change of each delay logit over the window
-LOGIT_SD = 5.0  # prior sd of each delay logit
+LOGIT_SD = 5.0  # prior sd of each delay logit of the first fitted row
 WEEKDAY_SD = 1.0  # prior sd of each weekday effect (daily data)
+PHI_PRIOR = (np.log(20.0), 2.0)  # mean and sd of the prior of each log dispersion
 
 
-def nowcast_series(inp: NowcastInputs, rng: np.random.Generator) -> SeriesNowcast:
+@dataclass(frozen=True)
+class Settings:
+    """The model's choices (docs/validation/nowcast.md shows how they were chosen)."""
+
+    smooth_sd: float = 0.15  # sd of the second difference of log final counts per step
+    delay_sd: float = 0.1  # sd of the step-to-step change of each delay logit
+    noise: Literal["bootstrap", "negbin"] = "bootstrap"
+    window_per_delay: int = 3  # fitted reference steps per delay (at least 8 in all)
+
+
+SETTINGS = Settings()
+
+
+def nowcast_series(
+    inp: NowcastInputs, rng: np.random.Generator, settings: Settings = SETTINGS
+) -> SeriesNowcast:
     """Sample paths of the final counts of the incomplete rows of one series."""
     from scipy.optimize import minimize
 
@@ -37,38 +56,29 @@ def nowcast_series(inp: NowcastInputs, rng: np.random.Generator) -> SeriesNowcas
     y = fold_negatives(inp.counts[-rows:])
     known = ~np.isnan(y)
     fit = _Fit(
-        np.where(known, y, 0.0), known, inp.weekday[-rows:] if inp.weekday is not None else None
+        np.where(known, y, 0.0),
+        known,
+        inp.weekday[-rows:] if inp.weekday is not None else None,
+        settings,
     )
-    start = fit.start()
-    best = minimize(fit.loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    best = minimize(fit.loss, fit.start(), jac=True, method="L-BFGS-B", options={"maxiter": 800})
     cov, pd_ok = _inverse_hessian(fit, best.x)
     draws = rng.multivariate_normal(best.x, cov, size=inp.n_paths, method="cholesky")
     last = np.arange(rows - inp.incomplete, rows)
-    mean, _ = fit.mean_of_rows(draws, last)  # (paths, rows, J)
-    # reporting noise: Pearson residuals of the raw cells (negatives included) of each delay
-    # over the window, resampled and scaled by the drawn mean (a residual bootstrap)
+    mean, size = fit.mean_of_rows(draws, last)  # (paths, rows, J), (paths, J)
     fitted, _ = fit.mean_of_rows(best.x[None, :], np.arange(rows))
-    raw = inp.counts[-rows:]
-    residual = (raw - fitted[0]) / np.sqrt(np.maximum(fitted[0], 1.0))
     unknown = ~known[last]
-    drawn = np.zeros_like(mean)
-    for j in range(fit.j_n):
-        cells = unknown[:, j]
-        if not cells.any():
-            continue
-        pool = residual[:, j][known[:, j]]
-        pool = pool if pool.size else np.zeros(1)
-        mu = mean[:, cells, j]
-        drawn[:, cells, j] = np.round(
-            mu + rng.choice(pool, mu.shape) * np.sqrt(np.maximum(mu, 1.0))
-        )
+    if settings.noise == "negbin":
+        phi = np.broadcast_to(size[:, None, :], mean.shape)
+        drawn = rng.negative_binomial(phi, phi / (phi + np.maximum(mean, 1e-9))).astype(float)
+    else:
+        drawn = _bootstrap(inp.counts[-rows:], fitted[0], known, mean, rng)
+    drawn = np.where(unknown[None], drawn, 0.0)
     observed = np.where(known[last], y[last], 0.0).sum(axis=1)
     paths = observed[:, None] + drawn.sum(axis=2).T
     return SeriesNowcast(
         paths,
-        np.nansum(
-            np.where(np.isnan(inp.counts[-rows:][last]), 0.0, inp.counts[-rows:][last]), axis=1
-        ),
+        np.nansum(inp.counts[-rows:][last], axis=1),
         {
             "converged": bool(best.success),
             "hessian_positive_definite": pd_ok,
@@ -78,6 +88,25 @@ def nowcast_series(inp: NowcastInputs, rng: np.random.Generator) -> SeriesNowcas
             "iterations": int(best.nit),
         },
     )
+
+
+def _bootstrap(
+    raw: np.ndarray,
+    fitted: np.ndarray,
+    known: np.ndarray,
+    mean: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Reporting noise around the drawn means: Pearson residuals of the raw cells (negatives
+    included) of each delay over the window, resampled and scaled by √mean."""
+    residual = (raw - fitted) / np.sqrt(np.maximum(fitted, 1.0))
+    drawn = np.empty_like(mean)
+    for j in range(mean.shape[2]):
+        pool = residual[:, j][known[:, j]]
+        pool = pool if pool.size else np.zeros(1)
+        mu = mean[:, :, j]
+        drawn[:, :, j] = np.round(mu + rng.choice(pool, mu.shape) * np.sqrt(np.maximum(mu, 1.0)))
+    return drawn
 
 
 def _inverse_hessian(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -97,20 +126,31 @@ def _inverse_hessian(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool]:
     return (vectors / values) @ vectors.T, ok
 
 
+def _second_differences(n: int) -> np.ndarray:
+    """The (n - 2, n) matrix of second differences."""
+    d = np.zeros((max(n - 2, 0), n))
+    for i in range(n - 2):
+        d[i, i : i + 3] = (1.0, -2.0, 1.0)
+    return d
+
+
 class _Fit:
     """The penalised negative log likelihood and its gradient over theta =
-    (eta[0..T-1], a[1..J-1], b[1..J-1], w[1..6] for daily data, log phi[0..J-1])."""
+    (eta[0..T-1], A[0..T-1, 1..J-1] by row, w[1..6] for daily data, log phi[0..J-1])."""
 
-    def __init__(self, y: np.ndarray, known: np.ndarray, weekday: np.ndarray | None) -> None:
+    def __init__(
+        self, y: np.ndarray, known: np.ndarray, weekday: np.ndarray | None, settings: Settings
+    ) -> None:
         self.y, self.known = y, known
         self.t_n, self.j_n = y.shape
-        self.tau = (np.arange(self.t_n) - (self.t_n - 1)) / max(self.t_n - 1, 1)
         self.weekday = weekday
         self.n_w = 6 if weekday is not None else 0
-        d = np.zeros((self.t_n - 2, self.t_n))
-        for i in range(self.t_n - 2):
-            d[i, i : i + 3] = (1.0, -2.0, 1.0)
-        self.smooth = d.T @ d / SMOOTH_SD**2
+        d = _second_differences(self.t_n)
+        self.smooth = d.T @ d / settings.smooth_sd**2
+        first = np.diff(np.eye(self.t_n), axis=0)
+        walk = first.T @ first / settings.delay_sd**2
+        walk[0, 0] += 1.0 / LOGIT_SD**2
+        self.walk = walk  # (T, T) precision of each delay logit's path
 
     def start(self) -> np.ndarray:
         total = np.where(self.known, self.y, 0.0).sum(axis=1)
@@ -119,53 +159,40 @@ class _Fit:
             np.maximum(total, 1.0)
             / np.maximum((share / share.sum() * self.known).sum(axis=1), 0.05)
         )
-        a = np.log(share[1:] / share[0])
-        return np.concatenate(
-            [eta, a, np.zeros(self.j_n - 1), np.zeros(self.n_w), np.full(self.j_n, np.log(20.0))]
-        )
+        logits = np.tile(np.log(share[1:] / share[0]), self.t_n)
+        return np.concatenate([eta, logits, np.zeros(self.n_w), np.full(self.j_n, PHI_PRIOR[0])])
 
-    def _unpack(self, theta: np.ndarray):
-        t, j = self.t_n, self.j_n
-        eta = theta[:t]
-        a = np.concatenate([[0.0], theta[t : t + j - 1]])
-        b = np.concatenate([[0.0], theta[t + j - 1 : t + 2 * j - 2]])
-        w = np.concatenate([[0.0], theta[t + 2 * j - 2 : t + 2 * j - 2 + self.n_w]])
-        return eta, a, b, w, theta[-j:]
+    def _split(self, thetas: np.ndarray):
+        """(eta, A with its zero column, w with its zero, log phi) of each row of `thetas`."""
+        t, j, n = self.t_n, self.j_n, len(thetas)
+        eta = thetas[:, :t]
+        a = thetas[:, t : t + t * (j - 1)].reshape(n, t, j - 1)
+        a = np.concatenate([np.zeros((n, t, 1)), a], axis=2)
+        w = thetas[:, t + t * (j - 1) : t + t * (j - 1) + self.n_w]
+        w = np.concatenate([np.zeros((n, 1)), w], axis=1)
+        return eta, a, w, thetas[:, -j:]
 
-    def _logits(self, a, b, w) -> np.ndarray:
-        z = a[None, :] + b[None, :] * self.tau[:, None]
+    def _shares(self, a: np.ndarray, w: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Delay distributions (draws, rows, J)."""
+        z = a[:, rows]
         if self.weekday is not None:
-            z = z + w[self.weekday]
-        return z - z.max(axis=1, keepdims=True)
+            z = z + w[:, self.weekday[rows]]
+        z = z - z.max(axis=2, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=2, keepdims=True)
 
     def mean_of_rows(self, thetas: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Means (draws, rows, J) of the cells of `rows` and sizes (draws, J), for many thetas."""
-        t, j = self.t_n, self.j_n
-        eta = thetas[:, rows]
-        a = np.concatenate([np.zeros((len(thetas), 1)), thetas[:, t : t + j - 1]], axis=1)
-        b = np.concatenate(
-            [np.zeros((len(thetas), 1)), thetas[:, t + j - 1 : t + 2 * j - 2]], axis=1
-        )
-        z = a[:, None, :] + b[:, None, :] * self.tau[rows][None, :, None]
-        if self.weekday is not None:
-            w = np.concatenate(
-                [np.zeros((len(thetas), 1)), thetas[:, t + 2 * j - 2 : t + 2 * j - 2 + self.n_w]],
-                axis=1,
-            )
-            z = z + w[:, self.weekday[rows]]
-        z -= z.max(axis=2, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=2, keepdims=True)
-        return np.exp(np.clip(eta, -30, 30))[:, :, None] * p, np.exp(thetas[:, -j:])
+        eta, a, w, log_phi = self._split(thetas)
+        p = self._shares(a, w, rows)
+        return np.exp(np.clip(eta[:, rows], -30, 30))[:, :, None] * p, np.exp(log_phi)
 
     def loss(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         from scipy.special import digamma, gammaln
 
-        eta, a, b, w, log_phi = self._unpack(theta)
+        eta, a, w, log_phi = (part[0] for part in self._split(theta[None, :]))
         phi = np.exp(log_phi)
-        z = self._logits(a, b, w)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
+        p = self._shares(a[None], w[None], np.arange(self.t_n))[0]
         mu = np.exp(np.clip(eta, -30, 30))[:, None] * p
         y, k = self.y, self.known
         ll = np.where(
@@ -192,19 +219,17 @@ class _Fit:
             * phi
         )
         smooth = self.smooth @ eta
+        walk = self.walk @ a[:, 1:]
+        mean_phi, sd_phi = PHI_PRIOR
         penalty = (
             0.5 * eta @ smooth
-            + 0.5 * np.sum(a[1:] ** 2) / LOGIT_SD**2
-            + 0.5 * np.sum(b[1:] ** 2) / DRIFT_SD**2
+            + 0.5 * np.sum(a[:, 1:] * walk)
             + 0.5 * np.sum(w[1:] ** 2) / WEEKDAY_SD**2
-            + 0.5 * np.sum((log_phi - np.log(20.0)) ** 2) / 2.0**2
+            + 0.5 * np.sum((log_phi - mean_phi) ** 2) / sd_phi**2
         )
-        grad_eta = -g_total + smooth
-        grad_a = -dz.sum(axis=0)[1:] + a[1:] / LOGIT_SD**2
-        grad_b = -(dz * self.tau[:, None]).sum(axis=0)[1:] + b[1:] / DRIFT_SD**2
-        parts = [grad_eta, grad_a, grad_b]
+        parts = [-g_total + smooth, (-dz[:, 1:] + walk).ravel()]
         if self.weekday is not None:
             dw = np.bincount(self.weekday.ravel(), weights=dz.ravel(), minlength=7)
             parts.append(-dw[1:] + w[1:] / WEEKDAY_SD**2)
-        parts.append(-d_phi + (log_phi - np.log(20.0)) / 4.0)
+        parts.append(-d_phi + (log_phi - mean_phi) / sd_phi**2)
         return float(-ll.sum() + penalty), np.concatenate(parts)
