@@ -51,7 +51,11 @@ def nowcast(
     as_of: str | None = typer.Option(
         None, "--as-of", help="What was known on this date (default: the file's last date)."
     ),
-    method: str = typer.Option("empirical", "--method", help="empirical (default) or model."),
+    method: str = typer.Option(
+        "empirical",
+        "--method",
+        help="empirical (default), model, combined or auto (by late share).",
+    ),
     location: list[str] = typer.Option([], "--location", help="Only these locations (repeat)."),
     age_group: list[str] = typer.Option([], "--age-group", help="Only these age groups (repeat)."),
     quantiles: str | None = typer.Option(
@@ -158,7 +162,11 @@ def nowcast_evaluate(
     start: str = typer.Option(..., "--from", help="First as-of date (YYYY-MM-DD)."),
     end: str = typer.Option(..., "--to", help="Last as-of date (YYYY-MM-DD)."),
     out: Path = typer.Option(..., "--out", help="Folder for scores.csv and summary.csv."),
-    method: str = typer.Option("empirical", "--method", help="empirical (default) or model."),
+    method: str = typer.Option(
+        "empirical",
+        "--method",
+        help="empirical (default), model, combined or auto (by late share).",
+    ),
     location: list[str] = typer.Option([], "--location", help="Only these locations (repeat)."),
     age_group: list[str] = typer.Option([], "--age-group", help="Only these age groups (repeat)."),
     max_delay: int | None = typer.Option(

@@ -3,16 +3,18 @@ as-of date, with sample paths, quantiles and 1–4-step forecasts from the corre
 
 `nowcast(triangle, as_of, method=...)` cuts the triangle at `as_of` (no later cell can leak in),
 keeps delays up to `max_delay` (the target: what will have been reported by then), and runs one
-method per series: `empirical` (chain ladder with past-error intervals, `nowcast_empirical`) or
-`model` (negative-binomial counts, a smooth latent curve and a slowly changing delay
-distribution, `nowcast_model`). Horizons: 0 is the as-of row (the last complete week or day),
+method per series: `empirical` (chain ladder with past-error intervals, `nowcast_empirical`),
+`model` (negative-binomial counts, a smooth latent curve and a delay distribution that moves as
+a random walk, `nowcast_model`), `combined` (the quantile average of the two,
+`nowcast_combined`) or `auto` (LONG_DELAY_METHOD where a series' late share is at least
+LATE_SHARE, else `empirical`). Horizons: 0 is the as-of row (the last complete week or day),
 −1 the one before, …; positive horizons are forecasts: each path continues as a random walk on
 log(1 + count) whose step spread is the median absolute log change of the recent final curve.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,8 +30,12 @@ if TYPE_CHECKING:
 
     from .nowcast_model import Settings
 
-METHODS = ("empirical", "model", "combined")
+METHODS = ("empirical", "model", "combined", "auto")
 DEFAULT_METHOD = "empirical"  # never worse than the counts as known in the backtests
+LONG_DELAY_METHOD = (
+    "combined"  # what `auto` uses where delays are long (docs/validation/nowcast.md)
+)
+LATE_SHARE = 0.10  # `auto`: delays are long when this share of the counts comes after delay 0
 OUTPUT_COLUMNS = ["location", "age_group", "target_end_date", "horizon", "quantile", "value"]
 
 
@@ -131,7 +137,7 @@ def nowcast(
             source=triangle.source,
             field="--as-of",
         )
-    run = _method(method, settings, model_window)
+    runs = {m: _method(m, settings, model_window) for m in METHODS if m != "auto"}
     rng = np.random.default_rng(seed)
     from threadpoolctl import threadpool_limits
 
@@ -158,7 +164,12 @@ def nowcast(
                 n_paths,
                 None if weekday is None else weekday[first:],
             )
-            series.append(run(inp, rng))
+            name = method
+            if method == "auto":
+                long = late_share(inp.counts, window) >= LATE_SHARE
+                name = LONG_DELAY_METHOD if long else "empirical"
+            result = runs[name](inp, rng)
+            series.append(replace(result, diagnostics={"method": name, **result.diagnostics}))
     paths = np.stack([r.paths for r in series])
     observed = np.stack([r.observed for r in series])
     dates = cut.dates[-incomplete:]
@@ -183,6 +194,14 @@ def nowcast(
         cut.unit,
         [r.diagnostics for r in series],
     )
+
+
+def late_share(counts: np.ndarray, window: int) -> float:
+    """Of the counts of the last `window` completely reported rows, the share reported after
+    delay 0 (0 when they sum to nothing): how long a series' delays are."""
+    complete = counts[~np.isnan(counts).any(axis=1)][-window:]
+    total = complete.sum()
+    return float(complete[:, 1:].sum() / total) if total > 0 else 0.0
 
 
 def default_max_delay(triangle: Triangle) -> int:

@@ -5,7 +5,8 @@ of report for daily data); penalised maximum likelihood with a Laplace approxima
 For reference row t of the fitted window and delay j:
     y[t, j] ~ NegBin(mean = exp(eta[t]) · p[t, j], size = phi[j])
     p[t, ·] = softmax(A[t] (+ w[weekday of t + j])),  A[t, 0] = 0
-    A[t, j] - A[t-1, j] ~ N(0, delay_sd²)    (a random walk on each delay logit)
+    A[t, j] - A[t-1, j] ~ N(0, delay_sd²)    (a random walk on each delay logit; per day for
+                                              daily data, delay_sd / √7)
     eta has a second-order random-walk penalty (sd smooth_sd per step); w a weak ridge.
 The fit maximises the penalised log likelihood (L-BFGS-B, analytic gradient); parameters are then
 drawn from the Gaussian with the inverse Hessian (finite differences of the gradient) as
@@ -37,10 +38,10 @@ PHI_PRIOR = (np.log(20.0), 2.0)  # mean and sd of the prior of each log dispersi
 class Settings:
     """The model's choices (docs/validation/nowcast.md shows how they were chosen)."""
 
-    smooth_sd: float = 0.15  # sd of the second difference of log final counts per step
-    delay_sd: float = 0.1  # sd of the step-to-step change of each delay logit
-    noise: Literal["bootstrap", "negbin"] = "bootstrap"
-    window_per_delay: int = 3  # fitted reference steps per delay (at least 8 in all)
+    smooth_sd: float = 0.25  # sd of the second difference of log final counts per step
+    delay_sd: float = 0.05  # sd of the week-to-week change of each delay logit (daily: / √7)
+    noise: Literal["bootstrap", "negbin"] = "negbin"
+    window_per_delay: int = 5  # fitted reference steps per delay (at least 8 in all)
 
 
 SETTINGS = Settings()
@@ -69,8 +70,10 @@ def nowcast_series(
     fitted, _ = fit.mean_of_rows(best.x[None, :], np.arange(rows))
     unknown = ~known[last]
     if settings.noise == "negbin":
+        # as a gamma-Poisson mixture: NumPy's negative_binomial refuses a tiny p (a huge mean)
         phi = np.broadcast_to(size[:, None, :], mean.shape)
-        drawn = rng.negative_binomial(phi, phi / (phi + np.maximum(mean, 1e-9))).astype(float)
+        rate = rng.gamma(phi, np.maximum(mean, 1e-9) / phi)
+        drawn = rng.poisson(np.minimum(rate, 1e15)).astype(float)
     else:
         drawn = _bootstrap(inp.counts[-rows:], fitted[0], known, mean, rng)
     drawn = np.where(unknown[None], drawn, 0.0)
@@ -148,7 +151,8 @@ class _Fit:
         d = _second_differences(self.t_n)
         self.smooth = d.T @ d / settings.smooth_sd**2
         first = np.diff(np.eye(self.t_n), axis=0)
-        walk = first.T @ first / settings.delay_sd**2
+        step_sd = settings.delay_sd / (np.sqrt(7.0) if weekday is not None else 1.0)
+        walk = first.T @ first / step_sd**2
         walk[0, 0] += 1.0 / LOGIT_SD**2
         self.walk = walk  # (T, T) precision of each delay logit's path
 

@@ -1,0 +1,114 @@
+"""The probabilistic nowcast on simulated weekly triangles whose truth is known: its intervals
+cover the final counts at their nominal levels when the data follow its assumptions (a smooth
+curve, negative-binomial counts, delay logits moving as a random walk), it follows a change of
+the delay distribution, the combination with the empirical method is a quantile average, and
+`auto` picks a method by the late share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from epicommons.scoring import pit_coverage
+from epicommons.surveillance.nowcast import LATE_SHARE, LONG_DELAY_METHOD, late_share, nowcast
+from epicommons.surveillance.nowcast_model import SETTINGS
+from epicommons.surveillance.triangle import read_triangle
+
+SHARES = np.array([0.55, 0.25, 0.1, 0.06, 0.04])  # the delay distribution at the start
+SLOWER = np.array([0.35, 0.3, 0.15, 0.12, 0.08])  # after a reporting slowdown
+SIZE = 200.0  # negative-binomial size of every cell
+
+
+def simulated_triangle(
+    path: Path,
+    seed: int,
+    weeks: int = 70,
+    walk_sd: float = SETTINGS.delay_sd,
+    switch: int | None = None,
+) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A weekly wide triangle as the model assumes it: each cell NegBin(size SIZE) around a
+    seasonal wave times the week's delay distribution, whose logits walk with sd `walk_sd` per
+    week (or, with `switch`, jump once to SLOWER there). Returns the file, the
+    final counts (delays 0–4) and the delay distribution of every week."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(weeks)
+    mean = 200 + 2500 * np.exp(-(((t - 45) / 9.0) ** 2))
+    steps = np.concatenate([np.zeros((weeks, 1)), rng.normal(0, walk_sd, (weeks, 4))], axis=1)
+    logits = np.log(SHARES)[None, :] + np.cumsum(steps, axis=0)
+    if switch is not None:
+        logits = np.where(t[:, None] < switch, np.log(SHARES), np.log(SLOWER))
+    shares = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    mu = mean[:, None] * shares
+    cells = rng.negative_binomial(SIZE, SIZE / (SIZE + mu))
+    dates = np.datetime64("2030-01-06") + 7 * t  # Sundays
+    frame = pd.DataFrame({"location": "XX", "age_group": "00+", "date": dates.astype(str)})
+    for k in range(5):
+        frame[f"value_{k}w"] = cells[:, k]
+    out = path / f"weekly-{seed}.csv"
+    frame.to_csv(out, index=False)
+    return out, cells.sum(axis=1), shares
+
+
+@pytest.mark.slow
+def test_the_model_covers_simulated_truth_at_its_nominal_levels(tmp_path):
+    # 8 triangles x 9 as-of dates (growth, peak and decline) x horizons -3..0
+    pit50, pit95 = [], []
+    for seed in range(8):
+        path, final, _ = simulated_triangle(tmp_path, seed)
+        tri = read_triangle(path)
+        for as_of in tri.dates[34:70:4]:
+            nc = nowcast(tri, as_of, method="model", max_delay=4, n_paths=500, seed=seed)
+            truth = final[np.searchsorted(tri.dates, nc.dates)]
+            pit50 += list(pit_coverage(nc.paths[0], truth, 0.5))
+            pit95 += list(pit_coverage(nc.paths[0], truth, 0.95))
+    # 288 scores, correlated within a triangle: about ±8 points for 50%, ±4 for 95% at 2 se
+    # (measured: 52% / 94%; with size 30, far more overdispersed, 44% / 92%: the dispersion is
+    # estimated at the joint mode, where the curve and the delay walk absorb some noise)
+    assert 0.42 <= np.mean(pit50) <= 0.58, np.mean(pit50)
+    assert 0.90 <= np.mean(pit95) <= 0.99, np.mean(pit95)
+
+
+def test_the_model_follows_a_change_of_the_delay_distribution(tmp_path):
+    path, _, shares = simulated_triangle(tmp_path, 3, weeks=60, switch=40)
+    tri = read_triangle(path)
+    nc = nowcast(tri, tri.dates[-1], method="model", max_delay=4, n_paths=200)
+    fitted = np.array(nc.diagnostics[0]["delay_distribution"])
+    # 20 weeks after the switch: the latest delay state is the new distribution, not the
+    # mixture of the 29 fitted weeks (9 old, 20 new: 0.06 off at delay 0)
+    assert np.abs(fitted - shares[-1]).max() < 0.05, fitted
+
+
+def test_the_combination_is_a_quantile_average_with_the_models_ranks(tmp_path):
+    path, _, _ = simulated_triangle(tmp_path, 5)
+    tri = read_triangle(path)
+    day = tri.dates[44]
+    runs = {
+        m: nowcast(tri, day, method=m, max_delay=4, n_paths=2000)
+        for m in ("model", "empirical", "combined")
+    }
+    levels = (0.05, 0.25, 0.5, 0.75, 0.95)
+    q = {m: r.quantiles(levels)[0] for m, r in runs.items()}
+    low, high = np.minimum(q["model"], q["empirical"]), np.maximum(q["model"], q["empirical"])
+    slack = 0.03 * high  # Monte Carlo error of 2,000 paths
+    assert ((low - slack <= q["combined"]) & (q["combined"] <= high + slack)).all()
+    # rows of the combined paths are ordered as the model's: sums over rows stay coherent
+    rho = np.corrcoef(runs["combined"].paths[0, -1], runs["combined"].paths[0, -2])[0, 1]
+    assert rho > 0.0
+
+
+def test_auto_uses_the_long_delay_method_only_where_delays_are_long(tmp_path):
+    path, _, _ = simulated_triangle(tmp_path, 1)
+    long = read_triangle(path)
+    frame = pd.read_csv(path)
+    frame["value_0w"] += 20 * frame[[f"value_{k}w" for k in range(1, 5)]].sum(axis=1)
+    frame.to_csv(tmp_path / "short.csv", index=False)
+    short = read_triangle(tmp_path / "short.csv")
+    for tri, expected in ((long, LONG_DELAY_METHOD), (short, "empirical")):
+        cut = tri.as_of(tri.dates[50]).up_to_delay(4)
+        share = late_share(cut.counts[0], 25)
+        assert (share >= LATE_SHARE) == (expected != "empirical"), share
+        nc = nowcast(tri, tri.dates[50], method="auto", max_delay=4, n_paths=100)
+        assert nc.diagnostics[0]["method"] == expected
