@@ -47,7 +47,7 @@ def main() -> None:
     national = sari.select(["DE"], ["00+"])
     flu = read_triangle(data / "Survstat__reporting_triangle-survstat-influenza.csv")
     rows = []
-    for method in ("model", "empirical"):
+    for method in ("model", "combined", "empirical"):
         w, c, _ = timed(
             lambda m=method: nowcast(national, "2025-01-05", method=m, max_delay=4, forecast=4),
             args.repeat,

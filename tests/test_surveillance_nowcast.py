@@ -86,7 +86,7 @@ def test_an_as_of_cut_knows_exactly_the_cells_reported_by_then(sari):
         )
 
 
-@pytest.mark.parametrize("method", ["model", "empirical"])
+@pytest.mark.parametrize("method", ["model", "empirical", "combined", "auto"])
 def test_nothing_reported_after_the_as_of_date_changes_the_nowcast(sari, method):
     as_of = np.datetime64("2024-02-04")
     tri = sari.select(["DE"], ["00+"])

@@ -38,8 +38,8 @@ PHI_PRIOR = (np.log(20.0), 2.0)  # mean and sd of the prior of each log dispersi
 class Settings:
     """The model's choices (docs/validation/nowcast.md shows how they were chosen)."""
 
-    smooth_sd: float = 0.25  # sd of the second difference of log final counts per step
-    delay_sd: float = 0.05  # sd of the week-to-week change of each delay logit (daily: / √7)
+    smooth_sd: float = 0.15  # sd of the second difference of log final counts per step
+    delay_sd: float = 0.1  # sd of the week-to-week change of each delay logit (daily: / √7)
     noise: Literal["bootstrap", "negbin"] = "negbin"
     window_per_delay: int = 5  # fitted reference steps per delay (at least 8 in all)
 
