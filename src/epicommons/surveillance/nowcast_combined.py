@@ -3,8 +3,8 @@
 
 Per row, the combined quantile function is the mean of the two methods' quantile functions
 (Vincentisation): with n paths each, the mean of their sorted values. Those values are then put
-back in the rank order of the model's paths, so sums over rows (and, by the shared seed order,
-over series) stay as coherent as the model's own paths.
+back in the rank order of the model's paths, so sums over rows stay as coherent as the model's
+own paths.
 """
 
 from __future__ import annotations
