@@ -103,3 +103,12 @@ def test_options_refuse_a_quantile_set_without_the_median():
 
     with pytest.raises(InputError, match="median"):
         validate(AssessmentOptions, {"quantiles": [0.25, 0.75]})
+
+
+def test_options_offer_every_nowcast_method_and_only_those():
+    from typing import get_args
+
+    from epicommons.surveillance.nowcast import METHODS
+
+    field = AssessmentOptions.model_fields["nowcast_method"]
+    assert set(get_args(field.annotation)) == set(METHODS)

@@ -51,7 +51,9 @@ class NetworkSpec(_Model):
 class AssessmentOptions(_Model):
     """How to assess: nowcast, Rt, forecast, spread and supply settings (see docs/assess.md)."""
 
-    nowcast_method: Literal["empirical", "model"] = "empirical"
+    nowcast_method: Literal["empirical", "model", "combined", "auto"] = (
+        "empirical"  # nowcast.METHODS
+    )
     max_delay: int = Field(14, ge=1, le=60)  # days: the nowcast's target
     nowcast_window: int = Field(28, ge=8, le=365)  # reference days used to estimate delays
     nowcast_paths: int = Field(200, ge=10, le=5000)
