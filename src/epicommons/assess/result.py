@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from epicommons._files import atomic_folder, csv_number
-from epicommons.errors import validate
+from epicommons.errors import InputError, validate
 
 from .options import AssessmentOptions
 
@@ -69,6 +69,23 @@ class Assessment:
                 _parquet_ready(table).to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / MARKER).write_text(json.dumps(self.meta(), indent=2) + "\n", encoding="utf-8")
             page.write(tmp / "report.html", option="--out")
+
+    @classmethod
+    def read(cls, folder: Path) -> Assessment:
+        """The assessment `write` wrote into `folder` (its JSON and Parquet tables)."""
+        folder = Path(folder)
+        source = folder / MARKER
+        try:
+            meta = json.loads(source.read_text(encoding="utf-8"))
+            tables = {
+                name: pd.read_parquet(folder / f"{name}.parquet") for name in meta.get("tables", {})
+            }
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"expected an assessment folder (written by epicommons assess): {exc}",
+                source=source,
+            ) from None
+        return cls.from_tables(meta, tables)
 
     @classmethod
     def from_tables(cls, meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Assessment:

@@ -17,16 +17,21 @@ first importation (risk.outbreak) per member; arrival only for members not yet a
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from epicommons.backend import Backend
 from epicommons.errors import InputError
 from epicommons.forecast.renewal import generation_interval, reproduction_from_growth
 from epicommons.model import Modifiers, Seed, Window, WindowSchedule, build_model, seir
-from epicommons.model.engine import draws_for
+from epicommons.model.engine import Model, draws_for
+from epicommons.model.modifiers import Schedule
 from epicommons.risk.outbreak import (
     QUANTILES,
+    Ensemble,
     arrival_quantile,
     beyond_horizon,
     run_ensemble,
@@ -41,9 +46,12 @@ IMPORTATION_COLUMNS = [
     "location",
     "affected",
     "seeded_infected",
+    "seeded_exposed",
+    "seeded_infectious",
     "expected_importations",
     "p_at_least_one",
 ]  # and r_week_1 .. r_week_W, the R the engine used each forecast week
+SEED_COLUMNS = ("seeded_exposed", "seeded_infectious")  # what the engine was seeded with
 MAX_R = 10.0  # a forecast week's growth beyond this R is a doubtful artefact of small counts
 ARRIVAL_COLUMNS = [
     "location",
@@ -56,6 +64,90 @@ ARRIVAL_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class SpreadPlan:
+    """What the engine runs: the SEIR model on the network, the members' seeds (in member
+    order, E before I) and the weekly transmission schedule (R per node and forecast week)."""
+
+    model: Model
+    seeds: tuple[Seed, ...]
+    schedule: WindowSchedule
+    options: AssessmentOptions
+
+    def run(
+        self,
+        schedule: Schedule | None = None,
+        *,
+        backend: Backend | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Ensemble:
+        """The ensemble with importations metered, runs drawing from streams (seed, r);
+        `schedule` instead of the weekly one (a what-if arm adds its measure to it)."""
+        o = self.options
+        return run_ensemble(
+            self.model,
+            list(self.seeds),
+            o.horizon_days,
+            o.runs,
+            o.seed,
+            schedule=self.schedule if schedule is None else schedule,
+            backend=backend,
+            progress=progress,
+            **draws_for("fast" if o.engine == "fast" else "stochastic"),
+        )
+
+
+def plan(
+    network: Network,
+    options: AssessmentOptions,
+    members: Sequence[tuple[str, float, float, np.ndarray]],
+) -> SpreadPlan:
+    """The plan from each member's (location, seeded E, seeded I, R per forecast week)."""
+    weeks = options.forecast_weeks
+    mult = np.full((weeks, network.size), options.default_r)
+    seeds = []
+    for location, exposed, infectious, r_weeks in members:
+        place = network.resolve_place(location, "country", field="members")
+        mult[:, place.nodes] = np.asarray(r_weeks, dtype=float)[:, None]
+        for compartment, count in (("E", exposed), ("I", infectious)):
+            if count >= 0.5:
+                seeds.append(Seed(country=location, count=count, compartment=compartment))
+    model = build_model(
+        seir(R0=1.0, sigma=1.0 / options.latent_days, gamma=1.0 / options.infectious_days),
+        network,
+    )
+    ends = [min(7 * (h + 1), options.horizon_days) for h in range(weeks)]
+    ends[-1] = options.horizon_days
+    starts = [0, *ends[:-1]]
+    schedule = WindowSchedule(
+        [
+            Window(lo, hi, Modifiers(transmission=mult[h]))
+            for h, (lo, hi) in enumerate(zip(starts, ends, strict=True))
+            if lo < hi
+        ]
+    )
+    return SpreadPlan(model, tuple(seeds), schedule, options)
+
+
+def plan_of(importation: pd.DataFrame, network: Network, options: AssessmentOptions) -> SpreadPlan:
+    """The plan an assessment ran, rebuilt from its importation table (the what-if baseline)."""
+    missing = [c for c in SEED_COLUMNS if c not in importation.columns]
+    r_columns = [f"r_week_{h + 1}" for h in range(options.forecast_weeks)]
+    missing += [c for c in r_columns if c not in importation.columns]
+    if missing:
+        raise InputError(
+            f"the importation table lacks {', '.join(missing)} (an assessment made before "
+            "what-ifs existed): assess again",
+            field="importation",
+        )
+    rows = importation[["location", *SEED_COLUMNS, *r_columns]].itertuples(index=False)
+    return plan(
+        network,
+        options,
+        [(str(loc), float(e), float(i), np.asarray(r, dtype=float)) for loc, e, i, *r in rows],
+    )
+
+
 def spread(
     results: list[MemberResult],
     network: Network,
@@ -64,10 +156,8 @@ def spread(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
     """Importation and arrival tables for the members, with warnings and per-member failures."""
     failures, warnings = [], []
-    weeks = options.forecast_weeks
-    mult = np.full((weeks, network.size), options.default_r)
     w = generation_interval(1, options.si_mean, options.si_sd)
-    seeds, rows = [], []
+    rows = []
     for r in results:
         try:
             place = network.resolve_place(r.location, "country", field="members")
@@ -84,49 +174,23 @@ def spread(
                 }
             )
         r_weeks = _weekly_r(r, w, options)
-        mult[:, place.nodes] = r_weeks[:, None]
         daily = 0.0 if r.recent is None else float(np.mean(np.maximum(r.recent[-RECENT_DAYS:], 0)))
         infected = daily / options.ascertainment
         lives = float(network.population[place.nodes].sum())
         exposed = min(infected * options.latent_days, 0.25 * lives)
         infectious = min(infected * options.infectious_days, 0.25 * lives)
-        for compartment, count in (("E", exposed), ("I", infectious)):
-            if count >= 0.5:
-                seeds.append(Seed(country=r.location, count=count, compartment=compartment))
         recent = None if r.recent is None else r.recent[-options.affected_days :]
         affected = recent is not None and float(np.sum(np.maximum(recent, 0))) > 0
-        rows.append((r.location, affected, exposed + infectious, r_weeks))
+        rows.append((r.location, affected, exposed, infectious, r_weeks))
     if not rows:
         return _empty(IMPORTATION_COLUMNS), _empty(ARRIVAL_COLUMNS), warnings, failures
-    model = build_model(
-        seir(R0=1.0, sigma=1.0 / options.latent_days, gamma=1.0 / options.infectious_days),
-        network,
-    )
-    ends = [min(7 * (h + 1), options.horizon_days) for h in range(weeks)]
-    ends[-1] = options.horizon_days
-    starts = [0, *ends[:-1]]
-    schedule = WindowSchedule(
-        [
-            Window(lo, hi, Modifiers(transmission=mult[h]))
-            for h, (lo, hi) in enumerate(zip(starts, ends, strict=True))
-            if lo < hi
-        ]
-    )
-    draws = draws_for("fast" if options.engine == "fast" else "stochastic")
+    ready = plan(network, options, [(loc, e, i, rw) for loc, _, e, i, rw in rows])
     countries = tuple(sorted(set(network.country)))
-    if not seeds:
+    if not ready.seeds:
         cdf = np.zeros((options.horizon_days, len(countries)))
         expected = np.zeros(len(countries))
     else:
-        ens = run_ensemble(
-            model,
-            seeds,
-            options.horizon_days,
-            options.runs,
-            options.seed,
-            schedule=schedule,
-            **draws,
-        )
+        ens = ready.run()
         # folded over runs as chunks finish (flat memory): P(>= 1 by day d), expected totals
         cdf, expected, countries = ens.first_cdf, ens.expected.mean(axis=0), ens.countries
     index = {c: i for i, c in enumerate(countries)}
@@ -135,12 +199,14 @@ def spread(
             {
                 "location": loc,
                 "affected": affected,
-                "seeded_infected": seeded,
+                "seeded_infected": exposed + infectious,
+                "seeded_exposed": exposed,
+                "seeded_infectious": infectious,
                 "expected_importations": float(expected[index[loc]]),
                 "p_at_least_one": float(np.clip(cdf[-1, index[loc]], 0.0, 1.0)),
                 **{f"r_week_{h + 1}": float(v) for h, v in enumerate(r_weeks)},
             }
-            for loc, affected, seeded, r_weeks in rows
+            for loc, affected, exposed, infectious, r_weeks in rows
         ]
     )
     quiet = [loc for loc, affected, *_ in rows if not affected]

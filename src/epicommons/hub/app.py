@@ -13,7 +13,18 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from . import apidocs, jobs, pages, problems
-from .api import assessments, dhis2, events, fhir, ledger, members, reports, rt, sharing
+from .api import (
+    assessments,
+    dhis2,
+    events,
+    fhir,
+    ledger,
+    members,
+    reports,
+    rt,
+    sharing,
+    whatifs,
+)
 from .api.deps import Hub, strict_query
 from .clock import utcnow
 from .db import Database, open_database, require_current
@@ -57,7 +68,7 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
     app.state.hub = Hub(db, settings, RateLimiter(settings.rate_per_minute))
     app.state.runner = runner
     problems.install(app)
-    for module in (members, reports, events, sharing, ledger, rt, assessments):
+    for module in (members, reports, events, sharing, ledger, rt, assessments, whatifs):
         app.include_router(
             module.router,
             prefix=PREFIX,
@@ -86,8 +97,10 @@ def create_app(settings: HubSettings, db: Database | None = None) -> FastAPI:
 
 
 def job_runner(db: Database, settings: HubSettings) -> jobs.JobRunner:
-    """The server's job runner: assessments on the settings' backend, on their schedule."""
+    """The server's job runner: assessments (on their schedule) and what-ifs on the settings'
+    backend."""
     from . import assessments as service
+    from . import whatifs as whatif_service
 
     params = dict(settings.assess_options)
 
@@ -103,7 +116,7 @@ def job_runner(db: Database, settings: HubSettings) -> jobs.JobRunner:
 
     return jobs.JobRunner(
         db,
-        {service.KIND: service.run_job},
+        {service.KIND: service.run_job, whatif_service.KIND: whatif_service.run_job},
         jobs.BackendChoice(settings.workers, settings.scheduler),
         every=settings.assess_every,
         schedule=scheduled,

@@ -41,9 +41,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from epicommons.assess import Assessment, AssessmentInputs, AssessmentOptions
+    from epicommons.assess.whatif import WhatIf
     from epicommons.backend import Backend
 
 KIND = "assessment"
+LABELS = {KIND: "assessment", "whatif": "what-if"}  # a job kind in refusals
 MIN_AGGREGATE = 5  # k: an aggregate over fewer members is shown only if all of them share
 OWN_LINE_ONLY = ("allocation", "explanation")  # the proposal: each member sees its own line
 MEMBER_COLUMNS = ("location", "member")  # where a table names the member a row concerns
@@ -202,8 +204,9 @@ def _row_member(row: dict[str, Any], members: set[str]) -> str | None:
     return None
 
 
-def store(db: Database, job_id: int, result: Assessment, members: Sequence[str]) -> None:
-    """Write an assessment's rows and mark its job done, in one transaction (never partial)."""
+def store(db: Database, job_id: int, result: Assessment | WhatIf, members: Sequence[str]) -> None:
+    """Write a job's result rows (an assessment's, a what-if's) and mark it done, in one
+    transaction (never partial)."""
     member_set = set(members)
     everyone = ",".join(sorted(members))  # what an aggregate row sums over
     meta = result.meta()
@@ -280,25 +283,27 @@ def view_of(session: Session, caller: Principal) -> View:
     return View(False, caller.member_code, frozenset(codes) | {caller.member_code})
 
 
-def get_job(session: Session, job_id: int) -> Job:
-    """An assessment job by id (404 if there is none)."""
+def get_job(session: Session, job_id: int, kind: str = KIND) -> Job:
+    """A job of this kind (an assessment by default) by id (404 if there is none)."""
     job = session.get(Job, job_id)
-    if job is None or job.kind != KIND:
-        raise NotFound(f"no assessment {job_id}")
+    if job is None or job.kind != kind:
+        raise NotFound(f"no {LABELS[kind]} {job_id}")
     return job
 
 
-def list_jobs(session: Session, *, limit: int, offset: int, status: str | None = None) -> list[Job]:
-    """Assessment jobs, newest first."""
-    q = select(Job).where(Job.kind == KIND)
+def list_jobs(
+    session: Session, *, limit: int, offset: int, status: str | None = None, kind: str = KIND
+) -> list[Job]:
+    """Jobs of this kind (assessments by default), newest first."""
+    q = select(Job).where(Job.kind == kind)
     if status is not None:
         q = q.where(Job.status == status)
     return list(session.scalars(q.order_by(Job.id.desc()).limit(limit).offset(offset)))
 
 
-def count_jobs(session: Session) -> int:
-    """How many assessment jobs there are."""
-    return session.scalar(select(func.count()).select_from(Job).where(Job.kind == KIND)) or 0
+def count_jobs(session: Session, kind: str = KIND) -> int:
+    """How many jobs of this kind (assessments by default) there are."""
+    return session.scalar(select(func.count()).select_from(Job).where(Job.kind == kind)) or 0
 
 
 def metadata_of(job: Job) -> dict[str, Any]:
@@ -320,10 +325,11 @@ def read_rows(
     locations: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of one table of a finished assessment that the view allows, in table order."""
+    label = LABELS.get(job.kind, job.kind)
     if job.status != "done":
-        raise Clash(f"assessment {job.id} is {job.status}; its tables exist once it is done")
+        raise Clash(f"{label} {job.id} is {job.status}; its tables exist once it is done")
     if table not in table_names(job):
-        raise NotFound(f"assessment {job.id} has no table {table!r}")
+        raise NotFound(f"{label} {job.id} has no table {table!r}")
     q = select(AssessmentRow.location, AssessmentRow.covers, AssessmentRow.row).where(
         AssessmentRow.job_id == job.id, AssessmentRow.table_name == table
     )
@@ -402,7 +408,7 @@ def job_summary(job: Job, *, detail: bool) -> dict[str, Any]:
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
-        "error": job.error if detail else ("the assessment failed" if job.error else None),
+        "error": job.error if detail else (f"the {LABELS[job.kind]} failed" if job.error else None),
         "params": json.loads(job.params),
         "code_version": job.code_version,
         "input_stamp": job.input_stamp,

@@ -451,3 +451,21 @@ class TrackRecordOut(BaseModel):
     suppressed: int = Field(
         description="aggregate lines withheld: fewer than 5 members, one not sharing with you"
     )
+
+
+class WhatIfIn(Strict):
+    """Compare a measure with an assessment's spread (default: the latest finished one)."""
+
+    assessment: int | None = Field(None, ge=1, le=2**31 - 1)
+    measure: dict[str, object] = Field(
+        description="kind (travel_reduction, arrival_quarantine, screening, fast_lane, "
+        "vaccination), members, strength in [0, 1], start_day (1 = the day after the as-of "
+        'date), days; e.g. {"kind": "travel_reduction", "members": ["DEU"], "strength": 0.9}',
+    )
+
+
+class WhatIfOut(AssessmentOut):
+    """A what-if job: its state, progress and record, the assessment and the measure in words."""
+
+    assessment: int | None
+    measure: str

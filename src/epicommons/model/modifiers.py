@@ -86,6 +86,22 @@ class WindowSchedule:
         return out
 
 
+@dataclass(frozen=True)
+class Combined:
+    """Several schedules at once (e.g. a forecast's transmission and a measure's travel):
+    today's modifiers of each, combined in order."""
+
+    schedules: Sequence[Schedule]
+
+    def __call__(self, day: int, state: np.ndarray) -> Modifiers | None:
+        out = None
+        for schedule in self.schedules:
+            mods = schedule(day, state)
+            if mods is not None:
+                out = mods if out is None else out.combine(mods)
+        return out
+
+
 def multipliers(
     mods: Modifiers | None, runs: int, nodes: int, links: int
 ) -> tuple[np.ndarray | None, np.ndarray | None]:

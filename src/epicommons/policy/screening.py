@@ -61,7 +61,6 @@ def decision_tree(symptomatic: np.ndarray, move: np.ndarray, s: Screening) -> di
     move = np.asarray(move, dtype=float)
     arrive_sym = move @ sym
     arrive_other = move.sum(axis=-1) - arrive_sym
-    gone = 1.0 - arrive_sym - arrive_other
     out = {k: np.zeros(arrive_sym.shape) for k in OUTCOMES}
     for fever in (True, False):
         for aware in (True, False):
@@ -79,7 +78,10 @@ def decision_tree(symptomatic: np.ndarray, move: np.ndarray, s: Screening) -> di
             out["arrival_fever"] += w * left * arrive_sym * sa
             rest = left * (arrive_sym * (1.0 - sa) + arrive_other)
             out["arrival_risk"] += w * rest * ra
-            out["missed"] += w * (rest * (1.0 - ra) + left * gone)
+    # the outcomes of every branch sum to one: what is not caught is missed (so no catch at
+    # all passes exactly everyone, not 1 + 1e-16, which the engine refuses as a pass factor)
+    caught = sum(out[k] for k in OUTCOMES if k != "missed")
+    out["missed"] = np.clip(1.0 - caught, 0.0, 1.0)
     return out
 
 

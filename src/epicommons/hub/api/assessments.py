@@ -85,18 +85,17 @@ def get_assessment(caller: Caller, state: HubDep, job_id: JobId) -> dict:
     return _out(job, caller, failures)
 
 
-@router.get(
-    "/assessments/{job_id}/{table}",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                "text/csv": {"schema": {"type": "string"}},
-            }
+TABLE_RESPONSES: dict[int | str, dict] = {
+    200: {
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "text/csv": {"schema": {"type": "string"}},
         }
-    },
-)
+    }
+}
+
+
+@router.get("/assessments/{job_id}/{table}", response_class=Response, responses=TABLE_RESPONSES)
 def get_table(
     caller: Caller,
     state: HubDep,
@@ -111,6 +110,11 @@ def get_table(
         view = service.view_of(session, caller)
         rows = service.read_rows(session, job, table, view, locations=[member] if member else None)
         columns = service.columns(job, table)
+    return table_response(rows, columns, format)
+
+
+def table_response(rows: list[dict], columns: list[str], format: str) -> Response:
+    """A job's table as JSON, or as CSV with its stored columns (assessments, what-ifs)."""
     if format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")

@@ -11,6 +11,7 @@ from .auth import PageError
 from .render import error_page
 from .routes import router
 from .track import router as track_router
+from .whatifs import router as whatifs_router
 
 
 def install(app: FastAPI) -> None:
@@ -18,6 +19,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(track_router)  # before /dashboard/assessments/{job_id}
     app.include_router(assessments_router)
+    app.include_router(whatifs_router)
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> HTMLResponse:
