@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import assess_inputs as data
-from epicommons.assess import Assessment, AssessmentOptions, assess
-from epicommons.assess.run import _network
+from epicommons.assess import AssessmentOptions, assess
+from epicommons.assess.run import network_of
 from epicommons.assess.whatif import KINDS, Measure, what_if
 from epicommons.backend import open_backend
 from epicommons.cli import main
@@ -34,7 +34,7 @@ def assessment(shared_data):
 @pytest.fixture(scope="module")
 def hub_member(assessment):
     """The member with the most travellers a day to other countries (the built-in network)."""
-    net = _network(OPTIONS)
+    net = network_of(OPTIONS)
     flows = net.flows.tocoo()
     country = np.asarray(net.country)
     abroad = country[flows.row] != country[flows.col]
@@ -48,7 +48,7 @@ def cut(assessment, hub_member):
 
 
 def _neighbours(member: str) -> set[str]:
-    net = _network(OPTIONS)
+    net = network_of(OPTIONS)
     flows = net.flows.tocoo()
     country = np.asarray(net.country)
     return set(country[flows.col][country[flows.row] == member]) - {member}

@@ -214,3 +214,45 @@ def test_a_job_left_running_by_a_dead_server_is_run_again(hub, done):
     assert (job["status"], job["attempts"]) == ("done", 2), job
     effects = rows(hub, COORDINATOR, left.id, "effects")
     assert np.isfinite([r["difference_mean"] for r in effects]).all()
+
+
+def test_access_matrix_on_the_whatif_pages(hub, done, cut):
+    from test_hub_pages_support import browser_client
+
+    page = f"/dashboard/whatifs/{cut['id']}"
+    failures = []
+    with browser_client(hub) as anonymous:
+        got = anonymous.get(page)
+        if got.status_code != 401 or "whatif-effects" in got.text:
+            failures.append(f"anonymous GET: {got.status_code}")
+        form = anonymous.get("/signin")
+        data = {"csrf": csrf_of(form.text), "assessment": str(done["id"]), "kind": "screening"}
+        data |= {"members": ["FRA"], "strength": "50", "start_day": "1"}
+        if anonymous.post("/dashboard/whatifs", data=data).status_code != 401:
+            failures.append("anonymous POST")
+    revoked = admin.issue_token(hub.db, "KIR", "analyst")
+    gone = sign_in(hub, revoked.token)
+    assert gone.get(page).status_code == 200
+    admin.revoke_token(hub.db, str(revoked.id))
+    answer = gone.get(page)
+    if answer.status_code != 401 or "revoked" not in answer.text:
+        failures.append(f"revoked GET: {answer.status_code}")
+    for who in [*VIEWERS, COORDINATOR]:
+        client = sign_in(hub, hub.tokens[who])
+        answer = client.get(page)
+        table = answer.text.split('id="whatif-effects"')[1].split("</table>")[0]
+        listed = {c for c in support.ALL if f'<td class="l">{c}</td>' in table}
+        everyone = {r["location"] for r in rows(hub, COORDINATOR, cut["id"], "effects")}
+        everyone &= set(support.ALL)
+        want = everyone if who == COORDINATOR else expected(who[0], everyone)
+        if answer.status_code != 200 or listed != want or "all members" not in table:
+            failures.append(f"{who}: {answer.status_code}, lists {sorted(listed)}")
+        own = client.get(f"/dashboard/assessments/{done['id']}").text
+        if ('id="whatif-form"' in own) != (who == COORDINATOR):
+            failures.append(f"{who}: the form shown to the wrong role")
+        if who != COORDINATOR:
+            sent = client.post("/dashboard/whatifs", data={**data, "csrf": csrf_of(own)})
+            if sent.status_code != 403:
+                failures.append(f"{who}: POST {sent.status_code}")
+        client.close()
+    assert not failures, "\n".join(failures)

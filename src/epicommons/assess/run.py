@@ -59,7 +59,7 @@ def assess(
     backend = backend or InProcess()
     report = progress or (lambda step, done, total: None)
     population = _population(inputs, options)
-    network = inputs.network or _network(options)
+    network = inputs.network or network_of(options)
     by_member = {str(k): g.reset_index(drop=True) for k, g in inputs.counts.groupby("location")}
     shared = backend.share(
         {
@@ -168,7 +168,8 @@ def _population(inputs: AssessmentInputs, options: AssessmentOptions) -> dict[st
     return {m: population(m, options.network.year) for m in inputs.members if has_population(m)}
 
 
-def _network(options: AssessmentOptions) -> Network:
+def network_of(options: AssessmentOptions) -> Network:
+    """The travel network the options name (an assessment's, and its what-ifs')."""
     from epicommons.world.sources import load_network
 
     spec = options.network

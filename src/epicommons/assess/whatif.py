@@ -35,11 +35,12 @@ from epicommons.backend import Backend
 from epicommons.doubts import doubt
 from epicommons.errors import InputError
 from epicommons.model.modifiers import Combined
-from epicommons.policy import compile_interventions, parse_interventions
+from epicommons.policy import PolicySchedule, compile_interventions, parse_interventions
 from epicommons.risk.compare import WORLD, Outcomes, outcomes, paired
 from epicommons.world.network import Network
 
 from .result import Assessment
+from .run import network_of
 from .spread import SpreadPlan, plan_of
 
 Kind = Literal["travel_reduction", "arrival_quarantine", "screening", "fast_lane", "vaccination"]
@@ -135,7 +136,8 @@ class Measure:
             raise InputError("expected one or more distinct members", field="measure.members")
         if self.kind == "fast_lane" and len(self.members) < 2:
             raise InputError("a fast lane needs two or more members", field="measure.members")
-        if not (isinstance(self.strength, float | int) and 0 <= self.strength <= 1):
+        number = isinstance(self.strength, float | int) and not isinstance(self.strength, bool)
+        if not (number and 0 <= self.strength <= 1):
             raise InputError(
                 f"expected a number in [0, 1], got {self.strength!r}", field="measure.strength"
             )
@@ -227,11 +229,9 @@ def what_if(
 ) -> WhatIf:
     """The measure's paired effects against `assessment`'s spread (module docstring);
     `network` instead of loading the assessment's."""
-    from .run import _network
-
     options = assessment.options
     measure = measure.checked(options.horizon_days)
-    network = network or _network(options)
+    network = network or network_of(options)
     importation = assessment.tables["importation"]
     ready = plan_of(importation, network, options)
     if not ready.seeds:
@@ -287,42 +287,13 @@ def what_if(
     )
 
 
-def _compile(measure: Measure, ready: SpreadPlan, as_of: datetime.date):  # type: ignore[no-untyped-def]
+def _compile(measure: Measure, ready: SpreadPlan, as_of: datetime.date) -> PolicySchedule:
     """The measure as policy's compiled schedule on the plan's model (day 0 = as_of + 1)."""
     model, horizon = ready.model, ready.options.horizon_days
     start = as_of + datetime.timedelta(days=measure.start_day)
     end = None if measure.days is None else start + datetime.timedelta(days=measure.days - 1)
-    dates = {"start": start, "end": end}
-    s, members = measure.strength, list(measure.members)
-    for m in members:
-        model.network.resolve_place(m, "country", field="measure.members")
-    tables: list[dict[str, Any]] = {
-        "travel_reduction": lambda: [{"type": "travel_reduction", "from": members, "reduction": s}],
-        "arrival_quarantine": lambda: [
-            {"type": "arrival_quarantine", "to": members, "days": QUARANTINE_DAYS, "compliance": s}
-        ],
-        "screening": lambda: [
-            {
-                "type": "screening",
-                "to": members,
-                "exit": False,
-                "entry": True,
-                "fever_sensitivity": FEVER_SENSITIVITY * s,
-                "risk_sensitivity": RISK_SENSITIVITY * s,
-            }
-        ],
-        "fast_lane": lambda: [{"type": "fast_lane", "group": members, "other_reduction": s}],
-        "vaccination": lambda: [
-            {
-                "type": "vaccination",
-                "countries": [m],
-                "doses_per_day": VACCINATION_PACE * _people(model.network, m),
-                "efficacy": s,
-            }
-            for m in members
-        ],
-    }[measure.kind]()
-    items = parse_interventions([{**t, **dates} for t in tables], source="measure")
+    tables = [{**t, "start": start, "end": end} for t in _interventions(measure, model.network)]
+    items = parse_interventions(tables, source="measure")
     try:
         return compile_interventions(
             items,
@@ -334,6 +305,46 @@ def _compile(measure: Measure, ready: SpreadPlan, as_of: datetime.date):  # type
         )
     except InputError as exc:
         raise InputError(exc.message, field="measure.members") from None
+
+
+def _interventions(measure: Measure, network: Network) -> list[dict[str, Any]]:
+    """The measure as scenario-file intervention tables (policy/interventions.py), undated."""
+    s, members = measure.strength, list(measure.members)
+    match measure.kind:
+        case "travel_reduction":
+            return [{"type": "travel_reduction", "from": members, "reduction": s}]
+        case "arrival_quarantine":
+            return [
+                {
+                    "type": "arrival_quarantine",
+                    "to": members,
+                    "days": QUARANTINE_DAYS,
+                    "compliance": s,
+                }
+            ]
+        case "screening":
+            return [
+                {
+                    "type": "screening",
+                    "to": members,
+                    "exit": False,
+                    "entry": True,
+                    "fever_sensitivity": FEVER_SENSITIVITY * s,
+                    "risk_sensitivity": RISK_SENSITIVITY * s,
+                }
+            ]
+        case "fast_lane":
+            return [{"type": "fast_lane", "group": members, "other_reduction": s}]
+    # vaccination: the same share of each member's people a day, so one table per member
+    return [
+        {
+            "type": "vaccination",
+            "countries": [m],
+            "efficacy": s,
+            "doses_per_day": VACCINATION_PACE * _people(network, m),
+        }
+        for m in members
+    ]
 
 
 def _people(network: Network, member: str) -> float:
