@@ -133,6 +133,10 @@ BODIES = {
     },
     ("post", "/api/v1/members/{code}/reports/triangle"): None,  # CSV only: cells fuzzed below
     ("post", "/api/v1/assessments"): {"as_of": "2025-01-01", "options": {"runs": 5, "seed": 2}},
+    ("post", "/api/v1/whatifs"): {
+        "assessment": 1,
+        "measure": {"kind": "screening", "members": ["KOR"], "strength": 0.5, "start_day": 1},
+    },
 }
 TRIANGLE_CELLS = ["١٢", "１２", "1_000", "\x00", "=1+1", BIG, HUGE, "-5", "1e15", "0000-01-01"]
 TRIANGLE_CELLS += ["1899-12-31", "9999-12-31", "1900-01-01", " 2025-01-01", "2025-1-1"]

@@ -49,6 +49,7 @@ IFR = 0.0068  # infection fatality ratio of COVID-19 (Meyerowitz-Katz & Merone 2
 QUARANTINE_DAYS = 14.0  # an arrival quarantine's length (WHO's 2020 guidance)
 FEVER_SENSITIVITY, RISK_SENSITIVITY = 0.7, 0.25  # screening at strength 1 (Gostic et al. 2020)
 VACCINATION_PACE = 0.01  # people vaccinated a day, share of the population (fast 2021 campaigns)
+LARGEST = 10**6  # a day number or a count of days beyond this is no day of any horizon
 OVERALL = "ALL"  # the effects row of the members together
 EFFECT_COLUMNS = [
     "location",
@@ -174,15 +175,22 @@ class Measure:
 
 
 def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(f"expected a number in [0, 1], got {value!r}", field=f"measure.{name}")
-    return float(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            number = math.inf
+        if math.isfinite(number):
+            return number
+    raise InputError(f"expected a number in [0, 1], got {value!r:.40}", field=f"measure.{name}")
 
 
 def _whole(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise InputError(f"expected a whole number, got {value!r}", field=f"measure.{name}")
-    return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < LARGEST:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < LARGEST:
+        return value
+    raise InputError(f"expected a whole number, got {value!r:.40}", field=f"measure.{name}")
 
 
 @dataclass(frozen=True)
