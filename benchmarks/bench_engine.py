@@ -633,7 +633,7 @@ def breakdown(
     states of one run (of the same engine) every `step` days (see the table's caption)."""
     from epicommons.model import Stepper, kernels, run_chunk
     from epicommons.model.engine import stream
-    from epicommons.model.travel import POOLS_EVERY, leap_travel, routes, travel
+    from epicommons.model.travel import leap_travel, routes, travel
 
     model = model_for(net)
     seeds = [Seed(node=busiest_country(net), count=20)]
@@ -645,25 +645,26 @@ def breakdown(
     gen = stream(1, 0)
     exact = kernels.Mode(True, np.inf)
 
-    def med(fn, x0, dtype):
+    def med(fn, x0, dtype, setup=None):
         times = []
         for _ in range(repeats):
+            if setup is not None:
+                setup()
             x = x0.astype(dtype)
             t = time.process_time()
             fn(x)
             times.append(time.process_time() - t)
         return float(np.median(times))
 
-    def move(draw, mean):
+    def move(draw, mean, fresh=True):
         if leap_above is None:
             return lambda x: travel(
                 x, links, ones, model.alive, draw, mean, True, gen, work, everyone
             )
 
         def fast(x):  # the routes of a compiled call (once per run without a schedule) too
-            balanced = routes(links, ones, everyone, mean, work.route, work.outflow)
-            week = ones * POOLS_EVERY if balanced else ones
-            leap_travel(x, links, week, model.alive, draw, mean, gen, work, everyone, True)
+            free = routes(links, ones, everyone, mean, work.route, work.outflow)
+            leap_travel(x, links, ones, model.alive, draw, mean, gen, work, everyone, fresh, free)
 
         return fast
 
@@ -673,13 +674,17 @@ def breakdown(
     total = np.zeros(5)
     for day in range(0, DAYS, step):
         x0 = run_chunk(model, seeds, max(day, 1), [0], 1, leap_above=leap_above)[0]
+        before = run_chunk(model, seeds, max(day - 1, 1), [0], 1, leap_above=leap_above)[0]
+
+        def sent(x=before):  # fast: the pools' mix as sent the day before
+            move(model.mobile_draw, model.mobile_mean)(x.copy())
+
         base = med(move(none, none), x0, np.int64)
-        pools = med(move(none, model.mobile_mean), x0, np.int64)
-        full = med(move(model.mobile_draw, model.mobile_mean), x0, np.int64)
+        pools = med(move(none, model.mobile_mean, False), x0, np.int64, sent)
+        full = med(move(model.mobile_draw, model.mobile_mean, False), x0, np.int64, sent)
         det = med(step_disease(kernels.Mode(False, np.inf)), x0, float)
         sto = med(step_disease(stepper.mode if leap_above is not None else exact), x0, np.int64)
-        week = 1 if leap_above is None else POOLS_EVERY  # fast: pools move once a week
-        parts = [base, (pools - base) / week, full - pools, det, sto - det]
+        parts = [base, pools - base, full - pools, det, sto - det]
         total += np.array(parts) * step
     return [float(v) for v in np.maximum(total, 0.0)]
 

@@ -233,9 +233,9 @@ class Stepper:
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
             route=np.zeros(self.links.flows.size),
             outflow=np.zeros(n),
-            touched=np.zeros(n, dtype=np.int64),
-            mark=np.zeros(n, dtype=bool),
-            count=np.zeros(1, dtype=np.int64),
+            mix=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+            inflow=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+            change=np.zeros(a * max(len(model.mobile_mean), 1)),
         )
 
     def advance(

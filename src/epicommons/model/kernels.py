@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from .draws import leap_binomial
-from .travel import POOLS_EVERY, leap_travel, routes, travel
+from .travel import leap_travel, routes, travel
 
 
 class Mode(NamedTuple):
@@ -89,36 +89,35 @@ class Workspace(NamedTuple):
     cells: np.ndarray
     route: np.ndarray  # fast engine: running sums of flows per node's links (`travel.routes`)
     outflow: np.ndarray  # fast engine: travellers per day leaving each node
-    touched: np.ndarray  # fast engine: nodes with arrivals today (first `count[0]`), ...
-    mark: np.ndarray  # ... marked here
-    count: np.ndarray
+    mix: np.ndarray  # fast engine: each node's last sent pool mix (`travel.lagged_pools`), ...
+    inflow: np.ndarray  # ... what it brings to each node per day, ...
+    change: np.ndarray  # ... and one node's change of mix
 
 
 @njit(cache=True)
 def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
     """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries."""
     fast = mode.stochastic and mode.leap_above < np.inf
-    balanced, lumped = False, today.travel
-    if fast:  # balanced pools move every POOLS_EVERY days, with that many days' flows
-        balanced = routes(
+    free = False
+    if fast:
+        free = routes(
             links, today.travel, today.passing, course.mobile_mean, work.route, work.outflow
         )
-        lumped = today.travel * POOLS_EVERY
     for k in range(ndays):
         day = day0 + k
         if fast:
-            pools = not balanced or day % POOLS_EVERY == 0
             leap_travel(
                 x,
                 links,
-                lumped if balanced else today.travel,
+                today.travel,
                 course.alive,
                 course.mobile_draw,
                 course.mobile_mean,
                 gen,
                 work,
                 today.passing,
-                pools,
+                k == 0,
+                free,
             )
         else:
             travel(

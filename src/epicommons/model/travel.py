@@ -18,7 +18,7 @@ from numba import njit
 from .draws import binomial
 
 FEW = 8  # up to this many travellers from one cell pick their links one by one
-POOLS_EVERY = 7  # fast engine: balanced uninfected pools exchanged once every this many days
+MIX_TOLERANCE = 1e-4  # fast engine: a node's pools are re-sent to its links when a share moves more
 
 
 class Links(NamedTuple):
@@ -27,16 +27,6 @@ class Links(NamedTuple):
     indptr: np.ndarray
     indices: np.ndarray
     flows: np.ndarray
-
-
-class Moves(NamedTuple):
-    """Fast engine: arrivals of the day (`delta`) and the nodes they reach (first `count[0]` of
-    `touched`, each marked in `mark`)."""
-
-    delta: np.ndarray
-    touched: np.ndarray
-    mark: np.ndarray
-    count: np.ndarray
 
 
 class Origin(NamedTuple):
@@ -298,56 +288,87 @@ def _round_pools(x, mobile_mean, gen, net, delta):
 @njit(cache=True)
 def routes(links, mult, passing, mobile_mean, route, outflow):
     """Fast engine, once per compiled call: each node's flows (times multipliers) as running sums
-    over its links (`route`) and in total (`outflow`). Returns whether the uninfected pools'
-    flows balance (inflow = outflow at every node, nobody of a pool stopped by pass factors)."""
-    indptr, indices, flows = links.indptr, links.indices, links.flows
-    n_nodes = indptr.shape[0] - 1
-    inflow = np.zeros(n_nodes)
-    for i in range(n_nodes):
+    over its links (`route`) and in total (`outflow`). Returns whether the uninfected pools
+    pass freely (no pass factor below 1 on them), so that `lagged_pools` may move them."""
+    indptr, flows = links.indptr, links.flows
+    for i in range(indptr.shape[0] - 1):
         acc = 0.0
         for e in range(indptr[i], indptr[i + 1]):
-            f = flows[e] * mult[e]
-            acc += f
+            acc += flows[e] * mult[e]
             route[e] = acc
-            inflow[indices[e]] += f
         outflow[i] = acc
-    for i in range(n_nodes):
-        if abs(inflow[i] - outflow[i]) > 1e-9 * max(inflow[i], outflow[i]):
-            return False
-    if passing.shape[0] > 0:
-        for e in range(passing.shape[0]):
-            for c in mobile_mean:
-                if passing[e, c] != 1.0:
-                    return False
+    for e in range(passing.shape[0]):
+        for c in mobile_mean:
+            if passing[e, c] != 1.0:
+                return False
     return True
 
 
 @njit(cache=True)
-def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, pools):
-    """Fast engine's travel of one day: the infected as in `leap_infected`; the uninfected
-    pools, if `pools`, as in the exact engine with the flows times `mult` (see `run_days`: every
-    `POOLS_EVERY` days with that many days' flows when they balance). Without pools only the
-    nodes reached by infected travellers are touched (no pass over every link or node)."""
+def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, fresh, free):
+    """Fast engine's travel of one day: the uninfected pools by `lagged_pools` if they pass
+    `free`ly (`fresh`: first day of a compiled call), else as in the exact engine; the infected
+    by `leap_infected`."""
     delta = work.delta
-    pools = pools and mobile_mean.shape[0] > 0
-    if pools:
-        link_probabilities(x, links, mult, alive, work.prob, work.cum)
-        uninfected_pools(x, links, mobile_mean, gen, work, passing)
+    if mobile_mean.shape[0] > 0:
+        if free:
+            lagged_pools(x, links, alive, mobile_mean, gen, work, fresh)
+        else:
+            link_probabilities(x, links, mult, alive, work.prob, work.cum)
+            uninfected_pools(x, links, mobile_mean, gen, work, passing)
     leap_infected(x, links, alive, mobile_draw, gen, work, passing)
-    if pools:
-        x += delta
-        delta[:] = 0
-    touched, mark = work.touched, work.mark
-    for t in range(work.count[0]):
-        j = touched[t]
-        mark[j] = False
-        if pools:
+    x += delta
+    delta[:] = 0
+
+
+@njit(cache=True, inline="always")
+def lagged_pools(x, links, alive, mobile_mean, gen, work, fresh):
+    """Fast engine: the uninfected pools' daily exchange at expected rates, rounded as in
+    `uninfected_pools`, from each node's last sent mix (`work.mix`: its pools' people over
+    max(people, outflow)). A node's mix is sent again, and its links' part of `work.inflow`
+    updated, only where a share has moved by more than `MIX_TOLERANCE` since (every node if
+    `fresh`): most nodes' mix barely moves from day to day, so most days skip most links. Each
+    node's outflow uses the same mix as its inflows, so the exchange still sums to zero."""
+    indptr, indices = links.indptr, links.indices
+    route, outflow, mix, inflow, net = work.route, work.outflow, work.mix, work.inflow, work.net
+    n_nodes, n_ages, n_comp = x.shape
+    n_mean = mobile_mean.shape[0]
+    width = n_ages * n_mean
+    if fresh:
+        mix[:, :] = 0.0
+        inflow[:, :] = 0.0
+    change = work.change
+    for i in range(n_nodes):
+        lo, hi = indptr[i], indptr[i + 1]
+        if lo == hi:
             continue
-        for a in range(x.shape[1]):
-            for c in range(x.shape[2]):
-                x[j, a, c] += delta[j, a, c]
-                delta[j, a, c] = 0
-    work.count[0] = 0
+        pop = 0.0
+        for a in range(n_ages):
+            for c in range(n_comp):
+                if alive[c]:
+                    pop += x[i, a, c]
+        scale = 1.0 / max(pop, outflow[i]) if pop > 0.0 and outflow[i] > 0.0 else 0.0
+        moved = fresh
+        for a in range(n_ages):
+            for k in range(n_mean):
+                col = a * n_mean + k
+                change[col] = x[i, a, mobile_mean[k]] * scale - mix[i, col]
+                moved = moved or abs(change[col]) > MIX_TOLERANCE
+        if not moved:
+            continue
+        prev = 0.0
+        for e in range(lo, hi):
+            f = route[e] - prev
+            prev = route[e]
+            j = indices[e]
+            for col in range(width):
+                inflow[j, col] += f * change[col]
+        for col in range(width):
+            mix[i, col] += change[col]
+    for j in range(n_nodes):
+        for col in range(width):
+            net[j, col] = inflow[j, col] - outflow[j] * mix[j, col]
+    _round_pools(x, mobile_mean, gen, net, work.delta)
 
 
 @njit(cache=True, inline="always")
@@ -357,10 +378,9 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
     systematic sampling (unbiased, exact total; up to `FEW` travellers each pick a link), and
     each link's travellers over cells (ages x infected compartments): up to `FEW` one by one, each
     a random infected person of the node, more by systematic sampling. Leavers are taken from
-    `x`, arrivals added to `delta` (their nodes listed in `touched`)."""
+    `x`, arrivals added to `delta`."""
     indptr, indices = links.indptr, links.indices
     route, outflow, cells, delta = work.route, work.outflow, work.cells, work.delta
-    touched, mark, count = work.touched, work.mark, work.count
     n_ages = x.shape[1]
     n_draw = mobile_draw.shape[0]
     width = n_ages * n_draw
@@ -392,10 +412,6 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
                 e = lo + np.searchsorted(route[lo:hi], gen.random() * w, side="right")
                 e = min(e, hi - 1)
                 j = indices[e]
-                if not mark[j]:
-                    mark[j] = True
-                    touched[count[0]] = j
-                    count[0] += 1
                 cell = _pick(cells, total, gen)
                 total -= 1
                 a, c = cell // n_draw, mobile_draw[cell % n_draw]
@@ -417,10 +433,6 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
             if m <= 0:
                 continue
             j = indices[e]
-            if not mark[j]:
-                mark[j] = True
-                touched[count[0]] = j
-                count[0] += 1
             if m <= FEW:  # `_pick` written out: a call here costs its arrays' reference counts
                 for _ in range(m):
                     u = gen.random() * total
