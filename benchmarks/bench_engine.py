@@ -8,7 +8,8 @@
     1,000-group contact matrix) vs epicommons' network of all countries (a);
 (d) 2,000 runs of (a) on a local Dask cluster of 2 worker processes: runs/s and peak memory
     (client, workers) when 500, 1,000 and 2,000 runs are folded, to show memory stays flat
-    (`--parts d` rewrites only its own section of the doc).
+    (`--parts d`).
+Each part rewrites only its own marked section of docs/performance/engine.md (`--out`).
 
 Times are CPU seconds of the simulating process(es) (`time.process_time`, robust to other users of
 a shared machine) and wall-clock seconds. Writes docs/performance/engine.md.
@@ -168,7 +169,11 @@ def workers_cpu(backend) -> float:
 
 
 MARKS = (500, 1000, 2000)  # the default: --d-runs 2000
-D_BEGIN, D_END = "<!-- bench_engine (d): begin -->", "<!-- bench_engine (d): end -->"
+
+
+def markers(part: str) -> tuple[str, str]:
+    """The comments around the doc's section of one part (a, b, c, p, d)."""
+    return f"<!-- bench_engine ({part}): begin -->", f"<!-- bench_engine ({part}): end -->"
 
 
 def on_cluster(model, seeds, runs: int, leap: float | None, progress=None) -> dict:
@@ -248,8 +253,9 @@ def section_d(d: dict, load: tuple[str, str], command: str) -> str:
     gb = 2**30
     e, f = d["exact"], d["fast"]
     n = d["ensemble_runs"]
+    begin, end = markers("d")
     lines = [
-        D_BEGIN,
+        begin,
         "### Ensembles on Dask: chunks folded as they finish",
         "",
         f"Command: `{command}`. "
@@ -282,7 +288,7 @@ def section_d(d: dict, load: tuple[str, str], command: str) -> str:
             f"| {r['runs']:,} | {r['wall']:.0f} | {r['runs_per_s']:.2f} | "
             f"{r['peak'] / gb:.2f} GB | {r['client_peak'] / gb:.2f} GB |"
         )
-    lines += ["", *CHUNKING, "", D_END]
+    lines += ["", *CHUNKING, "", end]
     return "\n".join(lines)
 
 
@@ -316,11 +322,13 @@ CHUNKING = [
 ]
 
 
-def splice(text: str, section: str) -> str:
-    """`text` with its (d) section replaced by `section` (appended if it has none)."""
-    if D_BEGIN in text and D_END in text:
-        head, rest = text.split(D_BEGIN, 1)
-        return head + section + rest.split(D_END, 1)[1]
+def splice(text: str, part: str, section: str) -> str:
+    """`text` with its section of `part` replaced by `section` (appended if it has none); the
+    rest of the doc, hand-written or of other parts, is kept."""
+    begin, end = markers(part)
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        return head + section + rest.split(end, 1)[1]
     return text.rstrip("\n") + "\n\n" + section + "\n"
 
 
@@ -462,168 +470,115 @@ def load_average() -> str:
     return " / ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
-def report(
+def sections(
     a: dict | None,
     b: dict | None,
     c: dict | None,
     profile: dict[str, list[float]] | None,
     command: str,
     load: tuple[str, str],
-) -> str:
-    cpu = platform.processor() or platform.machine()
-    lines = [
-        "## Spread engine (`epicommons.model`)",
-        "",
-        f"Command: `{command}`  ",
-        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"numpy {np.__version__}. The CPU may be shared with other engineers' jobs: load average "
-        f"(1/5/15 min) was {load[0]} at the start and {load[1]} at the end (above ~1.5, wall-clock "
-        f"times are inflated; CPU seconds of the simulating processes are the fairer figure).",
-        "",
-        f"Workload: stochastic SEIR (R0 {R0}, latent 1.1 d, infectious 2.5 d), 5 age groups "
-        f"{list(EDGES)} with built-in contacts, {DAYS} days, seeded with 20 people in the node with "
-        "the most outbound travellers; daily summaries per country recorded for every run.",
-        "",
-        "| case | target | epicommons CPU s/run | wall s/run | peer | peer CPU s/run | speed-up |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    fast = []  # the fast engine beside the exact one
+) -> dict[str, str]:
+    """The doc's section of each part measured (a, b, c, p), each between its markers."""
+    where = (
+        f"Command: `{command}`. Machine: {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
+        f"numpy {np.__version__}; load average (1/5/15 min) {load[0]} at the start, {load[1]} "
+        "at the end (above ~1.5 the CPU is shared: wall times are inflated, CPU seconds less so, "
+        "ratios measured in the same run least)."
+    )
+    head = "| case | target | exact CPU s/run | fast CPU s/run | fast speed-up | wall s/run exact / fast |"
+    rule = "|---|---|---|---|---|---|"
+    out = {}
     if a:
-        lines.append(
-            f"| (a) built-in network, {a['nodes']} countries, {a['links']:,} links, "
-            f"{a['runs']} runs | ≤ 0.05 s/run | {a['cpu_per_run']:.3f} | "
-            f"{a['wall_per_run']:.3f} | | | |"
-        )
-        fast.append(
-            f"| (a) built-in network, {a['runs']} runs | ≤ 0.03 s/run | {a['cpu_per_run']:.3f} | "
-            f"{a['fast_cpu_per_run']:.3f} | {a['cpu_per_run'] / a['fast_cpu_per_run']:.2f}× |"
-        )
+        out["a"] = [
+            f"### (a) Built-in network: {a['nodes']} countries, {a['links']:,} links",
+            "",
+            where,
+            "",
+            head,
+            rule,
+            f"| (a) {a['runs']} runs, SEIR, 5 ages, 365 d | exact ≤ 0.05, fast ≤ 0.03 | "
+            f"{a['cpu_per_run']:.3f} | {a['fast_cpu_per_run']:.3f} | "
+            f"{a['cpu_per_run'] / a['fast_cpu_per_run']:.2f}× | "
+            f"{a['wall_per_run']:.3f} / {a['fast_wall_per_run']:.3f} |",
+        ]
     if b:
-        lines.append(
-            f"| (b) OpenFlights airports, {b['nodes']:,} nodes, {b['links']:,} links, "
-            f"{b['runs']} runs, 1 core | ≤ 0.2 s/run | {b['cpu_per_run']:.3f} | "
-            f"{b['wall_per_run']:.3f} | | | |"
-        )
-        lines.append(
-            f"| (b) same, {b['ensemble_runs']}-run ensemble on 2 worker processes | "
-            f"≤ 15 s total, ≤ 2 GB | workers' CPU {b['ensemble_child_cpu']:.1f} s | "
-            f"**{b['ensemble_wall']:.1f} s total**, peak memory "
-            f"{b['peak_bytes'] / 2**30:.2f} GB | | | |"
-        )
-        fast += [
-            f"| (b) airports, {b['runs']} runs, 1 core | ≤ 0.25 s/run | {b['cpu_per_run']:.3f} | "
-            f"{b['fast_cpu_per_run']:.3f} | {b['cpu_per_run'] / b['fast_cpu_per_run']:.2f}× |",
-            f"| (b) {b['ensemble_runs']}-run ensemble, 2 worker processes (wall s; peak memory) "
-            f"| ≤ 15 s, ≤ 2 GB | {b['ensemble_wall']:.1f} s; {b['peak_bytes'] / 2**30:.2f} GB | "
-            f"{b['fast_ensemble_wall']:.1f} s; {b['fast_peak_bytes'] / 2**30:.2f} GB | "
-            f"{b['ensemble_wall'] / b['fast_ensemble_wall']:.2f}× |",
+        gb = 2**30
+        out["b"] = [
+            f"### (b) OpenFlights airports: {b['nodes']:,} nodes, {b['links']:,} links",
+            "",
+            where,
+            "",
+            head,
+            rule,
+            f"| (b) {b['runs']} runs, 1 core | exact ≤ 0.2, fast ≤ 0.25 | {b['cpu_per_run']:.3f} | "
+            f"{b['fast_cpu_per_run']:.3f} | {b['cpu_per_run'] / b['fast_cpu_per_run']:.2f}× | "
+            f"{b['wall_per_run']:.3f} / {b['fast_wall_per_run']:.3f} |",
+            "",
+            "| case | target | exact | fast |",
+            "|---|---|---|---|",
+            f"| (b) {b['ensemble_runs']}-run ensemble on 2 worker processes: wall s | ≤ 15 s | "
+            f"{b['ensemble_wall']:.1f} | {b['fast_ensemble_wall']:.1f} |",
+            f"| same: workers' CPU s | | {b['ensemble_child_cpu']:.1f} | "
+            f"{b['fast_ensemble_child_cpu']:.1f} |",
+            f"| same: peak memory, parent and workers | ≤ 2 GB | {b['peak_bytes'] / gb:.2f} GB | "
+            f"{b['fast_peak_bytes'] / gb:.2f} GB |",
         ]
     if c:
-        lines.append(
+        out["c"] = [
+            "### (c) Beside epydemix",
+            "",
+            where,
+            "",
+            "| case | target | epicommons CPU s/run | peer | peer CPU s/run | speed-up |",
+            "|---|---|---|---|---|---|",
             f"| (c) one population (Italy), {c['runs']} runs | ≥ 10× faster | "
-            f"{c['cpu_per_run']:.4f} | {c['wall_per_run']:.4f} | epydemix {c['version']}"
-            f" | {c['epy_cpu_per_run']:.4f} | "
-            f"{c['epy_cpu_per_run'] / c['cpu_per_run']:.0f}× |"
-        )
-        lines.append(
-            f"| (c) same, fast engine | ≥ 10× faster | {c['fast_cpu_per_run']:.4f} | | "
+            f"{c['cpu_per_run']:.4f} | epydemix {c['version']} | {c['epy_cpu_per_run']:.4f} | "
+            f"{c['epy_cpu_per_run'] / c['cpu_per_run']:.0f}× |",
+            f"| (c) same, fast engine | ≥ 10× faster | {c['fast_cpu_per_run']:.4f} | "
             f"epydemix {c['version']} | {c['epy_cpu_per_run']:.4f} | "
-            f"{c['epy_cpu_per_run'] / c['fast_cpu_per_run']:.0f}× |"
-        )
+            f"{c['epy_cpu_per_run'] / c['fast_cpu_per_run']:.0f}× |",
+        ]
         if a:
-            lines.append(
-                f"| (c) 200 countries: epicommons network (a) vs epydemix one 1,000-group "
-                f"matrix ({c['coupled_runs']} runs) | | {a['cpu_per_run']:.3f} | "
-                f"{a['wall_per_run']:.3f} | epydemix {c['version']} | "
-                f"{c['epy2_cpu_per_run']:.2f} | "
-                f"{c['epy2_cpu_per_run'] / a['cpu_per_run']:.0f}× |"
-            )
-            lines.append(
-                f"| (c) same, fast engine | | {a['fast_cpu_per_run']:.3f} | "
-                f"{a['fast_wall_per_run']:.3f} | epydemix {c['version']} | "
-                f"{c['epy2_cpu_per_run']:.2f} | "
-                f"{c['epy2_cpu_per_run'] / a['fast_cpu_per_run']:.0f}× |"
-            )
-        lines += [
+            out["c"] += [
+                f"| (c) 200 countries: network (a) vs epydemix one 1,000-group matrix "
+                f"({c['coupled_runs']} runs) | | {a['cpu_per_run']:.3f} | epydemix {c['version']} "
+                f"| {c['epy2_cpu_per_run']:.2f} | {c['epy2_cpu_per_run'] / a['cpu_per_run']:.0f}× |",
+                f"| (c) same, fast engine | | {a['fast_cpu_per_run']:.3f} | epydemix "
+                f"{c['version']} | {c['epy2_cpu_per_run']:.2f} | "
+                f"{c['epy2_cpu_per_run'] / a['fast_cpu_per_run']:.0f}× |",
+            ]
+        out["c"] += [
             "",
-            f"Check that both engines simulate the same epidemic in (c): mean attack rate "
-            f"epicommons {c['attack']:.4f} (fast engine {c['fast_attack']:.4f}), epydemix "
-            f"{c['epy_attack']:.4f} (same contact "
-            "matrix, population and rates; epydemix run with its default dt = 1 day).",
+            f"Both simulate the same epidemic: mean attack rate epicommons {c['attack']:.4f} "
+            f"(fast engine {c['fast_attack']:.4f}), epydemix {c['epy_attack']:.4f} (same "
+            "contact matrix, population and rates; epydemix with its default dt = 1 day).",
         ]
-    lines += [
-        "",
-        "epydemix is installed by the script in `benchmarks/.venv-epydemix` "
-        "(`pip install epydemix==1.5.*`) and run in a subprocess; its import time is "
-        "excluded. The 1,000-group matrix couples country a to b with weight "
-        "(travellers a→b per day / population of a) times a's age contacts, the rest "
-        "staying home: the only coupling epydemix offers. Peak memory sums the resident memory of the parent and both worker processes (pages shared after `fork` are counted in each).",
-    ]
-    if fast:
-        lines += [
-            "",
-            "### Fast engine beside the exact one",
-            "",
-            f'`engine = "fast"`, `leap_above` = {LEAP_ABOVE:g} (the switching rule: '
-            "docs/validation/engine.md); same workload and seeds, timed in the same process "
-            "one after the other.",
-            "",
-            "| case | fast target | exact CPU s/run | fast CPU s/run | speed-up |",
-            "|---|---|---|---|---|",
-            *fast,
-        ]
-    lines += ["", "### Where the time goes", ""]
     if profile:
-        lines += [
-            "CPU seconds per run of each part of the day (`--parts p`: the compiled kernels "
-            "timed separately on the states of one run every 15 days, medians of 7 repeats, "
-            "integrated over 365 days; the deterministic transitions on the same states give "
-            "the bookkeeping without random draws; each engine on the states of its own run). "
-            "In the fast engine the first column is the per-node routes computed once per "
-            "compiled call (here once per sampled day) and the node loop, and the uninfected "
-            "pools, whose flows balance on both networks, move once a week (their cost on such "
-            "a day / 7):",
+        out["p"] = [
+            "### Where the time goes",
+            "",
+            where,
+            "",
+            "CPU seconds per run of each part of the day: the compiled kernels timed separately "
+            "on the states of one run every 15 days, medians of 7 repeats, integrated over 365 "
+            "days; the deterministic transitions on the same states give the bookkeeping "
+            "without random draws; each engine on the states of its own run. In the fast "
+            "engine the first column includes the per-node routes (once per compiled call, "
+            "here once per sampled day) and the uninfected pools are timed from the mixes "
+            "sent the day before:",
             "",
             "| network | travel: rates and bookkeeping | travel: uninfected pools | "
             "travel: infected travellers | transitions: bookkeeping | transitions: draws |",
             "|---|---|---|---|---|---|",
+            *(
+                f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |"
+                for name, row in profile.items()
+            ),
         ]
-        for name, row in profile.items():
-            lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
-        lines.append("")
-    lines += [
-        "Per simulated day and node where infection is present the engine draws one "
-        "binomial per age group and compartment left (15 for SEIR with 5 age groups) plus "
-        "one for the infected travellers, and exchanges the uninfected pools over every "
-        "link (expected flows, rounded exactly). On the airport network most of the 3,214 "
-        "nodes carry infections for most of the year, so the random draws of the transitions "
-        "dominate, then the infected travellers; no single part is large on the built-in "
-        "network. A custom sampler (exact inversion for means < 25, NumPy's BTPE up to "
-        "variance 1,000, then the normal approximation), inlined helpers and compiled "
-        "multi-day loops brought the one-population case from 10 ms to ~1 ms per run.",
-        "",
-        "Tried in this round and not kept, because the benchmark showed no gain (within "
-        "±5 %, loaded machine) while adding code: Hörmann's exact BTRS sampler instead of "
-        "BTPE for means 10 to variance 1,000 (60–80 ns per draw vs 90–160 ns for NumPy's, "
-        "but most draws are in the inversion range); exact pooling of the draws over age "
-        "groups (one binomial per node and compartment, ages by a draw without replacement; "
-        "thinning for infection) when few events are expected; walking the links traveller "
-        "by traveller when a cell has fewer travellers than its node has links. The "
-        "targets (a) 0.05 and (b) 0.2 s per run are missed by 2× and 5×: with exact draws "
-        "the floor is ~1 µs per busy node-day. Reaching them needs approximate draws at "
-        "much smaller counts (e.g. normal draws above variance ~25, tau-leaping) — a change "
-        "of the stochastic model, not done.",
-        "",
-        "The fast engine (this round) changes the stochastic model where that is cheap and "
-        "its error is measured (docs/validation/engine.md): normal draws of a cell's "
-        "leavers where expected leavers and stayers are both ≥ `leap_above`; the uninfected "
-        "pools exchanged once a week with a week's flows when their flows balance; no "
-        "per-day pass over every link "
-        "(each node's routes once per compiled call); the infected travellers of a node one "
-        "exact binomial, spread over its links and then each link's travellers over ages and "
-        "compartments (one pass per link, not one per link and cell).",
-    ]
-    return "\n".join(lines) + "\n"
+    return {
+        part: "\n".join([markers(part)[0], *lines, markers(part)[1]]) for part, lines in out.items()
+    }
 
 
 def breakdown(
@@ -736,13 +691,12 @@ def main() -> None:
         }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if set(args.parts) - {"d"}:
-        text = report(a, b, c, profile, command, (load_start, load_average()))
-        before = out.read_text() if out.exists() else ""
-        if D_BEGIN in before and D_END in before:  # keep the last (d) section
-            kept = before[before.index(D_BEGIN) : before.index(D_END) + len(D_END)]
-            text = splice(text, kept)
-        out.write_text(text)
+    done = sections(a, b, c, profile, command, (load_start, load_average()))
+    text = out.read_text() if out.exists() else "## Spread engine (`epicommons.model`)\n"
+    for part, section in done.items():
+        if part in args.parts:  # (a) is also measured for (c)
+            text = splice(text, part, section)
+    out.write_text(text)
     if "d" in args.parts:
         top = 80 if q else args.d_runs
         marks = (top // 4, top // 2, top)
@@ -756,7 +710,7 @@ def main() -> None:
         d_command = "PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_engine.py --parts d" + (
             " --quick" if q else f" --d-ensemble {args.d_ensemble} --d-runs {args.d_runs}"
         )
-        out.write_text(splice(old, section_d(d, (d_load, load_average()), d_command)))
+        out.write_text(splice(old, "d", section_d(d, (d_load, load_average()), d_command)))
     print(out.read_text())
 
 

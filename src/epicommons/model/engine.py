@@ -307,8 +307,8 @@ def run_chunk(
 
     `leap_above` (stochastic only): None draws every count exactly; a number is the fast
     engine, which draws the normal approximation where the expected count and what stays are
-    both at least that many, exchanges balanced uninfected pools once a week and spreads a node's
-    infected travellers over links first (see docs/validation/engine.md).
+    both at least that many, exchanges the uninfected pools daily from lagged per-node mixes and
+    spreads a node's infected travellers over links first (see docs/validation/engine.md).
     The observer gets per day: prevalence `(runs, nodes, compartments)`, incidence per transition
     `(runs, nodes, transitions)`, infected people `(runs, nodes)` and seeded people `(runs, nodes)`.
     """

@@ -271,7 +271,6 @@ def _round_pools(x, mobile_mean, gen, net, delta):
             c = mobile_mean[k]
             s = gen.random()
             total = 0
-            biggest = 0
             for j in range(n_nodes):
                 v = net[j, col]
                 fl = np.floor(v)
@@ -280,9 +279,12 @@ def _round_pools(x, mobile_mean, gen, net, delta):
                 moved = np.int64(fl) + np.int64(np.floor(s) - before)
                 delta[j, a, c] += moved
                 total += moved
-                if x[j, a, c] + delta[j, a, c] > x[biggest, a, c] + delta[biggest, a, c]:
-                    biggest = j
-            delta[biggest, a, c] -= total  # float round-off only: keeps the sum exactly zero
+            if total != 0:  # float round-off only: the fullest node keeps the sum exactly zero
+                biggest = 0
+                for j in range(1, n_nodes):
+                    if x[j, a, c] + delta[j, a, c] > x[biggest, a, c] + delta[biggest, a, c]:
+                        biggest = j
+                delta[biggest, a, c] -= total
 
 
 @njit(cache=True)
