@@ -221,6 +221,7 @@ class Stepper:
             d.index(d.susceptible),
         )
         widest = int(np.diff(model.src_ptr).max(initial=1))
+        pools = a * max(len(model.mobile_mean), 1)  # (age, uninfected pool) columns
         self.work = kernels.Workspace(
             delta=np.zeros((n, a, c), dtype=np.int64 if stochastic else float),
             snap=np.zeros((a, c)),
@@ -229,13 +230,13 @@ class Stepper:
             flows=np.zeros(widest),
             prob=np.zeros(self.links.flows.size),
             cum=np.zeros(self.links.flows.size),
-            net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+            net=np.zeros((n, pools)),
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
             route=np.zeros(self.links.flows.size),
             outflow=np.zeros(n),
-            mix=np.zeros((n, a * max(len(model.mobile_mean), 1))),
-            inflow=np.zeros((n, a * max(len(model.mobile_mean), 1))),
-            change=np.zeros(a * max(len(model.mobile_mean), 1)),
+            mix=np.zeros((n, pools)),
+            inflow=np.zeros((n, pools)),
+            change=np.zeros(pools),
         )
 
     def advance(

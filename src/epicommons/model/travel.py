@@ -329,8 +329,8 @@ def lagged_pools(x, links, alive, mobile_mean, gen, work, fresh):
     `uninfected_pools`, from each node's last sent mix (`work.mix`: its pools' people over
     max(people, outflow)). A node's mix is sent again, and its links' part of `work.inflow`
     updated, only where a share has moved by more than `MIX_TOLERANCE` since (every node if
-    `fresh`): most nodes' mix barely moves from day to day, so most days skip most links. Each
-    node's outflow uses the same mix as its inflows, so the exchange still sums to zero."""
+    `fresh`), so a node whose mix barely moves (no fast outbreak) skips its links. Each node's
+    outflow uses the same mix as its inflows, so the exchange still sums to zero."""
     indptr, indices = links.indptr, links.indices
     route, outflow, mix, inflow, net = work.route, work.outflow, work.mix, work.inflow, work.net
     n_nodes, n_ages, n_comp = x.shape
