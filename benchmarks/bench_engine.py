@@ -565,8 +565,7 @@ def sections(
             "days; the deterministic transitions on the same states give the bookkeeping "
             "without random draws; each engine on the states of its own run. In the fast "
             "engine the first column includes the per-node routes (once per compiled call, "
-            "here once per sampled day) and the uninfected pools are timed from the mixes "
-            "sent the day before:",
+            "here once per sampled day):",
             "",
             "| network | travel: rates and bookkeeping | travel: uninfected pools | "
             "travel: infected travellers | transitions: bookkeeping | transitions: draws |",
@@ -600,18 +599,16 @@ def breakdown(
     gen = stream(1, 0)
     exact = kernels.Mode(True, np.inf)
 
-    def med(fn, x0, dtype, setup=None):
+    def med(fn, x0, dtype):
         times = []
         for _ in range(repeats):
-            if setup is not None:
-                setup()
             x = x0.astype(dtype)
             t = time.process_time()
             fn(x)
             times.append(time.process_time() - t)
         return float(np.median(times))
 
-    def move(draw, mean, fresh=True):
+    def move(draw, mean):
         if leap_above is None:
             return lambda x: travel(
                 x, links, ones, model.alive, draw, mean, True, gen, work, everyone
@@ -619,7 +616,7 @@ def breakdown(
 
         def fast(x):  # the routes of a compiled call (once per run without a schedule) too
             free = routes(links, ones, everyone, mean, work.route, work.outflow)
-            leap_travel(x, links, ones, model.alive, draw, mean, gen, work, everyone, fresh, free)
+            leap_travel(x, links, ones, model.alive, draw, mean, gen, work, everyone, free)
 
         return fast
 
@@ -629,14 +626,9 @@ def breakdown(
     total = np.zeros(5)
     for day in range(0, DAYS, step):
         x0 = run_chunk(model, seeds, max(day, 1), [0], 1, leap_above=leap_above)[0]
-        before = run_chunk(model, seeds, max(day - 1, 1), [0], 1, leap_above=leap_above)[0]
-
-        def sent(x=before):  # fast: the pools' mix as sent the day before
-            move(model.mobile_draw, model.mobile_mean)(x.copy())
-
         base = med(move(none, none), x0, np.int64)
-        pools = med(move(none, model.mobile_mean, False), x0, np.int64, sent)
-        full = med(move(model.mobile_draw, model.mobile_mean, False), x0, np.int64, sent)
+        pools = med(move(none, model.mobile_mean), x0, np.int64)
+        full = med(move(model.mobile_draw, model.mobile_mean), x0, np.int64)
         det = med(step_disease(kernels.Mode(False, np.inf)), x0, float)
         sto = med(step_disease(stepper.mode if leap_above is not None else exact), x0, np.int64)
         parts = [base, pools - base, full - pools, det, sto - det]

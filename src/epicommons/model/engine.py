@@ -221,7 +221,6 @@ class Stepper:
             d.index(d.susceptible),
         )
         widest = int(np.diff(model.src_ptr).max(initial=1))
-        pools = a * max(len(model.mobile_mean), 1)  # (age, uninfected pool) columns
         self.work = kernels.Workspace(
             delta=np.zeros((n, a, c), dtype=np.int64 if stochastic else float),
             snap=np.zeros((a, c)),
@@ -230,13 +229,10 @@ class Stepper:
             flows=np.zeros(widest),
             prob=np.zeros(self.links.flows.size),
             cum=np.zeros(self.links.flows.size),
-            net=np.zeros((n, pools)),
+            net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
             route=np.zeros(self.links.flows.size),
             outflow=np.zeros(n),
-            mix=np.zeros((n, pools)),
-            inflow=np.zeros((n, pools)),
-            change=np.zeros(pools),
         )
 
     def advance(
@@ -308,8 +304,9 @@ def run_chunk(
 
     `leap_above` (stochastic only): None draws every count exactly; a number is the fast
     engine, which draws the normal approximation where the expected count and what stays are
-    both at least that many, exchanges the uninfected pools daily from lagged per-node mixes and
-    spreads a node's infected travellers over links first (see docs/validation/engine.md).
+    both at least that many, exchanges the uninfected pools daily from routes computed once per
+    compiled call and spreads a node's infected travellers over links first (see
+    docs/validation/engine.md).
     The observer gets per day: prevalence `(runs, nodes, compartments)`, incidence per transition
     `(runs, nodes, transitions)`, infected people `(runs, nodes)` and seeded people `(runs, nodes)`.
     """

@@ -89,9 +89,6 @@ class Workspace(NamedTuple):
     cells: np.ndarray
     route: np.ndarray  # fast engine: running sums of flows per node's links (`travel.routes`)
     outflow: np.ndarray  # fast engine: travellers per day leaving each node
-    mix: np.ndarray  # fast engine: each node's last sent pool mix (`travel.lagged_pools`), ...
-    inflow: np.ndarray  # ... the pools those mixes bring to each node per day, ...
-    change: np.ndarray  # ... and one node's change of mix
 
 
 @njit(cache=True)
@@ -116,7 +113,6 @@ def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
                 gen,
                 work,
                 today.passing,
-                k == 0,
                 free,
             )
         else:

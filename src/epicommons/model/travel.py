@@ -18,7 +18,6 @@ from numba import njit
 from .draws import binomial
 
 FEW = 8  # up to this many travellers from one cell pick their links one by one
-MIX_TOLERANCE = 1e-4  # fast engine: a node's pools are re-sent to its links when a share moves more
 
 
 class Links(NamedTuple):
@@ -291,7 +290,7 @@ def _round_pools(x, mobile_mean, gen, net, delta):
 def routes(links, mult, passing, mobile_mean, route, outflow):
     """Fast engine, once per compiled call: each node's flows (times multipliers) as running sums
     over its links (`route`) and in total (`outflow`). Returns whether the uninfected pools
-    pass freely (no pass factor below 1 on them), so that `lagged_pools` may move them."""
+    pass freely (no pass factor below 1 on them), so that `routed_pools` may move them."""
     indptr, flows = links.indptr, links.flows
     for i in range(indptr.shape[0] - 1):
         acc = 0.0
@@ -307,14 +306,13 @@ def routes(links, mult, passing, mobile_mean, route, outflow):
 
 
 @njit(cache=True)
-def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, fresh, free):
-    """Fast engine's travel of one day: the uninfected pools by `lagged_pools` if they pass
-    `free`ly (`fresh`: first day of a compiled call), else as in the exact engine; the infected
-    by `leap_infected`."""
+def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, free):
+    """Fast engine's travel of one day: the uninfected pools by `routed_pools` if they pass
+    `free`ly, else as in the exact engine; the infected by `leap_infected`."""
     delta = work.delta
     if mobile_mean.shape[0] > 0:
         if free:
-            lagged_pools(x, links, alive, mobile_mean, gen, work, fresh)
+            routed_pools(x, links, alive, mobile_mean, gen, work)
         else:
             link_probabilities(x, links, mult, alive, work.prob, work.cum)
             uninfected_pools(x, links, mobile_mean, gen, work, passing)
@@ -324,52 +322,43 @@ def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, pass
 
 
 @njit(cache=True, inline="always")
-def lagged_pools(x, links, alive, mobile_mean, gen, work, fresh):
-    """Fast engine: the uninfected pools' daily exchange at expected rates, rounded as in
-    `uninfected_pools`, from each node's last sent mix (`work.mix`: its pools' people over
-    max(people, outflow)). A node's mix is sent again, and its links' part of `work.inflow`
-    updated, only where a share has moved by more than `MIX_TOLERANCE` since (every node if
-    `fresh`), so a node whose mix barely moves (no fast outbreak) skips its links. Each node's
-    outflow uses the same mix as its inflows, so the exchange still sums to zero."""
+def routed_pools(x, links, alive, mobile_mean, gen, work):
+    """Fast engine: the uninfected pools' expected exchange of one day, as `uninfected_pools`
+    makes it (flow over max(people, outflow) of each pool), from each node's routes of the
+    compiled call (`work.route`, `work.outflow`) instead of the day's link probabilities, and
+    rounded the same way."""
     indptr, indices = links.indptr, links.indices
-    route, outflow, mix, inflow, net = work.route, work.outflow, work.mix, work.inflow, work.net
+    route, outflow, net = work.route, work.outflow, work.net
     n_nodes, n_ages, n_comp = x.shape
     n_mean = mobile_mean.shape[0]
     width = n_ages * n_mean
-    if fresh:
-        mix[:, :] = 0.0
-        inflow[:, :] = 0.0
-    change = work.change
+    row = np.empty(width)
+    net[:, :] = 0.0
     for i in range(n_nodes):
         lo, hi = indptr[i], indptr[i + 1]
-        if lo == hi:
+        w = outflow[i]
+        if lo == hi or w <= 0.0:
             continue
         pop = 0.0
         for a in range(n_ages):
             for c in range(n_comp):
                 if alive[c]:
                     pop += x[i, a, c]
-        scale = 1.0 / max(pop, outflow[i]) if pop > 0.0 and outflow[i] > 0.0 else 0.0
-        moved = fresh
+        if pop <= 0.0:
+            continue
+        scale = 1.0 / max(pop, w)
         for a in range(n_ages):
             for k in range(n_mean):
                 col = a * n_mean + k
-                change[col] = x[i, a, mobile_mean[k]] * scale - mix[i, col]
-                moved = moved or abs(change[col]) > MIX_TOLERANCE
-        if not moved:
-            continue
+                row[col] = x[i, a, mobile_mean[k]] * scale
+                net[i, col] -= w * row[col]
         prev = 0.0
         for e in range(lo, hi):
             f = route[e] - prev
             prev = route[e]
             j = indices[e]
             for col in range(width):
-                inflow[j, col] += f * change[col]
-        for col in range(width):
-            mix[i, col] += change[col]
-    for j in range(n_nodes):
-        for col in range(width):
-            net[j, col] = inflow[j, col] - outflow[j] * mix[j, col]
+                net[j, col] += f * row[col]
     _round_pools(x, mobile_mean, gen, net, work.delta)
 
 
