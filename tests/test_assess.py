@@ -45,6 +45,9 @@ def test_it_finishes_with_every_member_in_every_per_member_table(result):
             assert "location" in table.columns, name
     # only the two members without a case in the last two weeks get arrival days
     assert sorted(result.tables["arrival"]["location"]) == ["KIR", "TON"]
+    affected = result.tables["importation"].set_index("location")["affected"]
+    assert set(affected[affected == "no"].index) == {"KIR", "TON"}
+    assert (affected.drop(["KIR", "TON"]) == "yes").all()
     # and, their counts being too sparse for the renewal model, the Hubs' baseline (all zeros)
     models = result.tables["forecast"].groupby("location")["model"].first()
     assert set(models[models == "baseline"].index) == {"KIR", "TON"}
@@ -52,6 +55,24 @@ def test_it_finishes_with_every_member_in_every_per_member_table(result):
     assert (zero["value"] == 0).all()
     warned = result.tables["warnings"]
     assert {"KIR", "TON"} <= set(warned.loc[warned["step"] == "forecast", "location"])
+
+
+def test_a_member_without_cases_has_no_rt_estimate_not_the_prior(result):
+    # Tonga and Kiribati reported no case in late 2020: Cori's posterior is then its prior
+    # (mean 5, sd 5: CV 1), which is no estimate at all
+    rt = result.tables["rt"]
+    quiet = rt[rt["location"].isin(["KIR", "TON"])]
+    assert len(quiet) and quiet["mean"].isna().all() and quiet["q0.975"].isna().all()
+    assert quiet["note"].str.startswith("no estimate").all()
+    # every estimate kept is more than its prior: its posterior CV is at most 0.3
+    kept = rt.dropna(subset=["mean"])
+    assert ((kept["std"] / kept["mean"]) <= 0.3).all()
+    # the 18 members with epidemics have one on the as-of date
+    last = rt.groupby("location").tail(1).set_index("location")["mean"]
+    assert last.drop(["KIR", "TON"]).notna().all()
+    warned = result.tables["warnings"]
+    no_rt = warned[(warned["step"] == "rt") & warned["message"].str.startswith("no Rt")]
+    assert set(no_rt["location"]) == {"KIR", "TON"}
 
 
 def test_two_runs_of_the_same_inputs_are_identical(inputs, result):
@@ -125,14 +146,22 @@ def test_a_member_with_broken_data_fails_alone_with_its_reason(triangle):
     assert list(fail["location"]) == ["MLT"] and list(fail["step"]) == ["nowcast"]
     assert "too little history" in fail["reason"].iloc[0]
     assert set(res.tables["forecast"]["location"]) == set(data.MEMBERS[:4])
-    assert "MLT" in set(res.tables["importation"]["location"])  # its R taken as default_r
+    # Malta is still a destination, but its own seeding is unknown: not a source, not
+    # "not affected", and no arrival days
+    imp = res.tables["importation"].set_index("location")
+    assert imp.loc["MLT", "affected"] == "unknown" and imp.loc["MLT", "seeded_infected"] == 0
+    assert 0 <= imp.loc["MLT", "p_at_least_one"] <= 1
+    arrival = res.tables["arrival"].set_index("location")
+    assert arrival.loc["MLT", ["arrival_day_q05", "arrival_day_median"]].isna().all()
+    assert arrival.loc["MLT", "arrival_date_median"] is None
+    assert "whether it is already affected is unknown" in arrival.loc["MLT", "note"]
     assert (res.tables["warnings"]["location"] == "MLT").any()
     # the warnings are doubts too: told once per message, the members with it together
     told = {(d.field, d.message): d.source for d in doubts}
-    assert (
-        told[("spread", "its nowcast failed: spread from it is left out and its R is taken as 1")]
-        == "assessment of MLT"
-    )
+    spread = [m for f, m in told if f == "spread"]
+    assert len(spread) == 1 and "prevalence is unknown" in spread[0], spread
+    assert "not taken as zero cases" in spread[0]
+    assert told[("spread", spread[0])] == "assessment of MLT"
     stock = told[("supplies", "test_kit: no stock reported; taken as 0")]
     # AUT and BEL (the first half of the members) report stocks; MLT has no forecast to need any
     assert stock == "assessment of CHE, CZE"

@@ -8,6 +8,8 @@ here from the grants the test made, not from the hub's code)."""
 from __future__ import annotations
 
 import json
+import re
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from epicommons.assess import AssessmentOptions, assess
 from epicommons.cli import main
 from epicommons.doubts import collecting
 from epicommons.hub.assessments import build_inputs
+from epicommons.report.maps import NO_DATA, TAG
 from test_hub_pages_support import csrf_of, sign_in
 from test_hub_support import backend_params
 
@@ -65,11 +68,17 @@ def test_it_finishes_and_every_member_appears(hub, done):
     assert found == set(support.ALL)  # every member is a destination
     failed = {r["location"] for r in rows(hub, coordinator, done["id"], "failures")}
     assert failed == {support.BROKEN}
-    # Tonga and Kiribati had no case: they get arrival days, the 18 with epidemics none
-    # (Malta, whose steps failed, has no estimate of its own spread and is counted unaffected)
-    arrival = {r["location"] for r in rows(hub, coordinator, done["id"], "arrival")}
-    assert {"KIR", "TON"} <= arrival and not arrival & set(support.COUNTRIES[:18])
+    # Tonga and Kiribati had no case: they get arrival days, the 18 with epidemics none;
+    # Malta, whose nowcast failed, is neither affected nor not: unknown, without arrival days
+    arrival = {r["location"]: r for r in rows(hub, coordinator, done["id"], "arrival")}
+    assert {"KIR", "TON"} <= set(arrival) and not set(arrival) & set(support.COUNTRIES[:18])
+    assert arrival[support.BROKEN]["arrival_day_median"] is None
+    assert "unknown" in arrival[support.BROKEN]["note"]
+    assert not arrival["KIR"]["note"] and not arrival["TON"]["note"]
     importation = rows(hub, coordinator, done["id"], "importation")
+    affected = {r["location"]: r["affected"] for r in importation}
+    assert affected[support.BROKEN] == "unknown" and affected["KIR"] == affected["TON"] == "no"
+    assert {affected[c] for c in support.COUNTRIES[:18]} == {"yes"}
     assert all(0 <= r["p_at_least_one"] <= 1 for r in importation)
     pledged_left = (5e6 - 1e6) + 2e6  # the two pledges of the feed, less the delivery
     proposed = rows(hub, coordinator, done["id"], "allocation")
@@ -206,6 +215,15 @@ def test_pages_show_what_the_caller_may_read(hub, done):
     for code, status in (("FRA", 200), ("DEU", 200), ("ITA", 403), ("BEL", 403)):
         answer = fra.get(f"/dashboard/assessments/{done['id']}/members/{code}")
         assert answer.status_code == status, (code, answer.text[:300])
+    # the maps, drawn when the job finished, carry no colour of a member FRA may not read
+    for map_id in ("rt-map", "importation-map"):
+        drawn = page.text.split(f'id="{map_id}"')[1].split("</figure>")[0]
+        for code in support.ALL:
+            colours = fills(drawn, code)
+            if code in ("FRA", "DEU") and map_id == "importation-map":
+                assert colours - {NO_DATA}, (map_id, code)
+            elif code not in ("FRA", "DEU"):
+                assert colours <= {NO_DATA}, (map_id, code, colours)
     own = fra.get(f"/dashboard/assessments/{done['id']}/members/FRA")
     assert 'id="member-curve"' in own.text and "<svg" in own.text
     jobs = fra.get("/dashboard/assessments")
@@ -213,6 +231,15 @@ def test_pages_show_what_the_caller_may_read(hub, done):
     who = sign_in(hub, hub.tokens[(support.COORDINATOR, "coordinator")])
     full = who.get(f"/dashboard/assessments/{done['id']}")
     assert all(f">{c}</a>" in full.text for c in support.COUNTRIES)
+    # the coordinator's Rt map: coloured members with epidemics; Tonga and Kiribati (no case)
+    # have no estimate, shown as no data, never the prior's 5
+    rt_map = full.text.split('id="rt-map"')[1].split("</figure>")[0]
+    assert fills(rt_map, "DEU") - {NO_DATA} and fills(rt_map, "FRA") - {NO_DATA}
+    assert fills(rt_map, "KIR") <= {NO_DATA} and fills(rt_map, "TON") <= {NO_DATA}
+    members = full.text.split('id="assessment-members"')[1].split("</table>")[0]
+    for code, shown in (("KIR", "no estimate"), ("TON", "no estimate"), (support.BROKEN, "unknown")):
+        line = members.split(f">{code}</a>")[1].split("</tr>")[0]
+        assert shown in line, (code, line)
     assert "Start an assessment" in who.get("/dashboard/assessments").text
     form = who.get("/dashboard/assessments").text
     csrf = csrf_of(form)
@@ -226,6 +253,17 @@ def test_pages_show_what_the_caller_may_read(hub, done):
     assert latest.status_code == 303 and latest.headers["location"].startswith(
         "/dashboard/assessments/"
     )
+
+
+def fills(figure: str, code: str) -> set[str]:
+    """The fill colours of a member's shapes on a map (the SVG read as XML)."""
+    svg = ElementTree.fromstring(figure[figure.index("<svg") : figure.index("</svg>") + 6])
+    found = set()
+    for group in svg.iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("id") == f"{TAG}{code}":
+            for shape in group.iter():
+                found |= set(re.findall(r"fill: *(#[0-9a-f]{6})", shape.get("style", "")))
+    return found
 
 
 def test_a_member_with_broken_data_fails_alone_and_sees_why(hub, done):

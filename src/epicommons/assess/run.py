@@ -29,7 +29,7 @@ from .track import checked_past, no_scores, score_forecasts
 MEMBERS_PER_TASK = 5
 COLUMNS = {
     "nowcast": ["location", "target_end_date", "horizon", "observed", "quantile", "value"],
-    "rt": ["location", *output_columns(True, True)[1:], "precise"],
+    "rt": ["location", *output_columns(True, True)[1:]],
     "forecast": ["location", "model", "chosen", "target_end_date", "horizon", "quantile", "value"],
     "curve": ["location", "date", "known", "corrected", "q0.025", "q0.25", "q0.75", "q0.975"],
     "warnings": ["location", "step", "message"],

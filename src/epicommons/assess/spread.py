@@ -12,6 +12,11 @@ An SEIR disease with R0 = 1 makes the transmission multiplier R itself.
 importation meter records each run's expected border crossings of infected travellers. Expected
 importations, P(≥ 1) = mean over runs of 1 − exp(−L_r), and the arrival-day quantiles of the
 first importation (risk.outbreak) per member; arrival only for members not yet affected.
+
+A member whose nowcast failed has no corrected curve: its prevalence is unknown, so it seeds
+nothing (it is left out as a source, never taken as zero cases, and a warning row says so), its R
+is `default_r`, and whether it is already affected is `unknown`: its arrival row has no days,
+only the chance of an importation and the reason in `note`.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from .steps import MemberResult
 RECENT_DAYS = 7  # prevalence from the mean of the last week's corrected daily cases
 IMPORTATION_COLUMNS = [
     "location",
-    "affected",
+    "affected",  # yes, no, or unknown (its nowcast failed)
     "seeded_infected",
     "seeded_exposed",
     "seeded_infectious",
@@ -61,7 +66,10 @@ ARRIVAL_COLUMNS = [
     "arrival_day_q95",
     "arrival_date_median",
     "beyond_horizon",
+    "note",
 ]
+UNKNOWN = "unknown"
+UNKNOWN_NOTE = "its nowcast failed: whether it is already affected is unknown, so no arrival days"
 
 
 @dataclass(frozen=True)
@@ -166,12 +174,7 @@ def spread(
             continue
         if r.failure is not None:
             warnings.append(
-                {
-                    "location": r.location,
-                    "step": "spread",
-                    "message": f"its {r.failure['step']} failed: spread from it is left out and "
-                    f"its R is taken as {options.default_r:g}",
-                }
+                {"location": r.location, "step": "spread", "message": _failed(r, options)}
             )
         r_weeks = _weekly_r(r, w, options)
         daily = 0.0 if r.recent is None else float(np.mean(np.maximum(r.recent[-RECENT_DAYS:], 0)))
@@ -179,8 +182,11 @@ def spread(
         lives = float(network.population[place.nodes].sum())
         exposed = min(infected * options.latent_days, 0.25 * lives)
         infectious = min(infected * options.infectious_days, 0.25 * lives)
-        recent = None if r.recent is None else r.recent[-options.affected_days :]
-        affected = recent is not None and float(np.sum(np.maximum(recent, 0))) > 0
+        if r.recent is None:
+            affected = UNKNOWN
+        else:
+            recent = np.maximum(r.recent[-options.affected_days :], 0)
+            affected = "yes" if float(np.sum(recent)) > 0 else "no"
         rows.append((r.location, affected, exposed, infectious, r_weeks))
     if not rows:
         return _empty(IMPORTATION_COLUMNS), _empty(ARRIVAL_COLUMNS), warnings, failures
@@ -209,9 +215,25 @@ def spread(
             for loc, affected, exposed, infectious, r_weeks in rows
         ]
     )
-    quiet = [loc for loc, affected, *_ in rows if not affected]
-    arrival = _arrival(quiet, cdf, index, as_of)
+    quiet = [loc for loc, affected, *_ in rows if affected != "yes"]
+    unknown = {loc for loc, affected, *_ in rows if affected == UNKNOWN}
+    arrival = _arrival(quiet, unknown, cdf, index, as_of)
     return importation, arrival, warnings, failures
+
+
+def _failed(r: MemberResult, options: AssessmentOptions) -> str:
+    """What a member's failed step means for the spread (see the module)."""
+    step = r.failure["step"] if r.failure else ""
+    if r.recent is None:
+        return (
+            f"its {step} failed: its prevalence is unknown, so it seeds no infections (left "
+            f"out as a source, not taken as zero cases), its R is taken as {options.default_r:g}"
+            " and whether it is already affected is unknown"
+        )
+    return (
+        f"its {step} failed: seeded from its corrected recent cases, its R taken as "
+        f"{options.default_r:g}"
+    )
 
 
 def _weekly_r(r: MemberResult, w: np.ndarray, options: AssessmentOptions) -> np.ndarray:
@@ -227,21 +249,27 @@ def _weekly_r(r: MemberResult, w: np.ndarray, options: AssessmentOptions) -> np.
     return out
 
 
-def _arrival(members: list[str], cdf: np.ndarray, index: dict[str, int], as_of) -> pd.DataFrame:
-    """Arrival-day quantiles (day 1 = the day after the as-of date); empty beyond the horizon."""
+def _arrival(
+    members: list[str], unknown: set[str], cdf: np.ndarray, index: dict[str, int], as_of
+) -> pd.DataFrame:
+    """Arrival-day quantiles (day 1 = the day after the as-of date); empty beyond the horizon,
+    and for the `unknown` members (none of days, the reason in `note`)."""
     if not members:
         return _empty(ARRIVAL_COLUMNS)
     cols = [index[m] for m in members]
     sub = cdf[:, cols]
+    blank = np.array([m in unknown for m in members])
     table = pd.DataFrame({"location": members, "p_at_least_one": np.clip(sub[-1], 0.0, 1.0)})
     for name, q in QUANTILES:
-        table[name] = arrival_quantile(sub, q) + 1.0
+        table[name] = np.where(blank, np.nan, arrival_quantile(sub, q) + 1.0)
     median = table["arrival_day_median"].to_numpy()
     start = np.datetime64(as_of, "D")
     table["arrival_date_median"] = [
         None if np.isnan(d) else str(start + np.timedelta64(int(d), "D")) for d in median
     ]
-    table["beyond_horizon"] = beyond_horizon(sub[-1])
+    late = beyond_horizon(sub[-1])
+    table["beyond_horizon"] = ["" if b else x for b, x in zip(blank, late, strict=True)]
+    table["note"] = np.where(blank, UNKNOWN_NOTE, "")
     return table[ARRIVAL_COLUMNS]
 
 

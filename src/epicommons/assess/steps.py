@@ -19,6 +19,7 @@ import pandas as pd
 from epicommons.errors import InputError
 from epicommons.forecast.baseline import baseline_paths
 from epicommons.forecast.renewal import RenewalSettings, renewal_forecast
+from epicommons.surveillance.estimate import NUMBER_COLUMNS
 from epicommons.surveillance.nowcast import nowcast
 from epicommons.surveillance.nowcast_rt import rt_with_nowcast
 from epicommons.surveillance.options import RtOptions
@@ -31,8 +32,13 @@ STEP_ERRORS = (InputError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3}  # the spread: stream (seed, run), paired
 DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is flagged
 # an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
-# al. 2013 choose windows to keep it below 0.3): marked, and not mapped
+# al. 2013 choose windows to keep it below 0.3): the gamma posterior's CV is 1/sqrt(a + ΣI), so
+# with the default prior (a = 1) a window needs about 11 cases; below that, no estimate
 RT_MAX_CV = 0.3
+NO_ESTIMATE = (
+    f"no estimate: posterior CV above {RT_MAX_CV} (too few cases in the window for more than "
+    "the prior, or a very uncertain nowcast)"
+)
 # the renewal model's log-linear fit is undefined on a few scattered cases (growth rates of
 # ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case (a share of its
 # fit window: Sweden's four reporting days a week pass), the Forecast Hubs' baseline instead
@@ -107,14 +113,13 @@ def surveil(
         step = "rt"
         rt = _rt(member, dates, known, nc, options)
         out.tables["rt"] = rt
-        last = rt.dropna(subset=["mean"])
-        if not len(last) or not bool(last["precise"].iloc[-1]):
+        if not len(rt) or bool(rt["mean"].isna().iloc[-1]):
             out.warnings.append(
                 {
                     "location": member,
                     "step": "rt",
-                    "message": f"imprecise Rt on the as-of date (posterior CV above {RT_MAX_CV}: "
-                    "few cases, or a nowcast of very uncertain last days); not mapped",
+                    "message": f"no Rt on the as-of date: posterior CV above {RT_MAX_CV} (too "
+                    "few cases in the window, or a nowcast of very uncertain last days)",
                 }
             )
         step = "forecast"
@@ -219,7 +224,9 @@ def _stopped(out: MemberResult, dates, counts: pd.DataFrame, as_of: datetime.dat
 
 
 def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
-    """Cori's Rt on each nowcast path, mixed; windows ending in the last `rt_days` days."""
+    """Cori's Rt on each nowcast path, mixed; windows ending in the last `rt_days` days. A
+    window whose posterior is mostly its prior (CV above `RT_MAX_CV`) has no estimate: NaN
+    numbers and the reason in `note`, never the prior's mean."""
     cases = pd.DataFrame({"country": member, "date": dates, "cases": np.maximum(known, 0.0)})
     paths = nc.path_table()
     rt_options = RtOptions(si_mean=options.si_mean, si_sd=options.si_sd, window=options.rt_window)
@@ -227,7 +234,9 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
         cases, paths, rt_options, seed=member_seed(options.seed, member, "rt")
     ).rename(columns={"country": "location"})
     table["location"] = member
-    table["precise"] = (table["std"] / table["mean"]) <= RT_MAX_CV
+    vague = (table["std"] / table["mean"]) > RT_MAX_CV
+    table.loc[vague, NUMBER_COLUMNS] = np.nan
+    table.loc[vague, "note"] = NO_ESTIMATE
     return table.reset_index(drop=True)
 
 

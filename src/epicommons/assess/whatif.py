@@ -283,8 +283,9 @@ def what_if(
         _members_only(outcomes(name, ens), members)
         for name, ens in (("baseline", base), ("measure", other))
     ]
-    affected = dict(zip(members, importation["affected"].astype(bool), strict=True))
-    quiet = [m for m in members if not affected[m]]
+    # members known to be not yet affected (not those whose nowcast failed: "unknown")
+    affected = dict(zip(members, importation["affected"], strict=True))
+    quiet = [m for m in members if affected[m] == "no"]
     return WhatIf(
         measure=measure,
         as_of=assessment.as_of,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from epicommons.errors import InputError
 
+from . import figures
 from .access import Principal, readable_members
 from .clock import utcnow
 from .db import Database
@@ -167,7 +168,9 @@ def run_job(db: Database, job: Job, backend: Backend, progress: Progress) -> Non
         past = past_forecasts(session, job.as_of)
     with collecting():  # doubtful values are rows of the `warnings` table, not server log lines
         result = assess(inputs, options, backend=backend, progress=progress, past_forecasts=past)
-    store(db, job.id, result, inputs.members)
+    progress("figures", 0, 1)
+    drawn = figures.draw(result.tables, backend)
+    store(db, job.id, result, inputs.members, drawn)
 
 
 def _plain(value: Any) -> Any:
@@ -204,9 +207,15 @@ def _row_member(row: dict[str, Any], members: set[str]) -> str | None:
     return None
 
 
-def store(db: Database, job_id: int, result: Assessment | WhatIf, members: Sequence[str]) -> None:
-    """Write a job's result rows (an assessment's, a what-if's) and mark it done, in one
-    transaction (never partial)."""
+def store(
+    db: Database,
+    job_id: int,
+    result: Assessment | WhatIf,
+    members: Sequence[str],
+    drawn: Sequence[tuple[str | None, str, str]] = (),
+) -> None:
+    """Write a job's result rows (an assessment's, a what-if's) and its `drawn` figures
+    (`figures.draw`), and mark it done, in one transaction (never partial)."""
     member_set = set(members)
     everyone = ",".join(sorted(members))  # what an aggregate row sums over
     meta = result.meta()
@@ -225,6 +234,7 @@ def store(db: Database, job_id: int, result: Assessment | WhatIf, members: Seque
                     "row": json.dumps(row, separators=(",", ":"), allow_nan=False),
                 }
             )
+    rows += figures.rows(drawn, job_id, everyone)
     with db.transaction() as session:
         if rows:
             session.execute(insert(AssessmentRow), rows)

@@ -65,10 +65,8 @@ def _names(members: list[str]) -> dict[str, str]:
 
 
 def _latest_rt(rt: pd.DataFrame) -> pd.DataFrame:
-    """Each member's last window, when its estimate is precise (the `precise` column)."""
-    rt = rt.dropna(subset=["mean"])
-    last = rt.groupby("location", sort=False).tail(1)
-    return last[last["precise"].astype(bool)] if "precise" in last else last
+    """Each member's last window, when it has an estimate (a vague one has none)."""
+    return rt.groupby("location", sort=False).tail(1).dropna(subset=["mean"])
 
 
 def _summary(page: Page, tables, meta, names) -> None:
@@ -127,22 +125,22 @@ def _maps(page: Page, tables) -> None:
     if len(arrival):
         sec.table(
             arrival,
-            "Members not yet affected: chance of a first importation and its day (day 1 = the "
-            "day after the as-of date); empty beyond the horizon",
+            "Members not yet affected, or not known to be: chance of a first importation and "
+            "its day (day 1 = the day after the as-of date); empty beyond the horizon, and "
+            "for a member whose nowcast failed",
             {
                 "location": Column("member", "text"),
                 "p_at_least_one": Column("chance", "percent"),
                 "arrival_day_q05": Column("day, 5%", "number"),
                 "arrival_day_median": Column("day, median", "number"),
                 "arrival_day_q95": Column("day, 95%", "number"),
+                "note": Column("note", "text"),
             },
         )
 
 
 def _curves(page: Page, tables, names) -> None:
     curve, fc = tables["curve"], tables["forecast"]
-    if "chosen" in fc:  # the forecast each member's later steps used, not the reference
-        fc = fc[fc["chosen"].astype(bool)]
     sec = page.section("Members' curves")
     if not len(curve):
         sec.text("No member's curve could be corrected.")
@@ -166,6 +164,10 @@ def _curves(page: Page, tables, names) -> None:
 
 
 def member_chart(curve: pd.DataFrame, fc: pd.DataFrame, title: str) -> str:
+    """A member's corrected curve with its nowcast bands and the fan of the forecast its later
+    steps used (`chosen`; not the baseline kept as the reference)."""
+    if "chosen" in fc:
+        fc = fc[fc["chosen"].astype(bool)]
     curve = curve.tail(CURVE_DAYS)
     x = pd.to_datetime(curve["date"])
     fig, ax = new_figure(height=2.6)

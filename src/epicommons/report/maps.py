@@ -6,7 +6,8 @@ never silently missing. A map of a few countries zooms to them; a map of many sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from matplotlib import colormaps
@@ -21,6 +22,7 @@ from ._svg import new_figure, to_svg
 from .format import percent_tick
 
 NO_DATA = "#e6e6e6"
+TAG = "country-"  # the id of a tagged country's group of shapes: country-FRA
 WORLD = (-170.0, -58.0, 190.0, 84.0)  # lon/lat shown when the map is not zoomed
 ZOOM_UP_TO = 30  # countries on a map from which it shows the whole world
 MARGIN = 0.12  # share of the zoomed extent added around it (at least MIN_MARGIN degrees)
@@ -39,13 +41,15 @@ def choropleth(
     highlight: str | None = None,
     percent: bool = False,
     zoom: bool = False,
+    tagged: bool = False,
 ) -> str:
     """A map with each country (ISO3 key) coloured by its value; others grey. Inline SVG.
 
     With `zoom` and at most `ZOOM_UP_TO` countries given (with or without a value), the map
     shows those countries; otherwise the world.
     `highlight` outlines one country in red (e.g. the source of an outbreak); `percent`
-    labels the colour bar as percentages (for shares in [0, 1]).
+    labels the colour bar as percentages (for shares in [0, 1]). With `tagged`, each country
+    given has its shapes in a group of its own, so `without` can blank it later.
     """
     shapes = outlines()
     finite = np.array([v for v in values.values() if v is not None and np.isfinite(v)], float)
@@ -62,17 +66,20 @@ def choropleth(
         v = values.get(iso3)
         face = colours(norm(v)) if v is not None and np.isfinite(v) else NO_DATA
         rings = [r for r in shape.rings if _overlaps(r, (x0, y0, x1, y1))]
-        if rings:
+        own = tagged and iso3 in values
+        if rings and own:
+            _polygons(ax, rings, [face] * len(rings), f"{TAG}{iso3}")
+        elif rings:
             polys.extend(rings)
             faces.extend([face] * len(rings))
         elif not shape.rings and v is not None and x0 <= shape.lon <= x1 and y0 <= shape.lat <= y1:
-            dots.append((shape.lon, shape.lat, face))
-    countries = PolyCollection(polys, facecolors=faces, edgecolors="white", linewidths=0.2)
-    countries.set_gid("countries")
-    ax.add_collection(countries)
+            if own:
+                _dots(ax, [(shape.lon, shape.lat, face)], f"{TAG}{iso3}")
+            else:
+                dots.append((shape.lon, shape.lat, face))
+    _polygons(ax, polys, faces, "countries")
     if dots:
-        xs, ys, cs = zip(*dots, strict=True)
-        ax.scatter(xs, ys, c=list(cs), s=9, edgecolors="0.4", linewidths=0.3, zorder=3, gid="dots")
+        _dots(ax, dots, "dots")
     if highlight and highlight in shapes:
         shape = shapes[highlight]
         ax.add_collection(
@@ -87,6 +94,33 @@ def choropleth(
         bar.ax.yaxis.set_major_formatter(FuncFormatter(percent_tick))
     bar.set_label(label)
     return to_svg(fig)
+
+
+def _polygons(ax, rings: list[np.ndarray], faces: list, gid: str) -> None:  # type: ignore[no-untyped-def]
+    collection = PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.2)
+    collection.set_gid(gid)
+    ax.add_collection(collection)
+
+
+def _dots(ax, dots: list[tuple[float, float, object]], gid: str) -> None:  # type: ignore[no-untyped-def]
+    xs, ys, cs = zip(*dots, strict=True)
+    ax.scatter(xs, ys, c=list(cs), s=9, edgecolors="0.4", linewidths=0.3, zorder=3, gid=gid)
+
+
+_FILL = re.compile(r"fill: #[0-9a-fA-F]{6}")
+
+
+def without(svg: str, countries: Iterable[str]) -> str:
+    """A `tagged` map with these countries drawn as no data: their colour, hence their value,
+    is gone from the SVG (a page shows a map to someone who may not read every country)."""
+    for iso3 in countries:
+        start = svg.find(f'<g id="{TAG}{iso3}">')
+        while start >= 0:  # a country's shapes and its dot, if both are drawn
+            indent = start - svg.rfind("\n", 0, start) - 1
+            end = svg.index("\n" + " " * indent + "</g>", start)
+            svg = svg[:start] + _FILL.sub(f"fill: {NO_DATA}", svg[start:end]) + svg[end:]
+            start = svg.find(f'<g id="{TAG}{iso3}">', end)
+    return svg
 
 
 def extent(shapes: list[Outline]) -> tuple[float, float, float, float]:

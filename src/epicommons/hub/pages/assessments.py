@@ -3,16 +3,13 @@ the latest assessment (maps of Rt and expected importations, per-member table, s
 proposed split with its explanation) and each member's corrected curve with its forecast fan.
 
 Every row shown comes through `hub.assessments.read_rows` under the caller's view, as in the
-API. A finished assessment never changes, so its maps are drawn once per (assessment, values
-shown) and kept (`_map`).
+API; the figures were drawn when the job finished and come through `hub.figures.read` under the
+same view (a page view never draws).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,7 +18,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from .. import assessments as service
-from .. import jobs
+from .. import figures, jobs
 from ..access import Principal
 from ..api.deps import hub
 from ..clock import utcnow
@@ -124,21 +121,8 @@ def _rows(session, job: Job, table: str, view, locations=None) -> list[dict[str,
 
 
 def _latest_rt(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each member's latest Rt window with an estimate."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        if r.get("mean") is not None:
-            out[r["location"]] = r
-    return out
-
-
-@lru_cache(maxsize=64)
-def _map(values: tuple[tuple[str, float], ...], label: str, cmap: str, vmax: float | None) -> str:
-    """A world choropleth of these values (kept: a finished assessment's values never change)."""
-    from .charts import world_map
-
-    limits = {"vmin": 0.0} if vmax is None else {"vmin": 0.0, "vmax": vmax}
-    return world_map(dict(values), label, cmap, **limits)
+    """Each member's latest Rt window (its numbers None when it has no estimate)."""
+    return {r["location"]: r for r in rows}
 
 
 @router.get("/dashboard/assessments/{job_id}", response_class=HTMLResponse)
@@ -162,6 +146,7 @@ def assessment(request: Request, caller: Viewer, job_id: str) -> HTMLResponse:
                 "failures",
             )
         }
+        maps = figures.read(session, job, view)
     meta = service.metadata_of(job)
     members = list(meta.get("members", []))
     rt = _latest_rt(tables["rt"])
@@ -169,14 +154,6 @@ def assessment(request: Request, caller: Viewer, job_id: str) -> HTMLResponse:
     arrival = {r["location"]: r for r in tables["arrival"]}
     shown = [m for m in members if view.everything or m in view.members]
     rows = [(m, rt.get(m), imports.get(m), arrival.get(m)) for m in shown]
-    rt_values = tuple(sorted((m, float(r["mean"])) for m, r in rt.items()))
-    imp_values = tuple(
-        sorted(
-            (m, float(r["expected_importations"]))
-            for m, r in imports.items()
-            if r.get("expected_importations") is not None
-        )
-    )
     return render(
         request,
         "assessment.html",
@@ -186,8 +163,8 @@ def assessment(request: Request, caller: Viewer, job_id: str) -> HTMLResponse:
         meta=meta,
         rows=rows,
         hidden=len(members) - len(shown),
-        rt_map=Markup(_map(rt_values, "Rt (latest window, mean)", "RdYlGn_r", 2.0)),
-        imp_map=Markup(_map(imp_values, "expected importations", "Reds", None)),
+        rt_map=Markup(maps[figures.RT_MAP]) if figures.RT_MAP in maps else None,
+        imp_map=Markup(maps[figures.IMPORTATION_MAP]) if figures.IMPORTATION_MAP in maps else None,
         # the allocator's report sums over every member: an aggregate under the same rule
         allocation_text=meta.get("notes", {}).get("allocation_text")
         if view.allows("notes", None, ",".join(members))
@@ -240,14 +217,12 @@ def member(request: Request, caller: Viewer, job_id: str, code: str) -> HTMLResp
             name: _rows(session, job, name, view, locations=[code])
             for name in ("curve", "forecast", "rt", "importation", "arrival", "failures")
         }
+        chart = figures.read(session, job, view, location=code).get(figures.MEMBER_CHART)
     meta = service.metadata_of(job)
     if code not in meta.get("members", []):
         raise PageError(404, f"{code} is not a member of assessment {job.id}.", caller=caller)
     # the forecast the assessment used, not the baseline kept as its reference
     forecast = [r for r in tables["forecast"] if r.get("chosen", True)]
-    chart = None
-    if tables["curve"]:
-        chart = Markup(_chart(job.id, code, tables["curve"], forecast))
     rt = _latest_rt(tables["rt"]).get(code)
     return render(
         request,
@@ -256,7 +231,7 @@ def member(request: Request, caller: Viewer, job_id: str, code: str) -> HTMLResp
         title=f"{code} in assessment {job.id}",
         job=job,
         code=code,
-        chart=chart,
+        chart=Markup(chart) if chart else None,
         recent=tables["curve"][-NOWCAST_DAYS:][::-1],
         weeks=_weekly(forecast),
         rt=rt,
@@ -264,30 +239,6 @@ def member(request: Request, caller: Viewer, job_id: str, code: str) -> HTMLResp
         arrival=(tables["arrival"] or [None])[0],
         failures=tables["failures"],
     )
-
-
-_CHARTS: OrderedDict[tuple[int, str], str] = OrderedDict()
-_CHARTS_LOCK = threading.Lock()
-MAX_CHARTS = 256
-
-
-def _chart(job_id: int, code: str, curve: list[dict], forecast: list[dict]) -> str:
-    """A member's chart (`report.assessment.member_chart`), drawn once per assessment and member:
-    a finished assessment never changes, and the caller's access was checked before."""
-    with _CHARTS_LOCK:
-        if (job_id, code) in _CHARTS:
-            _CHARTS.move_to_end((job_id, code))
-            return _CHARTS[(job_id, code)]
-    import pandas as pd
-
-    from epicommons.report.assessment import member_chart
-
-    svg = member_chart(pd.DataFrame(curve), pd.DataFrame(forecast), code)
-    with _CHARTS_LOCK:
-        _CHARTS[(job_id, code)] = svg
-        while len(_CHARTS) > MAX_CHARTS:
-            _CHARTS.popitem(last=False)
-    return svg
 
 
 def _weekly(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
