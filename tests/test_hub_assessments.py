@@ -237,7 +237,11 @@ def test_pages_show_what_the_caller_may_read(hub, done):
     assert fills(rt_map, "DEU") - {NO_DATA} and fills(rt_map, "FRA") - {NO_DATA}
     assert fills(rt_map, "KIR") <= {NO_DATA} and fills(rt_map, "TON") <= {NO_DATA}
     members = full.text.split('id="assessment-members"')[1].split("</table>")[0]
-    for code, shown in (("KIR", "no estimate"), ("TON", "no estimate"), (support.BROKEN, "unknown")):
+    for code, shown in (
+        ("KIR", "no estimate"),
+        ("TON", "no estimate"),
+        (support.BROKEN, "unknown"),
+    ):
         line = members.split(f">{code}</a>")[1].split("</tr>")[0]
         assert shown in line, (code, line)
     assert "Start an assessment" in who.get("/dashboard/assessments").text

@@ -149,7 +149,7 @@ Moment = Annotated[
 ]
 
 
-def _as_of(value: object) -> dt.date | dt.datetime:
+def as_of_value(value: object) -> dt.date | dt.datetime:
     """A date (known by the end of that UTC day) or an RFC 3339 time (naive = UTC), from 1900."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
         day = dt.date.fromisoformat(value)
@@ -167,7 +167,7 @@ def _as_of(value: object) -> dt.date | dt.datetime:
 
 AsOf = Annotated[
     dt.date | dt.datetime,
-    PlainValidator(_as_of),
+    PlainValidator(as_of_value),
     WithJsonSchema(
         {
             "type": "string",

@@ -41,6 +41,14 @@ SchemeParam = Annotated[
     Query(pattern=r"^([Uu][Ii][Dd]|[Cc][Oo][Dd][Ee]|[Nn][Aa][Mm][Ee]|attribute:[A-Za-z0-9]{11})$"),
 ]
 Flag = Annotated[bool, Query()]
+AsOfParam = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="not a DHIS2 parameter (the hub's own): the values as known at this date "
+        "(end of the UTC day) or time, as `as_of` in /api/v1",
+    ),
+]
 Strategy = Literal[STRATEGIES]  # type: ignore[valid-type]
 
 
@@ -296,6 +304,7 @@ def _query(
     idScheme: str | None,  # noqa: N803
     dataElementIdScheme: str | None,  # noqa: N803
     orgUnitIdScheme: str | None,  # noqa: N803
+    asOf: str | None,  # noqa: N803
 ) -> exports.Query:
     default: Scheme = "CODE" if fmt == "adx" else "UID"
     return exports.query(
@@ -308,6 +317,7 @@ def _query(
         element_scheme=_scheme(dataElementIdScheme, idScheme, default=default),
         unit_scheme=_scheme(orgUnitIdScheme, idScheme, default=default),
         other_scheme=_scheme(idScheme, default=default),
+        as_of=asOf,
     )
 
 
@@ -327,9 +337,11 @@ def get_data_value_sets(
     idScheme: SchemeParam = None,  # noqa: N803
     dataElementIdScheme: SchemeParam = None,  # noqa: N803
     orgUnitIdScheme: SchemeParam = None,  # noqa: N803
+    asOf: AsOfParam = None,  # noqa: N803
 ) -> Response:
     """Values of the named organisation units (the caller's own, or shared with it) in the
-    periods named or between startDate and endDate; JSON, CSV (`.csv`) or ADX (`.adx`)."""
+    periods named or between startDate and endDate; JSON, CSV (`.csv`) or ADX (`.adx`);
+    `asOf` (the hub's, not DHIS2's): the values as known then."""
     kind = _format(fmt, accept)
     q = _query(
         mapping,
@@ -342,6 +354,7 @@ def get_data_value_sets(
         idScheme,
         dataElementIdScheme,
         orgUnitIdScheme,
+        asOf,
     )
     return _get_values(state, caller, mapping, kind, q)
 

@@ -26,6 +26,7 @@ from ..guard import PARSED
 from ..models import Member
 from ..problems import HubProblem
 from ..refusals import TooLarge
+from ..schemas import AsOf
 from ..reports import value_rows
 from .deps import Caller, Hub, HubDep
 
@@ -203,6 +204,16 @@ Period = Annotated[
 ]
 
 
+AsOfParam = Annotated[
+    AsOf | None,
+    Query(
+        alias="as-of",
+        description="not a FHIR search parameter (the hub's own, declared in the "
+        "CapabilityStatement): the values as known at this date (end of the UTC day) or time",
+    ),
+]
+
+
 @router.get(
     "/fhir/MeasureReport",
     responses=_responses({**RESOURCE, "description": "a searchset Bundle"}),
@@ -216,9 +227,10 @@ def search_measure_reports(
     subject: Subject = None,
     subject_identifier: SubjectIdentifier = None,
     period: Period = None,
+    as_of: AsOfParam = None,
 ) -> Response:
     """The values the caller may read (own, granted, or all for a coordinator) as a searchset
-    Bundle of summary MeasureReports, one per member, date and measure."""
+    Bundle of summary MeasureReports, one per member, date and measure (as known at `as-of`)."""
     start, end = period_range(period or [])
     condition = readable_members(caller, "reports")
     if subject is not None:
@@ -237,6 +249,7 @@ def search_measure_reports(
             end=end,
             limit=MAX_SEARCH_VALUES + 1,
             offset=0,
+            as_of=as_of,
         )
         kinds = dict(session.execute(select(Member.code, Member.kind)).tuples().all())
     if len(rows) > MAX_SEARCH_VALUES:

@@ -26,6 +26,7 @@ from ..mapping import Mapping, PeriodType, Scheme
 from ..models import Member
 from ..refusals import Clash
 from ..reports import value_rows
+from ..schemas import as_of_value
 from .formats import value_text
 from .periods import parse_period, render, render_adx, shown_as
 
@@ -51,6 +52,7 @@ class Query:
     unit_scheme: Scheme
     other_scheme: Scheme
     data_set_scheme: Scheme
+    as_of: dt.date | dt.datetime | None = None  # the values as known then (None: current)
 
 
 def query(
@@ -64,8 +66,10 @@ def query(
     element_scheme: Scheme,
     unit_scheme: Scheme,
     other_scheme: Scheme,
+    as_of: str | None = None,
 ) -> Query:
-    """Check a read's parameters as DHIS2 does (data set, periods or dates, org units)."""
+    """Check a read's parameters as DHIS2 does (data set, periods or dates, org units); `as_of`
+    (the hub's own `asOf`, not DHIS2's) reads the values as known then."""
     ds = mapping.dhis2.data_set
     if not data_sets:
         raise Clash("At least one valid data set or data element group must be specified")
@@ -97,7 +101,13 @@ def query(
     elif start > end:
         raise Clash("Start date must be before end date")
     scheme = "CODE" if data_sets[0] == ds.code and ds.code != ds.uid else "UID"
-    return Query(members, start, end, starts, element_scheme, unit_scheme, other_scheme, scheme)
+    try:
+        known = None if as_of is None else as_of_value(as_of)
+    except ValueError as exc:
+        raise Clash(f"asOf not valid: {exc}") from None
+    return Query(
+        members, start, end, starts, element_scheme, unit_scheme, other_scheme, scheme, known
+    )
 
 
 def read(
@@ -121,6 +131,7 @@ def read(
         end=q.end,
         limit=limit + 1,
         offset=0,
+        as_of=q.as_of,
     )
     if len(rows) > limit:
         raise Clash(f"more than {limit:,} values; ask for fewer periods or units")

@@ -164,6 +164,13 @@ def capability_statement(base: str) -> dict[str, Any]:
                                 ":identifier system|value",
                             },
                             {"name": "period", "type": "date"},
+                            {
+                                "name": "as-of",
+                                "type": "date",
+                                "documentation": "not a FHIR parameter (the hub's own): the "
+                                "values as known at this date (end of the UTC day) or time, "
+                                "without a prefix",
+                            },
                         ],
                     }
                 ],

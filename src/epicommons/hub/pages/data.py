@@ -50,10 +50,19 @@ def values(
     *,
     indicator: str | None = None,
     start: dt.date | None = None,
+    as_of: dt.date | dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """Stored values matching an access condition, as a table (member, date, indicator, item, value)."""
+    """Stored values matching an access condition (as known at `as_of`: None, the current
+    ones), as a table (member, date, indicator, item, value)."""
     rows = value_rows(
-        session, condition, indicator=indicator, start=start, end=None, limit=MAX_VALUES, offset=0
+        session,
+        condition,
+        indicator=indicator,
+        start=start,
+        end=None,
+        limit=MAX_VALUES,
+        offset=0,
+        as_of=as_of,
     )
     return pd.DataFrame([{k: r[k] for k in COLUMNS} for r in rows], columns=COLUMNS)
 

@@ -26,6 +26,7 @@ from ..events import count_visible_events, visible_events
 from ..indicators import INDICATORS
 from ..models import Member
 from ..refusals import Refusal, status_of
+from .asof import as_of as as_of_of
 from .auth import SESSION, PageError, as_page, check_csrf, check_token, home, safe_next, viewer
 from .paging import paged
 from .render import render, set_session
@@ -104,12 +105,24 @@ def members(request: Request, caller: Viewer) -> HTMLResponse:
     from . import data  # pandas and matplotlib load on first view
 
     state = hub(request)
+    as_of = as_of_of(request, caller)
     with state.db.read() as session:
         shown = data.readable(session, caller)
         hidden = data.unreadable(session, caller)
-        frame = data.values(session, readable_members(caller, "reports"), indicator="new_cases")
+        frame = data.values(
+            session, readable_members(caller, "reports"), indicator="new_cases", as_of=as_of
+        )
     rows = [(m, data.summarise(m, frame[frame["member"] == m.code])) for m in shown]
-    return render(request, "members.html", caller=caller, title="Members", rows=rows, hidden=hidden)
+    return render(
+        request,
+        "members.html",
+        caller=caller,
+        title="Members",
+        rows=rows,
+        hidden=hidden,
+        as_of_form=True,
+        as_of=as_of,
+    )
 
 
 @router.get("/dashboard/members/{code}", response_class=HTMLResponse)
@@ -118,10 +131,11 @@ def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
     from . import charts, data  # pandas and matplotlib load on first view
 
     state = hub(request)
+    as_of = as_of_of(request, caller)
     with state.db.read() as session:
         target = data.member_named(session, code, caller)
         data.require_reports(session, caller, target)
-        frame = data.values(session, Member.id == target.id)
+        frame = data.values(session, Member.id == target.id, as_of=as_of)
     grants = None
     if caller.role == "coordinator" or caller.member_id == target.id:
         with as_page(caller):
@@ -143,6 +157,8 @@ def member(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         page=page,
         items=data.items_table(frame),
         grants=grants,
+        as_of_form=True,
+        as_of=as_of,
     )
 
 
@@ -168,10 +184,11 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
     from . import charts, data  # pandas and matplotlib load on first view
 
     state = hub(request)
+    as_of = as_of_of(request, caller)
     with state.db.read() as session:
         target = data.member_named(session, code, caller)
         data.require_reports(session, caller, target)
-        frame = data.values(session, Member.id == target.id, indicator="new_cases")
+        frame = data.values(session, Member.id == target.id, indicator="new_cases", as_of=as_of)
     result, problem = _rt(frame)
     windows = (result or {}).get("estimates", [])
     estimates = [e for e in windows if e["mean"] is not None]
@@ -193,6 +210,8 @@ def member_rt_page(request: Request, caller: Viewer, code: str) -> HTMLResponse:
         si_mean=SI_MEAN,
         si_sd=SI_SD,
         window=WINDOW,
+        as_of_form=True,
+        as_of=as_of,
     )
 
 
@@ -202,11 +221,13 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
     from . import charts, data  # pandas and matplotlib load on first view
 
     state = hub(request)
+    as_of = as_of_of(request, caller)
     with state.db.read() as session:
         partners = [m for m in data.readable(session, caller) if m.id != caller.member_id]
         frame = data.values(
             session,
             readable_members(caller, "reports") & (Member.id != caller.member_id),
+            as_of=as_of,
         )
         page = paged(
             request, caller, EVENTS, count_visible_events(session, caller, others_only=True)
@@ -235,7 +256,14 @@ def shared(request: Request, caller: Viewer) -> HTMLResponse:
         blocks=blocks,
         events=events,
         page=page,
+        as_of_form=True,
+        as_of=as_of,
     )
+
+
+def _day(as_of: dt.date | dt.datetime | None) -> dt.date | None:
+    """The day of an `as_of` (a time's date)."""
+    return as_of.date() if isinstance(as_of, dt.datetime) else as_of
 
 
 def _coordinator(caller: Principal) -> None:
@@ -246,14 +274,16 @@ def _coordinator(caller: Principal) -> None:
         raise PageError(403, "This page is for coordinators.", caller=caller) from exc
 
 
-def _latest_cases(request: Request, caller: Principal) -> tuple[list, dict]:
-    """Readable members with their summary and recent new cases (coordinator pages)."""
+def _latest_cases(request: Request, caller: Principal, as_of) -> tuple[list, dict]:  # type: ignore[no-untyped-def]
+    """Readable members with their new cases as known at `as_of` (coordinator pages)."""
     from . import data  # pandas and matplotlib load on first view
 
     state = hub(request)
     with state.db.read() as session:
         shown = data.readable(session, caller)
-        frame = data.values(session, readable_members(caller, "reports"), indicator="new_cases")
+        frame = data.values(
+            session, readable_members(caller, "reports"), indicator="new_cases", as_of=as_of
+        )
     return shown, {m.code: frame[frame["member"] == m.code] for m in shown}
 
 
@@ -263,7 +293,8 @@ def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
     from . import charts, data  # pandas and matplotlib load on first view
 
     _coordinator(caller)
-    shown, frames = _latest_cases(request, caller)
+    as_of = as_of_of(request, caller)
+    shown, frames = _latest_cases(request, caller, as_of)
     rows, incidence, rts = [], {}, {}
     for m in shown:
         frame = frames[m.code]
@@ -293,6 +324,8 @@ def coordinator(request: Request, caller: Viewer) -> HTMLResponse:
         rt_map=_svg(
             charts.world_map(rts, "Rt (latest window, mean)", "RdYlGn_r", vmin=0.0, vmax=2.0)
         ),
+        as_of_form=True,
+        as_of=as_of,
     )
 
 
@@ -307,8 +340,9 @@ def risk(request: Request, caller: Viewer) -> HTMLResponse:
     from .risk import HORIZON, importation_table
 
     _coordinator(caller)
-    shown, frames = _latest_cases(request, caller)
-    today = utcnow().date()
+    as_of = as_of_of(request, caller)
+    shown, frames = _latest_cases(request, caller, as_of)
+    today = _day(as_of) or utcnow().date()  # a report's age on the day shown
     cases7, inputs = {}, []
     for m in shown:
         if m.kind != "country":
@@ -359,6 +393,8 @@ def risk(request: Request, caller: Viewer) -> HTMLResponse:
                 vmax=1.0,
             )
         ),
+        as_of_form=True,
+        as_of=as_of,
     )
 
 
