@@ -26,8 +26,8 @@ from ..guard import PARSED
 from ..models import Member
 from ..problems import HubProblem
 from ..refusals import TooLarge
-from ..schemas import AsOf
 from ..reports import value_rows
+from ..schemas import AsOf
 from .deps import Caller, Hub, HubDep
 
 router = APIRouter(tags=["FHIR"])
