@@ -4,7 +4,8 @@ Builds the test hub of tests/hub_assess_support.py (21 members fed from the JHU 
 the seeded revision process by triangle imports, stocks, pledges, grants) on a fresh SQLite file
 (and PostgreSQL with --pg-url), starts an assessment over the API with the given runs, waits
 for it, then times each assessment page signed in as the coordinator and as a member: the first
-view (maps and charts drawn) and the median and 95th percentile of the next `--repeat` views.
+view (on its own: the figures were drawn when the job finished, so it reads them like the others)
+and the median and 95th percentile of the next `--repeat` views.
 
     .venv/bin/python benchmarks/bench_hub_assessment.py --runs 50 --out /tmp/bench.md
 """

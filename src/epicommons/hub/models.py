@@ -114,6 +114,8 @@ class ValueRevision(Base):
     actor: Mapped[str] = mapped_column(String(64))
     __table_args__ = (
         Index("ix_value_revision_key", "member_id", "indicator", "date", "item", "known_at"),
+        # reads as of a moment: keys in the reads' order, each key's revisions by time
+        Index("ix_value_revision_read", "member_id", "date", "indicator", "item", "known_at", "id"),
     )
 
 

@@ -13,8 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from .models import Member, ValueRevision
 
@@ -76,43 +76,38 @@ def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
     """Subquery of the values as known at `as_of`, one row per key, with the columns of
     `report_values` that reads use (member_id, date, indicator, item, value, updated_at);
     `where`: conditions on `ValueRevision` that narrow the keys. A key whose latest revision
-    then is a deletion has no row."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(
-                ValueRevision.member_id,
-                ValueRevision.indicator,
-                ValueRevision.date,
-                ValueRevision.item,
-            ),
-            order_by=(ValueRevision.known_at.desc(), ValueRevision.id.desc()),
+    then is a deletion has no row.
+
+    Each revision kept is its key's latest known then: its id is the first of the key's
+    revisions known then, newest first (a correlated `LIMIT 1` on `ix_value_revision_read`).
+    A plain subquery (no window), so the database walks the revisions in the read's key order
+    through that index and stops at the page's end instead of ranking the whole history
+    (docs/performance/hub.md)."""
+    rev, later = ValueRevision, aliased(ValueRevision)
+    latest = (
+        select(later.id)
+        .where(
+            later.member_id == rev.member_id,
+            later.date == rev.date,
+            later.indicator == rev.indicator,
+            later.item == rev.item,
+            known_by(later.known_at, as_of),
         )
-        .label("rank")
-    )
-    ranked = (
-        select(
-            ValueRevision.member_id,
-            ValueRevision.date,
-            ValueRevision.indicator,
-            ValueRevision.item,
-            ValueRevision.value,
-            ValueRevision.known_at.label("updated_at"),
-            rank,
-        )
-        .where(known_by(ValueRevision.known_at, as_of), *where)
-        .subquery()
+        .order_by(later.known_at.desc(), later.id.desc())
+        .limit(1)
+        .correlate(rev)
+        .scalar_subquery()
     )
     return (
         select(
-            ranked.c.member_id,
-            ranked.c.date,
-            ranked.c.indicator,
-            ranked.c.item,
-            ranked.c.value,
-            ranked.c.updated_at,
+            rev.member_id,
+            rev.date,
+            rev.indicator,
+            rev.item,
+            rev.value,
+            rev.known_at.label("updated_at"),
         )
-        .where(ranked.c.rank == 1, ranked.c.value.is_not(None))
+        .where(known_by(rev.known_at, as_of), *where, rev.id == latest, rev.value.is_not(None))
         .subquery("known")
     )
 
