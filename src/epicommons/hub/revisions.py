@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Member, ValueRevision
@@ -78,13 +78,13 @@ def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
     `where`: conditions on `ValueRevision` that narrow the keys. A key whose latest revision
     then is a deletion has no row.
 
-    Each revision kept is its key's latest known then: its id is the first of the key's
-    revisions known then, newest first (a correlated `LIMIT 1` on `ix_value_revision_read`).
-    A plain subquery (no window), so the database walks the revisions in the read's key order
-    through that index and stops at the page's end instead of ranking the whole history
-    (docs/performance/hub.md)."""
+    A revision kept is one known then with no later one of its key known then (later: a later
+    `known_at`, or the same and a higher id). A plain subquery (no window, no ranking of the
+    whole history): SQLite walks the revisions in the read's key order through the index
+    `ix_value_revision_read`, looks each one's key up there and stops at the page's end;
+    PostgreSQL makes it a hash anti-join (docs/performance/hub.md)."""
     rev, later = ValueRevision, aliased(ValueRevision)
-    latest = (
+    superseded = (
         select(later.id)
         .where(
             later.member_id == rev.member_id,
@@ -92,11 +92,13 @@ def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
             later.indicator == rev.indicator,
             later.item == rev.item,
             known_by(later.known_at, as_of),
+            or_(
+                later.known_at > rev.known_at,
+                and_(later.known_at == rev.known_at, later.id > rev.id),
+            ),
         )
-        .order_by(later.known_at.desc(), later.id.desc())
-        .limit(1)
         .correlate(rev)
-        .scalar_subquery()
+        .exists()
     )
     return (
         select(
@@ -107,7 +109,7 @@ def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
             rev.value,
             rev.known_at.label("updated_at"),
         )
-        .where(known_by(rev.known_at, as_of), *where, rev.id == latest, rev.value.is_not(None))
+        .where(known_by(rev.known_at, as_of), *where, rev.value.is_not(None), ~superseded)
         .subquery("known")
     )
 

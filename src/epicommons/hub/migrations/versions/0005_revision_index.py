@@ -4,9 +4,9 @@ Revision ID: 0005_revision_index
 Revises: 0004_assessments
 Create Date: 2026-12-03 15:00:00
 
-`revisions.as_known` keeps, per key, the revision whose id is the key's latest known then (a
-correlated `LIMIT 1`); with this index the database walks the revisions in the order a read
-returns them (member, date, indicator, item) and stops at the page's end.
+`revisions.as_known` keeps the revisions known then with no later one of their key known then;
+with this index SQLite walks the revisions in the order a read returns them (member, date,
+indicator, item), finds each one's later revisions next to it, and stops at the page's end.
 """
 
 from alembic import op
