@@ -326,7 +326,7 @@ def test_a_client_learns_what_the_endpoint_does_from_its_capability_statement(hu
     assert statement.implementation.url == hub.url + "/fhir"
     (resource,) = statement.rest[0].resource
     assert resource.type == "MeasureReport"
-    assert {p.name for p in resource.searchParam} == {"subject", "period"}
+    assert {p.name for p in resource.searchParam} == {"subject", "period", "as-of"}
     assert {i.code for i in statement.rest[0].interaction} == {"batch", "transaction"}
 
 

@@ -81,8 +81,8 @@ def as_known(as_of: dt.date | dt.datetime, *where: ColumnElement[bool]) -> Any:
     A revision kept is one known then with no later one of its key known then (later: a later
     `known_at`, or the same and a higher id). A plain subquery (no window, no ranking of the
     whole history): SQLite walks the revisions in the read's key order through the index
-    `ix_value_revision_read`, looks each one's key up there and stops at the page's end;
-    PostgreSQL makes it a hash anti-join (docs/performance/hub.md)."""
+    `ix_value_revision_read`, looks each one's key up there and stops at the page's end
+    (without statistics); PostgreSQL makes it a hash anti-join (docs/performance/hub.md)."""
     rev, later = ValueRevision, aliased(ValueRevision)
     superseded = (
         select(later.id)

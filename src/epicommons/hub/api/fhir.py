@@ -266,6 +266,6 @@ def search_measure_reports(
 )
 def metadata(caller: Caller, request: Request) -> Response:
     """The CapabilityStatement a FHIR client reads first: R4, JSON, MeasureReport create and
-    search (subject, period), batch and transaction."""
+    search (subject, period, the hub's as-of), batch and transaction."""
     base = str(request.url).removesuffix("/metadata").split("?", 1)[0]
     return response(capability_statement(base))

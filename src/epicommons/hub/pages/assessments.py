@@ -163,6 +163,7 @@ def assessment(request: Request, caller: Viewer, job_id: str) -> HTMLResponse:
         meta=meta,
         rows=rows,
         hidden=len(members) - len(shown),
+        maps_allowed=view.allows(figures.TABLE, None, ",".join(members)),
         rt_map=Markup(maps[figures.RT_MAP]) if figures.RT_MAP in maps else None,
         imp_map=Markup(maps[figures.IMPORTATION_MAP]) if figures.IMPORTATION_MAP in maps else None,
         # the allocator's report sums over every member: an aggregate under the same rule
