@@ -47,8 +47,6 @@ def nice_top(value: float) -> float:
 def draw(tables: dict[str, pd.DataFrame], backend: Backend) -> list[tuple[str | None, str, str]]:
     """The figures of an assessment's tables as (member or None, name, svg); the members'
     charts as backend tasks."""
-    from epicommons.report.maps import choropleth
-
     rt = tables["rt"]
     last = rt.groupby("location", sort=False).tail(1)
     rt_values = {str(m): float(v) for m, v in zip(last["location"], last["mean"], strict=True)}
@@ -56,14 +54,11 @@ def draw(tables: dict[str, pd.DataFrame], backend: Backend) -> list[tuple[str | 
     imp_values = {
         str(m): float(v) for m, v in zip(imp["location"], imp["expected_importations"], strict=True)
     }
+    top = nice_top(max(imp_values.values(), default=0.0))
     out: list[tuple[str | None, str, str]] = [
-        (None, RT_MAP, choropleth(rt_values, label="Rt (latest window, mean)",
-                                  cmap="RdYlGn_r", vmin=0.0, vmax=RT_TOP, tagged=True)),
-        (None, IMPORTATION_MAP, choropleth(imp_values, label="expected importations",
-                                           cmap="Reds", vmin=0.0,
-                                           vmax=nice_top(max(imp_values.values(), default=0.0)),
-                                           tagged=True)),
-    ]  # fmt: skip
+        (None, RT_MAP, _map(rt_values, "Rt (latest window, mean)", "RdYlGn_r", RT_TOP)),
+        (None, IMPORTATION_MAP, _map(imp_values, "expected importations", "Reds", top)),
+    ]
     curve, forecast = tables["curve"], tables["forecast"]
     members = list(dict.fromkeys(str(m) for m in curve["location"]))
     chunks = [
@@ -73,6 +68,13 @@ def draw(tables: dict[str, pd.DataFrame], backend: Backend) -> list[tuple[str | 
     for block in backend.map(_charts, shared, chunks):
         out.extend((m, MEMBER_CHART, svg) for m, svg in block)
     return out
+
+
+def _map(values: dict[str, float], label: str, cmap: str, top: float) -> str:
+    """A world map of one value per member, each member's shapes in a group of its own."""
+    from epicommons.report.maps import choropleth
+
+    return choropleth(values, label=label, cmap=cmap, vmin=0.0, vmax=top, tagged=True)
 
 
 def _charts(shared: dict[str, pd.DataFrame], members: tuple[str, ...]) -> list[tuple[str, str]]:
