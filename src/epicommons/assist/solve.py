@@ -73,8 +73,11 @@ class Allocation:
     solver: str
 
 
-def _run(lp: LinearProgram, time_limit: float) -> OptimizeResult:
-    """One HiGHS call: linprog for LPs (duals), milp when semi-continuous variables exist."""
+def _run(
+    lp: LinearProgram, time_limit: float, objective: np.ndarray | None = None
+) -> OptimizeResult:
+    """One HiGHS call: linprog for LPs (duals), milp when semi-continuous variables exist (on
+    the per-item scaled objective unless `objective` is given)."""
     a_eq = lp.a_eq if lp.a_eq.shape[0] else None
     b_eq = lp.b_eq if lp.a_eq.shape[0] else None
     if lp.integrality is None:
@@ -93,7 +96,7 @@ def _run(lp: LinearProgram, time_limit: float) -> OptimizeResult:
     if a_eq is not None:
         constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
     return milp(
-        _per_item(lp),
+        _per_item(lp) if objective is None else objective,
         integrality=lp.integrality,
         bounds=Bounds(lp.lb, lp.ub),
         constraints=constraints,
@@ -106,8 +109,9 @@ def _per_item(lp: LinearProgram) -> np.ndarray:
 
     The MIP decides which minimum-lot deliveries happen; its gap is relative to the whole
     objective, where one item (doses by the million) can dwarf another (ventilators by the dozen)
-    and hide its decisions inside the gap. Items interact only through shared handling capacity,
-    and the LP re-solved at these decisions optimises the true objective.
+    and hide its decisions inside the gap. Where items share handling capacity the scaling also
+    shifts their relative worth, so `_solve_stage` keeps the MIP on the true objective as a
+    second candidate.
     """
     item = lp.index["column_item"]
     c = lp.c.copy()
@@ -130,22 +134,21 @@ def solve(problem: AllocationProblem, time_limit: float = 60.0) -> Allocation:
     n = problem.shape[2]
     min_share = np.full(n, np.nan)
     fixed_t = None
+    known = None  # lots left out by the last stage: a plan that meets every bound so far
     if problem.fairness.rule == "max_min":
         first = build(problem, stage="maxmin")
-        res = _run(first, time_limit)
-        if res.status != 0:
-            raise diagnose(problem, time_limit)
+        res, _, _, known = _solve_stage(problem, first, time_limit)
         fixed_t = res.x[first.blocks["t"]]
         min_share[first.index["t_items"]] = fixed_t
     deaths = None
     if problem.objective == "deaths_averted":
         deaths = _fix_t(build(problem, stage="deaths"), fixed_t)
-        deaths_res, _, _ = _solve_stage(problem, deaths, time_limit)
+        deaths_res, _, _, known = _solve_stage(problem, deaths, time_limit, known)
     lp = _fix_t(build(problem), fixed_t)
     if deaths is not None:  # keep deaths averted at its optimum; the shortfall breaks ties
         best = float(deaths_res.fun)
         lp = _with_row(lp, "deaths", deaths.c, best + 1e-7 * max(1.0, abs(best)))
-    res, skipped, solver = _solve_stage(problem, lp, time_limit)
+    res, skipped, solver, _ = _solve_stage(problem, lp, time_limit, known)
     plan = _read(problem, lp, res, min_share, skipped, solver)
     if deaths is None:
         return plan
@@ -173,34 +176,73 @@ def _with_row(lp: LinearProgram, name: str, coef: np.ndarray, rhs: float) -> Lin
     )
 
 
-def _solve_stage(problem: AllocationProblem, lp: LinearProgram, time_limit: float):
+def _solve_stage(
+    problem: AllocationProblem,
+    lp: LinearProgram,
+    time_limit: float,
+    known: np.ndarray | None = None,
+):
     """Solve one stage; a MIP's on/off decisions are then fixed and the LP re-solved for duals.
 
-    Returns the result (with duals), the deliveries skipped for want of a full lot, the solver.
+    Candidate decisions: the MIP's on the per-item scaled objective, on the true one, and
+    `known` (the lots the previous stage left out: its plan meets this stage's bounds on the
+    max-min level and deaths exactly, where a MIP's solution may miss them by its tolerance). Returns the result (with
+    duals), the deliveries skipped for want of a full lot, the solver and the lots left out.
     """
     m, weeks, n = problem.shape
     solver = "HiGHS (scipy.optimize.linprog, method='highs')"
+    x = lp.blocks["x"]
+    mip = lp.integrality is not None
     res = _run(lp, time_limit)
-    if res.status == 2:
-        raise diagnose(problem, time_limit)
-    if res.status != 0 or res.x is None:
+    planned = res.status == 0 and res.x is not None
+    if not planned and (not mip or known is None):
+        if res.status == 2:
+            raise diagnose(problem, time_limit)
         raise InputError(f"the solver stopped without a plan: {res.message}", source=problem.source)
+    off = np.zeros(lp.ub[x].shape, dtype=bool)
     skipped = np.zeros((m, weeks, n), dtype=bool)
-    if lp.integrality is not None:
+    if mip:
         solver = "HiGHS MIP (scipy.optimize.milp) with duals from the LP at the MIP's decisions"
-        x = res.x[lp.blocks["x"]]
-        semi = lp.integrality[lp.blocks["x"]] == 2
-        off = semi & (x <= lp.lb[lp.blocks["x"]] * 0.5)
-        skipped = (off & (lp.ub[lp.blocks["x"]] > 0)).reshape(m, weeks, n)
-        lp.ub[lp.blocks["x"]][off] = 0.0
-        lp.lb[lp.blocks["x"]][off] = 0.0
+        semi = lp.integrality[x] == 2
+        lot = lp.lb[x].copy()
+        choices = [semi & (res.x[x] <= lot * 0.5)] if planned else []
+        exact = _run(lp, time_limit, objective=lp.c)
+        if exact.status == 0 and exact.x is not None:
+            choices.append(semi & (exact.x[x] <= lot * 0.5))
+        if known is not None:
+            choices.append(known)
         lp.integrality = None
-        res = _run(lp, time_limit)
+        res, off = _best_decisions(lp, choices, lot, time_limit)
+        skipped = (off & (lp.ub[x] > 0)).reshape(m, weeks, n)
+        lp.ub[x][off] = 0.0
+        lp.lb[x][off] = 0.0
         if res.status != 0:
             raise InputError(
                 f"the solver stopped without duals: {res.message}", source=problem.source
             )
-    return res, skipped, solver
+    return res, skipped, solver, off
+
+
+def _best_decisions(
+    lp: LinearProgram, choices: list[np.ndarray], lot: np.ndarray, time_limit: float
+) -> tuple[OptimizeResult, np.ndarray]:
+    """The LP re-solved at each candidate set of lots left out (`choices`, the first preferred
+    on a tie); the one with the lowest true objective and its set. `lp` is left unchanged."""
+    x = lp.blocks["x"]
+    ub = lp.ub[x].copy()
+    found: list[tuple[OptimizeResult, np.ndarray]] = []
+    for off in choices:
+        if any(np.array_equal(off, seen) for _, seen in found):
+            continue
+        lp.lb[x], lp.ub[x] = np.where(off, 0.0, lot), np.where(off, 0.0, ub)
+        found.append((_run(lp, time_limit), off))
+    lp.lb[x], lp.ub[x] = lot, ub
+    best = found[0]
+    for res, off in found[1:]:
+        worse = best[0].status != 0 or res.fun < best[0].fun - 1e-9 * max(1.0, abs(best[0].fun))
+        if res.status == 0 and worse:
+            best = (res, off)
+    return best
 
 
 def _shadow(lp: LinearProgram, res: OptimizeResult, shape: tuple[int, int, int]) -> np.ndarray:
