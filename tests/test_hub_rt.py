@@ -85,3 +85,16 @@ def test_windows_after_reporting_stops_are_empty_with_the_reason(hub):
     assert last["mean"] is None and "reporting stopped" in last["note"]
     early = [w for w in doc["estimates"] if w["date_end"] <= "2024-02-10"]
     assert early and all(w["mean"] is not None and w["note"] is None for w in early)
+
+
+def test_windows_with_too_few_cases_have_no_estimate_not_the_prior(hub):
+    """One case a week: a 7-day window's gamma posterior has shape 1 + 1 (the default prior,
+    mean 5 and sd 5, has shape 1), so its CV is 1/sqrt(2) = 0.71, above 0.3: mostly the prior
+    (mean about 5), which the map would show red. The API leaves those windows empty."""
+    chn = hub.client("CHN", "reporter")
+    post_cases(chn, "CHN", dt.date(2024, 1, 1), [1, 0, 0, 0, 0, 0, 0] * 6)
+    doc = chn.get("/members/CHN/rt", params={"end": "2024-02-11"}).json()
+    assert doc["estimates"]
+    for w in doc["estimates"]:
+        assert w["mean"] is None and w["q975"] is None
+        assert "posterior CV above 0.3" in w["note"]

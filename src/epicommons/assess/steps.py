@@ -19,7 +19,7 @@ import pandas as pd
 from epicommons.errors import InputError
 from epicommons.forecast.baseline import baseline_paths
 from epicommons.forecast.renewal import RenewalSettings, renewal_forecast
-from epicommons.surveillance.estimate import NUMBER_COLUMNS
+from epicommons.surveillance.estimate import RT_MAX_CV, blank_vague
 from epicommons.surveillance.nowcast import nowcast
 from epicommons.surveillance.nowcast_rt import rt_with_nowcast
 from epicommons.surveillance.options import RtOptions
@@ -31,14 +31,6 @@ from .options import AssessmentOptions
 STEP_ERRORS = (InputError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 STEP_IDS = {"nowcast": 1, "rt": 2, "forecast": 3}  # the spread: stream (seed, run), paired
 DOUBTFUL_WEEKLY_SHARE = 0.05  # a forecast week above 5% of the population is flagged
-# an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
-# al. 2013 choose windows to keep it below 0.3): the gamma posterior's CV is 1/sqrt(a + ΣI), so
-# with the default prior (a = 1) a window needs about 11 cases; below that, no estimate
-RT_MAX_CV = 0.3
-NO_ESTIMATE = (
-    f"no estimate: posterior CV above {RT_MAX_CV} (too few cases in the window for more than "
-    "the prior, or a very uncertain nowcast)"
-)
 # the renewal model's log-linear fit is undefined on a few scattered cases (growth rates of
 # ±1000%/day, overflowing draws): with fewer cases, or fewer days with a case (a share of its
 # fit window: Sweden's four reporting days a week pass), the Forecast Hubs' baseline instead
@@ -234,10 +226,7 @@ def _rt(member, dates, known, nc, options: AssessmentOptions) -> pd.DataFrame:
         cases, paths, rt_options, seed=member_seed(options.seed, member, "rt")
     ).rename(columns={"country": "location"})
     table["location"] = member
-    vague = (table["std"] / table["mean"]) > RT_MAX_CV
-    table.loc[vague, NUMBER_COLUMNS] = np.nan
-    table.loc[vague, "note"] = NO_ESTIMATE
-    return table.reset_index(drop=True)
+    return blank_vague(table).reset_index(drop=True)
 
 
 def _forecast(

@@ -10,6 +10,7 @@ import pandas as pd
 
 from epicommons.errors import InputError
 from epicommons.surveillance import estimate_rt
+from epicommons.surveillance.estimate import blank_vague
 
 MAX_DAYS = 3660
 
@@ -35,13 +36,16 @@ def member_rt(
     rows: list[tuple[dt.date, float]], *, si_mean: float, si_sd: float, window: int, method: str
 ) -> dict[str, Any]:
     """Rt per sliding window of a member's new cases (Cori by default), NaN as None; a window
-    over a reporting stop is empty with the reason in `note` (`epicommons.surveillance`)."""
+    over a reporting stop, or with too few cases for more than the prior, is empty with the
+    reason in `note` (`epicommons.surveillance`)."""
     table, filled = daily_cases(rows)
     if len(table) <= window:
         raise InputError(
             f"need more than {window} days of new_cases, have {len(table)}", field="window"
         )
-    frame = estimate_rt(table, si_mean=si_mean, si_sd=si_sd, window=window, method=method)
+    frame = blank_vague(
+        estimate_rt(table, si_mean=si_mean, si_sd=si_sd, window=window, method=method)
+    )
 
     def number(x: Any) -> float | None:
         x = float(x)

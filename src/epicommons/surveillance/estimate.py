@@ -27,10 +27,25 @@ from .wallinga_teunis import wallinga_teunis
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["METHODS", "estimate_rt", "estimate_rt_columns", "output_columns", "rt_frame"]
+__all__ = [
+    "METHODS",
+    "blank_vague",
+    "estimate_rt",
+    "estimate_rt_columns",
+    "output_columns",
+    "rt_frame",
+]
 MIN_SI_WITHIN = 0.5  # share of the serial interval that must fall within the series' days
 QUANTILE_COLUMNS = [f"q{q}" for q in QUANTILES]
 NUMBER_COLUMNS = ["mean", "std", *QUANTILE_COLUMNS]
+# an Rt whose posterior's coefficient of variation is above 0.3 is mostly its prior (Cori et
+# al. 2013 choose windows to keep it below 0.3): the gamma posterior's CV is 1/sqrt(a + ΣI), so
+# with the default prior (a = 1) a window needs about 11 cases; below that, no estimate
+RT_MAX_CV = 0.3
+NO_ESTIMATE = (
+    f"no estimate: posterior CV above {RT_MAX_CV} (too few cases in the window for more than "
+    "the prior, or a very uncertain nowcast)"
+)
 
 
 def output_columns(has_country: bool, has_dates: bool) -> list[str]:
@@ -119,6 +134,17 @@ def estimate_rt(
     Name: mean, dtype: float64
     """
     return rt_frame(estimate_rt_columns(data, options, countries=countries, **settings))
+
+
+def blank_vague(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` (estimate_rt's columns) with the windows whose posterior is mostly its prior
+    (CV above `RT_MAX_CV`) emptied and the reason in `note`: what a map or an assessment shows,
+    never the prior's mean. `estimate_rt` itself keeps them, as EpiEstim does."""
+    vague = (table["std"] / table["mean"]) > RT_MAX_CV
+    out = table.copy()
+    out.loc[vague, NUMBER_COLUMNS] = np.nan
+    out.loc[vague, "note"] = NO_ESTIMATE
+    return out
 
 
 def rt_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
