@@ -323,3 +323,19 @@ def test_every_page_of_an_empty_hub_answers(tmp_path):
         assert "No Rt yet" in member.get("/dashboard/members/KOR/rt").text
         member.close()
         coordinator.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/assessments/%C2%B2",  # '²': a digit to str.isdigit, not to int()
+        "/dashboard/assessments/9999999999",
+        "/dashboard/assessments/0",
+        "/dashboard/whatifs/%D9%A3",  # Arabic-Indic three
+        "/dashboard/whatifs/2147483648",
+        "/dashboard/assessments/track-record?id=%C2%B2",
+    ],
+)
+def test_ids_in_page_urls_are_ascii_digits_within_the_keys_range(path, clients):
+    answer = clients["WHO"].get(path)
+    assert answer.status_code == 404, answer.text[:300]

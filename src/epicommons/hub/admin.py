@@ -17,6 +17,7 @@ from . import audit
 from .clock import utcnow
 from .db import Database, migrate, require_current
 from .models import Member, PartnerGroup, Pledge, Token
+from .schemas import row_id
 from .tokens import ROLES, new_token, token_hash
 
 ORG_CODE = re.compile(r"[A-Z][A-Z0-9_-]{1,11}")
@@ -162,8 +163,9 @@ def revoke_token(db: Database, token: str) -> int:
     """Revoke a token given its id or its secret; returns its id."""
     require_current(db)
     with db.transaction() as session:
-        if token.isdigit():
-            row = session.get(Token, int(token))
+        number = row_id(token)
+        if number is not None:
+            row = session.get(Token, number)
         else:
             row = session.scalar(select(Token).where(Token.token_hash == token_hash(token)))
         if row is None:

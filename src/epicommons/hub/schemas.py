@@ -149,6 +149,17 @@ Moment = Annotated[
 ]
 
 
+MAX_ID = 2**31 - 1  # the largest row id the databases' integer keys hold
+
+
+def row_id(text: str | None) -> int | None:
+    """A row id from a page's URL or form (ASCII digits, 1 to `MAX_ID`), else None."""
+    if text is None or not re.fullmatch(r"[0-9]{1,10}", text, re.ASCII):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def as_of_value(value: object) -> dt.date | dt.datetime:
     """A date (known by the end of that UTC day) or an RFC 3339 time (naive = UTC), from 1900."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
@@ -456,7 +467,7 @@ class TrackRecordOut(BaseModel):
 class WhatIfIn(Strict):
     """Compare a measure with an assessment's spread (default: the latest finished one)."""
 
-    assessment: int | None = Field(None, ge=1, le=2**31 - 1)
+    assessment: int | None = Field(None, ge=1, le=MAX_ID)
     measure: dict[str, object] = Field(
         description="kind (travel_reduction, arrival_quarantine, screening, fast_lane, "
         "vaccination), members, strength in [0, 1], start_day (1 = the day after the as-of "

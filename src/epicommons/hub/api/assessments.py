@@ -17,12 +17,12 @@ from ..access import Principal
 from ..clock import utcnow
 from ..models import Job
 from ..problems import AsciiJSONResponse
-from ..schemas import AssessmentIn, AssessmentOut, JobStatus, TrackRecordOut
+from ..schemas import MAX_ID, AssessmentIn, AssessmentOut, JobStatus, TrackRecordOut
 from .deps import Caller, CoordinatorDep, HubDep
 from .paging import PAGE, Limit, Offset
 
 router = APIRouter(tags=["assessments"])
-JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Table = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$", examples=["rt"])]
 MemberFilter = Annotated[
     str | None, Query(pattern=r"^[A-Z][A-Z0-9_-]{1,11}$", description="one member's rows")
@@ -129,7 +129,7 @@ def get_track_record(
     caller: Caller,
     state: HubDep,
     assessment: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="default: the latest with scores")
+        int | None, Query(ge=1, le=MAX_ID, description="default: the latest with scores")
     ] = None,
 ) -> dict:
     """How the assessments' forecasts scored: an assessment's `forecast_scores` summarised per

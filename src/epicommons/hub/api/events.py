@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from .. import events as service
-from ..schemas import EventIn, EventOut, StatusIn
+from ..schemas import MAX_ID, EventIn, EventOut, StatusIn
 from .deps import Caller, HubDep, OwnMember
 from .paging import PAGE, Limit, Offset
 
 router = APIRouter(tags=["events"])
-EventId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+EventId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/members/{code}/events", response_model=EventOut, status_code=201)

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import ledger as service
-from ..schemas import DeliveryIn, DeliveryOut, IsoDate, LedgerRow, PledgeIn, PledgeOut
+from ..schemas import MAX_ID, DeliveryIn, DeliveryOut, IsoDate, LedgerRow, PledgeIn, PledgeOut
 from .deps import Caller, HubDep, OwnMember
 from .paging import PAGE, Limit, Offset
 
 router = APIRouter(tags=["ledger"])
-PledgeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PledgeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/members/{code}/pledges", response_model=PledgeOut, status_code=201)

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from .. import sharing as service
-from ..schemas import GrantIn, GrantOut, GroupIn, GroupOut
+from ..schemas import MAX_ID, GrantIn, GrantOut, GroupIn, GroupOut
 from .deps import Caller, CoordinatorDep, HubDep, MemberDep, OwnMember
 from .paging import PAGE, Limit, Offset
 
 router = APIRouter(tags=["sharing"])
-GrantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+GrantId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/groups", response_model=GroupOut, status_code=201)

@@ -23,6 +23,7 @@ from ..access import Principal
 from ..api.deps import hub
 from ..clock import utcnow
 from ..models import Job
+from ..schemas import row_id
 from .auth import PageError, as_page, check_csrf, viewer
 from .paging import paged
 from .render import render
@@ -103,10 +104,11 @@ def latest(request: Request, caller: Viewer) -> RedirectResponse:
 
 
 def _done(session, caller: Principal, job_id: str) -> Job:  # type: ignore[no-untyped-def]
-    if not job_id.isdigit() or len(job_id) > 10:
+    number = row_id(job_id)
+    if number is None:
         raise PageError(404, "No such assessment.", caller=caller)
     with as_page(caller):
-        job = service.get_job(session, int(job_id))
+        job = service.get_job(session, number)
     if job.status != "done":
         raise PageError(
             409, f"Assessment {job.id} is {job.status}; see the job list.", caller=caller

@@ -26,6 +26,7 @@ from ..events import count_visible_events, visible_events
 from ..indicators import INDICATORS
 from ..models import Member
 from ..refusals import Refusal, status_of
+from ..schemas import row_id
 from .asof import as_of as as_of_of
 from .auth import SESSION, PageError, as_page, check_csrf, check_token, home, safe_next, viewer
 from .paging import paged
@@ -524,14 +525,12 @@ async def unshare(request: Request, caller: Viewer) -> HTMLResponse:
     """Withdraw a grant through the sharing service."""
     form = await request.form()
     check_csrf(request, form.get("csrf"))
-    grant_id = str(form.get("grant", ""))
-    if not grant_id.isdigit() or len(grant_id) > 10:
+    grant_id = row_id(str(form.get("grant", "")))
+    if grant_id is None:
         return _sharing(request, caller, "No such grant.", bad=True, status=422)
     member = await run_in_threadpool(_own_member, request, caller)
     try:
-        await run_in_threadpool(
-            sharing.revoke_grant, hub(request).db, caller, member, int(grant_id)
-        )
+        await run_in_threadpool(sharing.revoke_grant, hub(request).db, caller, member, grant_id)
     except Refusal as exc:
         return _sharing(request, caller, exc.detail, bad=True, status=status_of(exc))
     return _sharing(request, caller, f"Grant {grant_id} withdrawn.")

@@ -20,6 +20,7 @@ from .. import track
 from ..access import Principal
 from ..api.deps import hub
 from ..refusals import NotFound
+from ..schemas import row_id
 from .auth import PageError, viewer
 from .render import render
 
@@ -31,7 +32,7 @@ Viewer = Annotated[Principal, Depends(viewer)]
 def track_record(request: Request, caller: Viewer) -> HTMLResponse:
     """The track record of the assessment `?id=` (default: the latest with scores)."""
     raw = request.query_params.get("id")
-    if raw is not None and (not raw.isdigit() or len(raw) > 10 or int(raw) > 2**31 - 1):
+    if raw is not None and row_id(raw) is None:
         raise PageError(404, "No such assessment.", caller=caller)
     with hub(request).db.read() as session:
         try:

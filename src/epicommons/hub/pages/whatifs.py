@@ -7,6 +7,7 @@ Every row shown comes through `hub.assessments.read_rows` under the caller's vie
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from .. import assessments
 from .. import whatifs as service
 from ..access import Principal
 from ..api.deps import hub
+from ..schemas import row_id
 from .auth import PageError, as_page, check_csrf, viewer
 from .render import render
 
@@ -35,8 +37,8 @@ async def start(request: Request, caller: Viewer) -> RedirectResponse:
     check_csrf(request, form.get("csrf"))
     if caller.role != "coordinator":
         raise PageError(403, "Only a coordinator starts a what-if.", caller=caller)
-    raw = str(form.get("assessment", ""))
-    if not raw.isdigit() or len(raw) > 10:
+    assessment = row_id(str(form.get("assessment", "")))
+    if assessment is None:
         raise PageError(404, "No such assessment.", caller=caller)
     measure = {
         "kind": str(form.get("kind", "")),
@@ -47,7 +49,9 @@ async def start(request: Request, caller: Viewer) -> RedirectResponse:
     state = hub(request)
     try:
         with as_page(caller):
-            job = await run_in_threadpool(service.start, state.db, caller.actor, measure, int(raw))
+            job = await run_in_threadpool(
+                service.start, state.db, caller.actor, measure, assessment
+            )
     except InputError as exc:
         raise PageError(422, f"{exc.message} ({exc.field}).", caller=caller) from None
     runner = getattr(request.app.state, "runner", None)
@@ -64,7 +68,7 @@ def _percent(raw: str, caller: Principal) -> float:
 
 
 def _whole(raw: str, name: str, caller: Principal) -> int:
-    if not raw.strip().isdigit() or len(raw) > 6:
+    if not re.fullmatch(r"\s*[0-9]{1,6}\s*", raw, re.ASCII):
         raise PageError(422, f"The {name}: not a whole number: {raw[:20]!r}.", caller=caller)
     return int(raw)
 
@@ -72,11 +76,12 @@ def _whole(raw: str, name: str, caller: Principal) -> int:
 @router.get("/dashboard/whatifs/{job_id}", response_class=HTMLResponse)
 def whatif(request: Request, caller: Viewer, job_id: str) -> HTMLResponse:
     """One what-if: its progress, and once done the members' effects the caller may read."""
-    if not job_id.isdigit() or len(job_id) > 10:
+    number = row_id(job_id)
+    if number is None:
         raise PageError(404, "No such what-if.", caller=caller)
     with hub(request).db.read() as session:
         with as_page(caller):
-            job = assessments.get_job(session, int(job_id), service.KIND)
+            job = assessments.get_job(session, number, service.KIND)
         view = assessments.view_of(session, caller)
         effects = arrival = []
         if job.status == "done":
