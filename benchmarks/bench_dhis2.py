@@ -211,6 +211,21 @@ def sequential(
     return cpu
 
 
+def _conditions(load: tuple[float, float]) -> str:
+    """How quiet the machine was: under load when others used it at the start (1-minute load
+    average 1 or more; the benchmark's own server and clients raise it during the run)."""
+    if load[0] < 1.0:
+        return (
+            f"Taken on a quiet machine (1-minute load average {load[0]:.1f} at the start, "
+            f"{load[1]:.1f} at the end from the benchmark's own server and clients)."
+        )
+    return (
+        "**Taken under load**: the machine's 2 cores were shared with other work (1-minute load "
+        f"average {load[0]:.1f} at the start, {load[1]:.1f} at the end), so absolute figures "
+        "are noisy."
+    )
+
+
 def markdown(results: dict[str, dict], args: argparse.Namespace, load: tuple[float, float]) -> str:
     lines = [
         "## DHIS2 `dataValueSets` beside the native import",
@@ -222,9 +237,7 @@ def markdown(results: dict[str, dict], args: argparse.Namespace, load: tuple[flo
         f"{args.requests} requests per client each, on the same server in the same run. Both go "
         "through `reports.import_report` (rules, submission record, audit row, commit); the DHIS2 "
         "path adds parsing and the mapping. Target: DHIS2 within 20% of native. "
-        "**Taken under load**: the machine's 2 cores were shared with other work (1-minute load "
-        f"average {load[0]:.1f} at the start, {load[1]:.1f} at the end), so absolute figures are "
-        "noisy; the ratios, measured side by side, and the server's CPU seconds per "
+        f"{_conditions(load)} The ratios, measured side by side, and the server's CPU seconds per "
         "1,000 values (psutil: user + system time of the server process) are the figures to read. "
         f"*One client*: {args.sequential} pairs of requests (one native, one DHIS2, in turn) from "
         "a single client after the concurrent rounds; the server's CPU time per request is the "

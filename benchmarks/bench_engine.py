@@ -261,10 +261,10 @@ def section_d(d: dict, load: tuple[str, str], command: str) -> str:
         f"Command: `{command}`. "
         "Local Dask clusters of 2 worker processes on loopback, chunks of 25 runs, a warm-up "
         "ensemble first; peak memory is the resident memory of the client plus every "
-        "descendant process (2 nannies, 2 workers), sampled every 50 ms. The machine was "
-        f"loaded (load average {load[0]} at the start, {load[1]} at the end, 2 cores shared "
-        "by several engineers): wall times and runs/s are inflated, CPU seconds and memory "
-        "much less so.",
+        "descendant process (2 nannies, 2 workers), sampled every 50 ms. Load average "
+        f"(1/5/15 min) {load[0]} at the start, {load[1]} at the end (the ensembles keep both "
+        "cores busy; above ~2 at the start the cores were shared with other work and wall "
+        "times and runs/s are inflated, CPU seconds and memory much less so).",
         "",
         "| case | target | exact | fast |",
         "|---|---|---|---|",

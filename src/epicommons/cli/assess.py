@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from epicommons._files import check_output
 from epicommons.errors import InputError
@@ -71,13 +72,7 @@ def assess(
             console=console,
         ) as bar,
     ):
-        tasks: dict[str, int] = {}
-
-        def tick(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done, total=total)
-
+        tick = _steps(bar)
         result = run(inputs, options, backend=backend, progress=tick, past_forecasts=earlier)
     result.write(out)
     if not quiet:
@@ -146,13 +141,7 @@ def assess_whatif(
             quiet, TextColumn("[bold]{task.description}"), BarColumn(), console=console
         ) as bar,
     ):
-        tasks: dict[str, int] = {}
-
-        def tick(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done, total=total)
-
+        tick = _steps(bar)
         result = what_if(assessment, spec, backend=backend, progress=tick)
     result.write(out)
     if not quiet:
@@ -169,3 +158,15 @@ def assess_whatif(
                 f"(90% of runs: {number(row['q05'])} to {number(row['q95'])})"
             )
         console.print(f"wrote {out}")
+
+
+def _steps(bar: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback `(step, done, total)` showing each step as its own bar."""
+    tasks: dict[str, int] = {}
+
+    def tick(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = bar.add_task(step, total=total)
+        bar.update(tasks[step], completed=done, total=total)
+
+    return tick
