@@ -2,8 +2,9 @@
 
 Builds the test hub of tests/hub_assess_support.py (21 members fed from the JHU series through
 the seeded revision process, real data read in place), runs an assessment job three weeks
-before today and one today over the API (the second scores the first's forecasts), signs in with Debian's chromium (Playwright) as the coordinator and as a member (FRA) and saves
-PNGs to docs/screenshots/.
+before today and one today over the API (the second scores the first's forecasts), signs in
+with Debian's chromium (Playwright) as the coordinator and as a member (FRA) and saves PNGs to
+docs/screenshots/.
 
 Run: .venv/bin/python scripts/assessment_screenshots.py [--out docs/screenshots]
 """

@@ -3,8 +3,8 @@
 For each case (network, R0) both engines run the same run indices on independent streams (the
 fast engine's seeds offset by `FAST_SEEDS`), stochastic SEIR with 5 age groups, seeded with 2
 infected people in the node with the most outbound travellers (so that extinction after seeding
-is common enough to measure). Per case: per country, the two-sample Kolmogorov–Smirnov test of the arrival-day distribution
-(never reached counted as day `days`) and of the attack rate; the share of countries with
+is common enough to measure). Per case: per country, the two-sample Kolmogorov–Smirnov test of
+the arrival-day distribution (never reached counted as day `days`) and of the attack rate; the share of countries with
 p < 0.01 (chance alone gives about 1 %, fewer for discrete arrival days, where KS is
 conservative); the mean attack rate and the mean peak day of runs that took off; the probability
 of extinction (fewer than 10,000 infections in all) with its Monte Carlo standard error; and, with
@@ -14,8 +14,8 @@ interval in each engine).
 Usage: .venv/bin/python scripts/validation/fast_vs_exact.py --network builtin --r0 1.5 2 3 \
            --runs 400 [--cut] [--days 365] [--out docs/validation/engine]
        .venv/bin/python scripts/validation/fast_vs_exact.py --render   # writes engine.md
-Each case is written to OUT/<network>_r0_<R0>_<days>d[_cut].json as it finishes; --render turns them into
-docs/validation/engine.md.
+Each case is written to OUT/<network>_r0_<R0>_<days>d[_cut].json as it finishes; --render turns
+them into docs/validation/engine.md.
 """
 
 from __future__ import annotations

@@ -186,8 +186,9 @@ def _solve_stage(
 
     Candidate decisions: the MIP's on the per-item scaled objective, on the true one, and
     `known` (the lots the previous stage left out: its plan meets this stage's bounds on the
-    max-min level and deaths exactly, where a MIP's solution may miss them by its tolerance). Returns the result (with
-    duals), the deliveries skipped for want of a full lot, the solver and the lots left out.
+    max-min level and deaths exactly, where a MIP's solution may miss them by its tolerance).
+    Returns the result (with duals), the deliveries skipped for want of a full lot, the solver
+    and the lots left out.
     """
     m, weeks, n = problem.shape
     solver = "HiGHS (scipy.optimize.linprog, method='highs')"
