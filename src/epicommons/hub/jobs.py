@@ -60,6 +60,14 @@ def parse_every(text: str) -> dt.timedelta:
     return dt.timedelta(**{unit: int(match[1])})
 
 
+def wake_runner(app: Any) -> None:
+    """Have the server's runner (`app.state.runner`) look for a job just queued; a hub
+    without one (the CLI's) leaves it for whoever runs it."""
+    runner = getattr(app.state, "runner", None)
+    if runner is not None:
+        runner.wake()
+
+
 def enqueue(
     db: Database,
     *,

@@ -53,9 +53,7 @@ async def start(
             created_by=caller.actor,
         )
     )
-    runner = getattr(request.app.state, "runner", None)
-    if runner is not None:
-        runner.wake()
+    jobs.wake_runner(request.app)
     return _out(job, caller)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from .. import assessments
+from .. import assessments, jobs
 from .. import whatifs as service
 from ..schemas import JobStatus, WhatIfIn, WhatIfOut
 from .assessments import TABLE_RESPONSES, JobId, MemberFilter, Table, table_response
@@ -28,9 +28,7 @@ async def start(request: Request, caller: CoordinatorDep, state: HubDep, body: W
     job = await run_in_threadpool(
         service.start, state.db, caller.actor, body.measure, body.assessment
     )
-    runner = getattr(request.app.state, "runner", None)
-    if runner is not None:
-        runner.wake()
+    jobs.wake_runner(request.app)
     return service.summary(job, detail=True)
 
 

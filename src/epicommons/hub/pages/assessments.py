@@ -87,9 +87,7 @@ async def start(request: Request, caller: Viewer) -> HTMLResponse:
             state.db, kind=service.KIND, as_of=as_of, params=params, created_by=caller.actor
         )
     )
-    runner = getattr(request.app.state, "runner", None)
-    if runner is not None:
-        runner.wake()
+    jobs.wake_runner(request.app)
     return _job_list(request, caller, f"Assessment {job.id} as of {as_of} is queued.")
 
 

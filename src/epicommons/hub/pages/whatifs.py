@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from epicommons.errors import InputError
 
-from .. import assessments
+from .. import assessments, jobs
 from .. import whatifs as service
 from ..access import Principal
 from ..api.deps import hub
@@ -54,9 +54,7 @@ async def start(request: Request, caller: Viewer) -> RedirectResponse:
             )
     except InputError as exc:
         raise PageError(422, f"{exc.message} ({exc.field}).", caller=caller) from None
-    runner = getattr(request.app.state, "runner", None)
-    if runner is not None:
-        runner.wake()
+    jobs.wake_runner(request.app)
     return RedirectResponse(f"/dashboard/whatifs/{job.id}", status_code=303)
 
 
