@@ -168,6 +168,55 @@ def test_on_the_sari_season_the_nowcast_beats_the_counts_as_known(sari, method):
     assert mine["covered_95"].mean() > 0.75
 
 
+@pytest.mark.parametrize("method", ["empirical", "model"])
+def test_a_publication_pause_is_not_taken_for_zero_cases(sari, method):
+    """ICOSARI published nothing in the report weeks ending 2025-12-21 and 2025-12-28 (every
+    cell of those weeks is 0; the next week caught up). Read as zeros, the last two weeks would
+    be nowcast near 0. The eventual counts (within 4 weeks, summed from the full triangle) of
+    those weeks lie in the 95% intervals, the medians are within a factor of 2 of them, a
+    doubt names the pause, and a published week raises none."""
+    from epicommons.doubts import collecting
+
+    tri = sari.select(["DE"], ["00+"])
+    eventual = tri.up_to_delay(4).final()[0]
+    rows = {str(d): i for i, d in enumerate(tri.dates)}
+    with collecting() as doubts:
+        nc = nowcast(tri, "2025-12-28", method=method, max_delay=4, n_paths=400)
+    assert len(doubts) == 1 and "2025-12-28" in str(doubts[0]) and "pause" in str(doubts[0])
+    q = nc.quantiles((0.025, 0.5, 0.975))[0]
+    for h, target in enumerate(nc.dates):
+        truth = eventual[rows[str(target)]]
+        assert q[h, 0] <= truth <= q[h, 2], (target, q[h], truth)
+        assert truth / 2 < q[h, 1] < 2 * truth, (target, q[h], truth)
+    assert nc.observed[0, -1] == 0 and nc.observed[0, -2] == 0  # as known: nothing yet
+    assert list(nc.horizons) == [-3, -2, -1, 0]
+    with collecting() as doubts:
+        nowcast(tri, "2026-01-04", method=method, max_delay=4, n_paths=100)
+    assert not doubts
+
+
+def test_a_small_series_with_a_week_of_no_reports_is_not_a_pause(tmp_path):
+    """Zero reports in a week of a series counting a few cases are plausible: below
+    PUBLISHED_MIN they are counts, not a pause."""
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2024-01-07", periods=60, freq="7D")
+    cells = rng.poisson([3.0, 1.0, 0.5], (60, 3))
+    for k in range(3):  # nothing reported in the last report week
+        cells[59 - k, k] = 0
+    frame = pd.DataFrame(cells, columns=["value_0w", "value_1w", "value_2w"])
+    frame.insert(0, "date", dates.strftime("%Y-%m-%d"))
+    frame.insert(0, "age_group", "00+")
+    frame.insert(0, "location", "DE")
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    from epicommons.doubts import collecting
+
+    with collecting() as doubts:
+        nc = nowcast(read_triangle(path), str(dates[-1].date()), n_paths=100)
+    assert not doubts
+    assert nc.as_of == np.datetime64(dates[-1].date())
+
+
 def test_quantiles_are_ordered_and_the_table_has_the_stated_columns(sari):
     nc = nowcast(sari.select(["DE"], []), "2024-07-28", max_delay=4, forecast=4, n_paths=300)
     table = nc.table()

@@ -10,6 +10,11 @@ a random walk, `nowcast_model`), `combined` (the quantile average of the two,
 LATE_SHARE, else `empirical`). Horizons: 0 is the as-of row (the last complete week or day),
 −1 the one before, …; positive horizons are forecasts: each path continues as a random walk on
 log(1 + count) whose step spread is the median absolute log change of the recent final curve.
+
+Weekly reports that were not published (every cell reported on the as-of date, and on the weeks
+just before it, is 0 after weeks of counts: a publication pause, as over Christmas) are not
+taken as zero counts: the nowcast is made as of the last published week and the unpublished
+weeks are forecast from it, with a warning (`unpublished_steps`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from epicommons.doubts import doubt
 from epicommons.errors import InputError
 from epicommons.scoring import QUANTILES  # the Forecast Hubs' 23 levels
 
@@ -35,6 +41,8 @@ DEFAULT_METHOD = "empirical"  # never worse than the counts as known in the back
 LONG_DELAY_METHOD = "model"  # `auto` where delays are long (docs/validation/nowcast.md)
 LATE_SHARE = 0.10  # `auto`: delays are long when this share of the counts comes after delay 0
 OUTPUT_COLUMNS = ["location", "age_group", "target_end_date", "horizon", "quantile", "value"]
+PUBLISHED_MIN = 100  # a report week summing to this many is a publication; zeros after it a pause
+MAX_UNPUBLISHED = 4  # longer pauses are not bridged: the nowcast is refused
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,35 @@ def nowcast(
     max_delay = default_max_delay(triangle) if max_delay is None else max_delay
     cut = triangle.as_of(day).up_to_delay(max_delay).from_delay_zero()
     incomplete = max(int(cut.delays[-1]), 1)
+    paused = unpublished_steps(cut)
+    if paused:
+        if paused > MAX_UNPUBLISHED:
+            raise InputError(
+                f"nothing was reported in the {paused} weeks up to {day} (every cell of those "
+                f"report weeks is 0): choose an earlier --as-of",
+                source=triangle.source,
+                field="--as-of",
+            )
+        step = np.timedelta64(triangle.step, "D")
+        earlier = nowcast(
+            triangle,
+            day - paused * step,
+            method=method,
+            max_delay=max_delay,
+            forecast=forecast + paused,
+            n_paths=n_paths,
+            window=window,
+            seed=seed,
+            settings=settings,
+        )
+        doubt(
+            f"nothing was reported in the {paused} week(s) up to {day} (every cell of those "
+            "report weeks is 0 after weeks of counts: a publication pause, not zero cases): "
+            f"nowcast as of {day - paused * step}, the weeks since forecast from it",
+            source=triangle.source,
+            field="--as-of",
+        )
+        return _bridged(earlier, cut, day, incomplete, forecast, paused)
     model_window = window or default_window(max_delay, "model", settings)
     window = window or default_window(max_delay, method, settings)
     earliest = earliest_as_of(triangle, max_delay, window)
@@ -191,6 +228,58 @@ def nowcast(
         max_delay,
         cut.unit,
         [r.diagnostics for r in series],
+    )
+
+
+def unpublished_steps(cut: Triangle) -> int:
+    """How many of the last report weeks of a weekly triangle cut at its as-of date were not
+    published: every cell reported in them is 0 (summed over the series), while the report
+    week before them summed to at least PUBLISHED_MIN. 0 for daily data (zero reports on some
+    weekdays are normal there; the model has weekday effects)."""
+    if cut.unit != "W":
+        return 0
+    counts = np.nan_to_num(cut.counts).sum(axis=0)  # (T, J) over the series
+    rows, cols = counts.shape
+    report = np.arange(rows)[:, None] + cut.delays[None, :]  # report week of each cell
+    known = ~np.isnan(cut.counts).all(axis=0)
+    last = rows - 1  # the as-of row: cells reported on the as-of date have report == last
+    paused = 0
+    while paused < rows - 1:
+        on = (report == last - paused) & known
+        if not on.any() or np.any(counts[on] != 0):
+            break
+        paused += 1
+    if paused == 0:
+        return 0
+    before = (report == last - paused) & known
+    return paused if abs(counts[before].sum()) >= PUBLISHED_MIN else 0
+
+
+def _bridged(
+    earlier: Nowcast,
+    cut: Triangle,
+    day: np.datetime64,
+    incomplete: int,
+    forecast: int,
+    paused: int,
+) -> Nowcast:
+    """The nowcast as of `day` from one made `paused` weeks earlier with that many more
+    forecast steps: the same target weeks and horizons as a nowcast of `day`, and the counts as
+    known on `day` (the unpublished weeks add nothing)."""
+    keep = incomplete + forecast
+    dates = earlier.dates[-keep:]
+    observed = np.full((cut.counts.shape[0], keep), np.nan)
+    known = np.nansum(cut.counts[:, -incomplete:], axis=2)
+    observed[:, :incomplete] = known
+    diagnostics = [{**d, "unpublished_weeks": paused} for d in earlier.diagnostics]
+    return replace(
+        earlier,
+        dates=dates,
+        horizons=np.concatenate([np.arange(-incomplete + 1, 1), np.arange(1, forecast + 1)]),
+        paths=earlier.paths[:, -keep:],
+        observed=observed,
+        as_of=day,
+        diagnostics=diagnostics,
     )
 
 
