@@ -98,7 +98,7 @@ def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
     by `leap.fast_transitions`, the same draws faster), daily summaries."""
     fast = mode.stochastic and mode.leap_above < np.inf
     free = False
-    tab = tables(course) if fast else np.zeros((0, 0))
+    tab = tables(course, fast)
     if fast:
         free = routes(
             links, today.travel, today.passing, course.mobile_mean, work.route, work.outflow

@@ -2,8 +2,9 @@
 
 The same model and the same draws, in the same order, as `kernels.transitions` in fast mode (the
 exact engine's kernel, kept as it is; tests/test_model_fast.py compares them draw for draw), but
-what does not depend on the node is computed once per compiled call (`tables`), the per-cell loop
-is written out with no array views or tuple lookups in it, and the draws are taken from the
+what does not depend on the node is computed once per compiled call (`tables`: probabilities,
+their logs, and the terms of the exact inversion of small cells left spontaneously), the per-cell
+loop is written out with no array views or tuple lookups in it, and the draws are taken from the
 Generator's bit generator (`draws.leap_binomial_bits`).
 """
 
@@ -11,16 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.np.random.generator_core import next_double
 
 from .draws import leap_binomial_bits
+
+ROWS = 128  # inversion terms are kept for cells of up to this many people
 
 
 @njit(cache=True)
 def fast_transitions(x, inc, course, tab, tmult, mode, gen, work):
     """`kernels.transitions` of the fast engine: disease transitions over one day in `substeps`
     steps, per-transition flows added to `inc`; the same draws, faster (see the module). `tab`:
-    the course's `tables` (computed once per compiled call: they cost ~0.5 us, about a day of
-    transitions in one population)."""
+    the course's `tables`, computed once per compiled call."""
     n_nodes, n_ages, n_comp = x.shape
     tr_dst, tr_rate, tr_med = course.tr_dst, course.tr_rate, course.tr_med
     src_ptr, src_order, alive, med_w = course.src_ptr, course.src_order, course.alive, course.med_w
@@ -31,6 +34,7 @@ def fast_transitions(x, inc, course, tab, tmult, mode, gen, work):
     dt = 1.0 / substeps
     per_node = contacts.shape[0] > 1
     n_med = med_w.shape[0]
+    tab, top, terms, filled = tab
     fixed, p_out, logq_out, logp_out = tab[0], tab[1], tab[2], tab[3]
     q_split, logq_split, logp_split = tab[4], tab[5], tab[6]
     rates = tab[7]
@@ -83,9 +87,29 @@ def fast_transitions(x, inc, course, tab, tmult, mode, gen, work):
                     if fixed[c] > 0.0:
                         if p_out[c] <= 0.0:
                             continue
-                        left = leap_binomial_bits(
-                            bits, xs, p_out[c], logq_out[c], logp_out[c], above
-                        )
+                        p = p_out[c]
+                        mean = xs * p
+                        if xs <= top[c] and not (mean >= above and xs - mean >= above):
+                            # `_binomial_low_bits`'s inversion with its terms looked up
+                            o = xs * (xs + 1) // 2
+                            if not filled[c, xs]:
+                                _fill(terms[c], o, xs, p, logq_out[c], logp_out[c])
+                                filled[c, xs] = True
+                            u = next_double(bits)
+                            k = 0
+                            r = terms[c, o]
+                            while u > r:
+                                u -= r
+                                k += 1
+                                if k > xs:
+                                    k = xs
+                                    break
+                                r = terms[c, o + k]
+                                if r <= 0.0:
+                                    break
+                            left = xs - k if p > 0.5 else k
+                        else:
+                            left = leap_binomial_bits(bits, xs, p, logq_out[c], logp_out[c], above)
                         gone = left
                         for j in range(lo, hi - 1):
                             if left <= 0:
@@ -131,13 +155,16 @@ def fast_transitions(x, inc, course, tab, tmult, mode, gen, work):
 
 
 @njit(cache=True)
-def tables(course):
-    """What the fast transitions look up instead of computing per cell, in one array (one
-    allocation per compiled call), by row: per compartment, 1 where it is left only spontaneously, then its
-    leaving probability per step and that probability's logs as `kernels._split` computes them;
-    per position j of `src_order`, the conditional probability of taking transition j among
-    those leaving (`_split`'s q; 0 from where its remaining rate is used up) and its logs; last,
-    scratch for the rates of a cell."""
+def tables(course, needed=True):
+    """What the fast transitions look up instead of computing per cell, once per compiled call
+    (nothing unless `needed`). `tab`, by row: per compartment, 1 where it is left only
+    spontaneously, then its leaving probability per step and that probability's logs as
+    `kernels._split` computes them; per position j of `src_order`, the conditional probability
+    of taking transition j among those leaving (`_split`'s q; 0 from where its remaining rate is
+    used up) and its logs; last, scratch for the rates of a cell. `top`, `terms`, `filled`: for
+    each compartment left only spontaneously, the terms of the inversion `draws` makes for cells
+    of 1 .. top[c] people (those it draws by inversion, up to ROWS): row n from n (n + 1) / 2 on,
+    filled when first used."""
     tr_rate, tr_med, src_ptr, src_order = (
         course.tr_rate,
         course.tr_med,
@@ -145,8 +172,8 @@ def tables(course):
         course.src_order,
     )
     dt = 1.0 / course.substeps
-    n_comp = src_ptr.shape[0] - 1
-    tab = np.zeros((8, max(n_comp, src_order.shape[0], 1)))
+    n_comp = (src_ptr.shape[0] - 1) if needed else 0
+    tab = np.zeros((8, max(n_comp, src_order.shape[0] if needed else 0, 1)))
     for c in range(n_comp):
         total = 0.0
         tab[0, c] = 1.0
@@ -165,4 +192,26 @@ def tables(course):
             q = min(1.0, r / rem)
             tab[4, j], tab[5, j], tab[6, j] = q, np.log1p(-q), np.log1p(-(1.0 - q))
             rem -= r
-    return tab
+    top = np.zeros(n_comp, dtype=np.int64)
+    for c in range(n_comp):
+        p = tab[1, c]
+        if tab[0, c] > 0.0 and 0.0 < p < 1.0:
+            side = p if p <= 0.5 else 1.0 - p
+            while top[c] < ROWS and (top[c] + 1) * side < 25.0:
+                top[c] += 1
+    terms = np.empty((n_comp, (ROWS + 1) * (ROWS + 2) // 2))
+    return tab, top, terms, np.zeros((n_comp, ROWS + 1), dtype=np.bool_)
+
+
+@njit(cache=True, inline="always")
+def _fill(terms, o, n, p, logq, logp):
+    """Terms r_0 .. r_n of `_binomial_low_bits`'s inversion of Binomial(n, p) (drawn on the side
+    p or 1 - p it draws), computed as it computes them, from `terms[o]` on."""
+    side, log_stay = (p, logq) if p <= 0.5 else (1.0 - p, logp)
+    s = side / (1.0 - side)
+    a = (n + 1) * s
+    r = np.exp(n * log_stay)
+    terms[o] = r
+    for k in range(1, n + 1):
+        r *= a / k - s
+        terms[o + k] = r
