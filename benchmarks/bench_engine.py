@@ -587,6 +587,7 @@ def breakdown(
     states of one run (of the same engine) every `step` days (see the table's caption)."""
     from epicommons.model import Stepper, kernels, run_chunk
     from epicommons.model.engine import stream
+    from epicommons.model.leap import fast_transitions, tables
     from epicommons.model.travel import leap_travel, routes, travel
 
     model = model_for(net)
@@ -621,6 +622,9 @@ def breakdown(
         return fast
 
     def step_disease(mode):
+        if mode.stochastic and mode.leap_above < np.inf:  # what the fast engine runs
+            tab = tables(course)
+            return lambda x: fast_transitions(x, inc, course, tab, np.ones(n), mode, gen, work)
         return lambda x: kernels.transitions(x, inc, course, np.ones(n), mode, gen, work)
 
     total = np.zeros(5)

@@ -10,6 +10,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# the Generator methods' own implementations, called on its bit generator (numba is pinned)
+from numba.np.random.distributions import random_binomial, random_standard_normal
+from numba.np.random.generator_core import next_double
+
 NORMAL_ABOVE = 1000.0  # binomial variance above which the normal approximation is drawn
 
 
@@ -84,3 +88,54 @@ def leap_binomial(gen, n, p, logq, above):
         if mean >= above and n - mean >= above:
             return normal_count(gen, n, mean, mean * (1.0 - p))
     return binomial_logq(gen, n, p, logq)
+
+
+@njit(cache=True, inline="always")
+def leap_binomial_bits(bits, n, p, logq, logp, above):
+    """`leap_binomial` drawn from `bits`, a Generator's `bit_generator` (taken out once: each
+    use of the Generator itself counts a reference, as long as a draw), given logq = log(1 - p)
+    and logp = log1p(-(1 - p)) (NaN: computed when needed). The same numbers from the same
+    state: the same algorithms on the same bits."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    mean = n * p
+    if mean >= above and n - mean >= above:
+        return _normal_bits(bits, n, mean, mean * (1.0 - p))
+    if p > 0.5:
+        return n - _binomial_low_bits(bits, n, 1.0 - p, logp)
+    return _binomial_low_bits(bits, n, p, logq)
+
+
+@njit(cache=True, inline="always")
+def _binomial_low_bits(bits, n, p, logq):
+    """`_binomial_low` drawn from `bits`."""
+    mean = n * p
+    if mean < 25.0:
+        q = 1.0 - p
+        s = p / q
+        a = (n + 1) * s
+        r = np.exp(n * (np.log1p(-p) if np.isnan(logq) else logq))
+        u = next_double(bits)
+        k = 0
+        while u > r:
+            u -= r
+            k += 1
+            if k > n:
+                return n
+            r *= a / k - s
+            if r <= 0.0:
+                break
+        return k
+    var = mean * (1.0 - p)
+    if var > NORMAL_ABOVE:
+        return _normal_bits(bits, n, mean, var)
+    return np.int64(random_binomial(bits, n, p))
+
+
+@njit(cache=True, inline="always")
+def _normal_bits(bits, n, mean, var):
+    """`normal_count` drawn from `bits`."""
+    k = np.int64(np.floor(mean + np.sqrt(var) * random_standard_normal(bits) + 0.5))
+    return min(max(k, 0), n)

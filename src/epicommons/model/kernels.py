@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .draws import leap_binomial
+from .leap import fast_transitions, tables
 from .travel import leap_travel, routes, travel
 
 
@@ -93,9 +94,11 @@ class Workspace(NamedTuple):
 
 @njit(cache=True)
 def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
-    """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions, daily summaries."""
+    """Days day0 .. day0+ndays of one run: travel, today's seeds, transitions (the fast engine's
+    by `leap.fast_transitions`, the same draws faster), daily summaries."""
     fast = mode.stochastic and mode.leap_above < np.inf
     free = False
+    tab = tables(course, fast)
     if fast:
         free = routes(
             links, today.travel, today.passing, course.mobile_mean, work.route, work.outflow
@@ -142,7 +145,10 @@ def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
                     gen,
                 )
         out.incidence[k, :, :] = 0.0
-        transitions(x, out.incidence[k], course, today.transmission, mode, gen, work)
+        if fast:
+            fast_transitions(x, out.incidence[k], course, tab, today.transmission, mode, gen, work)
+        else:
+            transitions(x, out.incidence[k], course, today.transmission, mode, gen, work)
         summarise(x, course.infected, out.prevalence[k], out.infected_now[k])
 
 
