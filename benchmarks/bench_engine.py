@@ -616,8 +616,20 @@ def breakdown(
             )
 
         def fast(x):  # the routes of a compiled call (once per run without a schedule) too
-            free = routes(links, ones, everyone, mean, work.route, work.outflow)
-            leap_travel(x, links, ones, model.alive, draw, mean, gen, work, everyone, free)
+            free = routes(links, ones, everyone, mean, work.route, work.outflow, work.in_flow)
+            leap_travel(
+                x,
+                links,
+                ones,
+                model.alive,
+                draw,
+                mean,
+                gen,
+                work,
+                everyone,
+                free,
+                stepper.mode.mean_above,
+            )
 
         return fast
 

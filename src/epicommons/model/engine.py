@@ -121,6 +121,9 @@ def build_model(
 
 
 LEAP_ABOVE = 25.0  # fast engine: counts drawn approximately from this expected size up
+# fast engine: infected people travel at expected rates between two nodes that each have at least
+# MEAN_FACTOR x leap_above of them (1,000 by default: outbreaks past their random start)
+MEAN_FACTOR = 40.0
 BUFFER_BYTES = 64 * 2**20  # daily outputs buffered per compiled call, all runs of a chunk
 
 
@@ -195,11 +198,21 @@ class Stepper:
         if leap_above is not None and not leap_above > 0:
             raise ValueError(f"leap_above must be > 0, got {leap_above}")
         self.stochastic = stochastic
-        self.mode = kernels.Mode(stochastic, np.inf if leap_above is None else float(leap_above))
+        self.mode = kernels.Mode(
+            stochastic,
+            np.inf if leap_above is None else float(leap_above),
+            np.inf if leap_above is None else MEAN_FACTOR * float(leap_above),
+        )
+        indices = net.flows.indices.astype(np.int64)
+        by_destination = np.argsort(indices, kind="stable")
+        origins = np.repeat(np.arange(n), np.diff(net.flows.indptr))
         self.links = Links(
             net.flows.indptr.astype(np.int64),
-            net.flows.indices.astype(np.int64),
+            indices,
             net.flows.data.astype(float),
+            np.searchsorted(indices[by_destination], np.arange(n + 1)).astype(np.int64),
+            origins[by_destination].astype(np.int64),
+            by_destination.astype(np.int64),
         )
         self._ones_links, self._ones_nodes = np.ones(self.links.flows.size), np.ones(n)
         self._everyone_passes = np.zeros((0, c))
@@ -229,10 +242,13 @@ class Stepper:
             flows=np.zeros(widest),
             prob=np.zeros(self.links.flows.size),
             cum=np.zeros(self.links.flows.size),
-            net=np.zeros((n, a * max(len(model.mobile_mean), 1))),
+            net=np.zeros((n, a * max(len(model.mobile_mean) + len(model.mobile_draw), 1))),
             cells=np.zeros(a * max(len(model.mobile_draw), 1), dtype=np.int64),
             route=np.zeros(self.links.flows.size),
             outflow=np.zeros(n),
+            big=np.zeros(n, dtype=np.bool_),
+            rows=np.zeros((n, a * (len(model.mobile_mean) + len(model.mobile_draw)))),
+            in_flow=np.zeros(self.links.flows.size),
         )
 
     def advance(

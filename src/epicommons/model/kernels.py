@@ -22,10 +22,12 @@ from .travel import leap_travel, routes, travel
 class Mode(NamedTuple):
     """How a run is drawn: deterministic (expected values), stochastic exact (`leap_above` =
     inf) or fast (normal draws where the expected count and what stays are >= `leap_above`,
-    and the fast travel of `travel.leap_travel`)."""
+    and the fast travel of `travel.leap_travel`: infected travellers at expected rates between
+    two nodes with >= `mean_above` infected each)."""
 
     stochastic: bool
     leap_above: float
+    mean_above: float = np.inf
 
 
 class Course(NamedTuple):
@@ -90,6 +92,9 @@ class Workspace(NamedTuple):
     cells: np.ndarray
     route: np.ndarray  # fast engine: running sums of flows per node's links (`travel.routes`)
     outflow: np.ndarray  # fast engine: travellers per day leaving each node
+    big: np.ndarray  # fast engine: nodes whose infected travel at expected rates between them
+    rows: np.ndarray  # fast engine: each node's travelling shares per column (`expected_exchange`)
+    in_flow: np.ndarray  # fast engine: each link's flow, in destination order
 
 
 @njit(cache=True)
@@ -101,7 +106,13 @@ def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
     tab = tables(course, fast)
     if fast:
         free = routes(
-            links, today.travel, today.passing, course.mobile_mean, work.route, work.outflow
+            links,
+            today.travel,
+            today.passing,
+            course.mobile_mean,
+            work.route,
+            work.outflow,
+            work.in_flow,
         )
     for k in range(ndays):
         day = day0 + k
@@ -117,6 +128,7 @@ def run_days(x, day0, ndays, gen, mode, course, links, seeds, today, out, work):
                 work,
                 today.passing,
                 free,
+                mode.mean_above,
             )
         else:
             travel(

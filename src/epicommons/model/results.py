@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from .engine import Model
 from .summary import ChunkArrays, Histograms, Summary
@@ -95,6 +96,24 @@ class Recorder:
         infected_now: np.ndarray,
         seeded: np.ndarray,
     ) -> None:
+        if self.node_prevalence_sum is None and self.full_prevalence is None:
+            _record_countries(
+                day,
+                prevalence,
+                incidence,
+                infected_now,
+                seeded,
+                self._cidx,
+                self.model.tr_dst,
+                self._infection,
+                self.arrival,
+                self.infections,
+                self.country_prevalence,
+                self.country_incidence,
+            )
+            if day == self.days - 1:
+                self.susceptible[:] = prevalence[..., self._susceptible]
+            return
         entries = incidence @ self._entry  # (runs, nodes, compartments)
         self.infections += incidence @ self._infection + seeded
         if day == self.days - 1:
@@ -123,6 +142,49 @@ class Recorder:
             self.full_prevalence,
             self.full_incidence,
         )
+
+
+@njit(cache=True)
+def _record_countries(
+    day,
+    prevalence,
+    incidence,
+    infected_now,
+    seeded,
+    cidx,
+    tr_dst,
+    infection,
+    arrival,
+    infections,
+    country_prevalence,
+    country_incidence,
+):
+    """`Recorder.record` without node outputs, compiled: one pass over runs and nodes instead
+    of a dozen array operations per day (a tenth of a fast airport run). Sums in node order,
+    as `np.add.reduceat` over the country-sorted nodes takes them."""
+    runs, n_nodes, n_comp = prevalence.shape
+    n_tr = incidence.shape[2]
+    g = country_prevalence.shape[2]
+    prev = np.zeros((g, n_comp))
+    inc = np.zeros((g, n_comp))
+    for r in range(runs):
+        prev[:, :] = 0.0
+        inc[:, :] = 0.0
+        for n in range(n_nodes):
+            k = cidx[n]
+            for c in range(n_comp):
+                prev[k, c] += prevalence[r, n, c]
+            new = seeded[r, n]
+            for t in range(n_tr):
+                inc[k, tr_dst[t]] += incidence[r, n, t]
+                new += incidence[r, n, t] * infection[t]
+            infections[r, n] += new
+            if arrival[r, n] < 0 and infected_now[r, n] >= 1.0:
+                arrival[r, n] = day
+        for k in range(g):
+            for c in range(n_comp):
+                country_prevalence[r, day, k, c] = prev[k, c]
+                country_incidence[r, day, k, c] = inc[k, c]
 
 
 @dataclass

@@ -21,11 +21,16 @@ FEW = 8  # up to this many travellers from one cell pick their links one by one
 
 
 class Links(NamedTuple):
-    """The network's links in CSR order: row pointers, destinations, travellers per day."""
+    """The network's links in CSR order: row pointers, destinations, travellers per day; and
+    the same links by destination (`in_ptr` rows, their origins `in_src` and positions
+    `in_link` in CSR order) for the fast engine's gather."""
 
     indptr: np.ndarray
     indices: np.ndarray
     flows: np.ndarray
+    in_ptr: np.ndarray
+    in_src: np.ndarray
+    in_link: np.ndarray
 
 
 class Origin(NamedTuple):
@@ -287,10 +292,11 @@ def _round_pools(x, mobile_mean, gen, net, delta):
 
 
 @njit(cache=True)
-def routes(links, mult, passing, mobile_mean, route, outflow):
+def routes(links, mult, passing, mobile_mean, route, outflow, in_flow):
     """Fast engine, once per compiled call: each node's flows (times multipliers) as running sums
-    over its links (`route`) and in total (`outflow`). Returns whether the uninfected pools
-    pass freely (no pass factor below 1 on them), so that `routed_pools` may move them."""
+    over its links (`route`) and in total (`outflow`), and each link's flow in destination order
+    (`in_flow`). Returns whether the uninfected pools pass freely (no pass factor below 1 on
+    them), so that `expected_exchange` may move them."""
     indptr, flows = links.indptr, links.flows
     for i in range(indptr.shape[0] - 1):
         acc = 0.0
@@ -298,6 +304,9 @@ def routes(links, mult, passing, mobile_mean, route, outflow):
             acc += flows[e] * mult[e]
             route[e] = acc
         outflow[i] = acc
+    for q in range(links.in_link.shape[0]):
+        e = links.in_link[q]
+        in_flow[q] = flows[e] * mult[e]
     for e in range(passing.shape[0]):
         for c in mobile_mean:
             if passing[e, c] != 1.0:
@@ -306,38 +315,63 @@ def routes(links, mult, passing, mobile_mean, route, outflow):
 
 
 @njit(cache=True)
-def leap_travel(x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, free):
-    """Fast engine's travel of one day: the uninfected pools by `routed_pools` if they pass
-    `free`ly, else as in the exact engine; the infected by `leap_infected`."""
-    delta = work.delta
+def leap_travel(
+    x, links, mult, alive, mobile_draw, mobile_mean, gen, work, passing, free, mean_above
+):
+    """Fast engine's travel of one day. If the uninfected pools pass `free`ly: their expected
+    exchange (`expected_exchange`), with the infected between two `big_nodes` when no pass
+    factor applies at all, the other infected drawn by `leap_infected`, all settled into whole
+    people by `settle`. Else the pools as in the exact engine, the infected by `leap_infected`."""
+    big = work.big
+    big[:] = False
+    if free:
+        if passing.shape[0] == 0 and mean_above < np.inf:
+            big_nodes(x, mobile_draw, mean_above, big)
+        expected_exchange(x, links, alive, mobile_mean, mobile_draw, work)
+        leap_infected(x, links, alive, mobile_draw, gen, work, passing)
+        settle(x, mobile_mean, mobile_draw, gen, work)
+        return
     if mobile_mean.shape[0] > 0:
-        if free:
-            routed_pools(x, links, alive, mobile_mean, gen, work)
-        else:
-            link_probabilities(x, links, mult, alive, work.prob, work.cum)
-            uninfected_pools(x, links, mobile_mean, gen, work, passing)
+        link_probabilities(x, links, mult, alive, work.prob, work.cum)
+        uninfected_pools(x, links, mobile_mean, gen, work, passing)
     leap_infected(x, links, alive, mobile_draw, gen, work, passing)
-    x += delta
-    delta[:] = 0
+    x += work.delta
+    work.delta[:] = 0
 
 
 @njit(cache=True, inline="always")
-def routed_pools(x, links, alive, mobile_mean, gen, work):
-    """Fast engine: the uninfected pools' expected exchange of one day, as `uninfected_pools`
-    makes it (flow over max(people, outflow) of each pool), from each node's routes of the
-    compiled call (`work.route`, `work.outflow`) instead of the day's link probabilities, and
-    rounded the same way."""
+def big_nodes(x, mobile_draw, mean_above, big):
+    """Mark the nodes with at least `mean_above` people in the travelling infected
+    compartments: between two of them the infected travel at expected rates."""
+    n_ages = x.shape[1]
+    for i in range(x.shape[0]):
+        total = 0
+        for a in range(n_ages):
+            for c in mobile_draw:
+                total += x[i, a, c]
+        big[i] = total >= mean_above
+
+
+@njit(cache=True, inline="always")
+def expected_exchange(x, links, alive, mobile_mean, mobile_draw, work):
+    """Fast engine: the expected net change of one day `work.net` `(nodes, columns)` of the
+    uninfected pools (columns a * pools + k) and, between two `work.big` nodes, of the infected
+    (the columns after), as `uninfected_pools` makes it (flow over max(people, outflow)), from
+    the routes of the compiled call. Each node's shares first (`work.rows`), then each node
+    gathers its arrivals over its incoming links."""
     indptr, indices = links.indptr, links.indices
-    route, outflow, net = work.route, work.outflow, work.net
+    in_ptr, in_src = links.in_ptr, links.in_src
+    route, outflow, in_flow = work.route, work.outflow, work.in_flow
+    net, rows, big = work.net, work.rows, work.big
     n_nodes, n_ages, n_comp = x.shape
-    n_mean = mobile_mean.shape[0]
-    width = n_ages * n_mean
-    row = np.empty(width)
-    net[:, :] = 0.0
+    n_mean, n_draw = mobile_mean.shape[0], mobile_draw.shape[0]
+    pools, width = n_ages * n_mean, n_ages * (n_mean + n_draw)
     for i in range(n_nodes):
-        lo, hi = indptr[i], indptr[i + 1]
+        for col in range(width):
+            rows[i, col] = 0.0
+            net[i, col] = 0.0
         w = outflow[i]
-        if lo == hi or w <= 0.0:
+        if w <= 0.0:
             continue
         pop = 0.0
         for a in range(n_ages):
@@ -350,16 +384,79 @@ def routed_pools(x, links, alive, mobile_mean, gen, work):
         for a in range(n_ages):
             for k in range(n_mean):
                 col = a * n_mean + k
-                row[col] = x[i, a, mobile_mean[k]] * scale
-                net[i, col] -= w * row[col]
-        prev = 0.0
-        for e in range(lo, hi):
-            f = route[e] - prev
-            prev = route[e]
-            j = indices[e]
-            for col in range(width):
-                net[j, col] += f * row[col]
-    _round_pools(x, mobile_mean, gen, net, work.delta)
+                rows[i, col] = x[i, a, mobile_mean[k]] * scale
+                net[i, col] = -w * rows[i, col]
+        if big[i]:
+            small, _ = _to_small(route, indices, big, indptr[i], indptr[i + 1])
+            sent = w - small
+            for a in range(n_ages):
+                for k in range(n_draw):
+                    col = pools + a * n_draw + k
+                    rows[i, col] = x[i, a, mobile_draw[k]] * scale
+                    net[i, col] = -sent * rows[i, col]
+    for j in range(n_nodes):  # unsigned indices: no wraparound checks (~1/3 of the time)
+        cols = np.uint64(width if big[j] else pools)
+        jj = np.uint64(j)
+        for q in range(in_ptr[j], in_ptr[j + 1]):
+            i = np.uint64(in_src[q])
+            f = in_flow[q]
+            for col in range(cols):
+                net[jj, col] += f * rows[i, col]
+
+
+@njit(cache=True, inline="always")
+def settle(x, mobile_mean, mobile_draw, gen, work):
+    """Fast engine: `work.net` rounded to whole people by systematic rounding over nodes, one
+    uniform per column (unbiased, each column summing to zero exactly), added to `x` with the
+    drawn arrivals of `work.delta` (which is left zeroed)."""
+    net, delta, big = work.net, work.delta, work.big
+    n_nodes, n_ages = x.shape[0], x.shape[1]
+    n_mean, n_draw = mobile_mean.shape[0], mobile_draw.shape[0]
+    pools, width = n_ages * n_mean, n_ages * (n_mean + n_draw)
+    phase = np.full(width, -1.0)  # drawn when a column is first used: none drawn if none is
+    total = np.zeros(width, dtype=np.int64)
+    for j in range(n_nodes):
+        for a in range(n_ages):
+            for k in range(n_mean):
+                col = a * n_mean + k
+                m = _round_next(net[j, col], phase, col, gen)
+                total[col] += m
+                x[j, a, mobile_mean[k]] += m
+            for k in range(n_draw):
+                c = mobile_draw[k]
+                if big[j]:
+                    col = pools + a * n_draw + k
+                    m = _round_next(net[j, col], phase, col, gen)
+                    total[col] += m
+                    x[j, a, c] += m
+                if delta[j, a, c] != 0:
+                    x[j, a, c] += delta[j, a, c]
+                    delta[j, a, c] = 0
+    for col in range(width):  # float round-off only: the fullest node keeps each sum zero
+        if total[col] != 0:
+            if col < pools:
+                a, c = col // n_mean, mobile_mean[col % n_mean]
+            else:
+                a, c = (col - pools) // n_draw, mobile_draw[(col - pools) % n_draw]
+            biggest = 0
+            for j in range(1, n_nodes):
+                if x[j, a, c] > x[biggest, a, c]:
+                    biggest = j
+            x[biggest, a, c] -= total[col]
+
+
+@njit(cache=True, inline="always")
+def _round_next(v, phase, col, gen):
+    """The next node's whole people of column col in systematic rounding: floor(v), plus one
+    when the running fractional sum `phase[col]` (from a uniform) crosses an integer."""
+    if v == 0.0:
+        return 0
+    if phase[col] < 0.0:
+        phase[col] = gen.random()
+    fl = np.floor(v)
+    before = np.floor(phase[col])
+    phase[col] += v - fl
+    return np.int64(fl) + np.int64(np.floor(phase[col]) - before)
 
 
 @njit(cache=True, inline="always")
@@ -369,9 +466,12 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
     systematic sampling (unbiased, exact total; up to `FEW` travellers each pick a link), and
     each link's travellers over cells (ages x infected compartments): up to `FEW` one by one, each
     a random infected person of the node, more by systematic sampling. Leavers are taken from
-    `x`, arrivals added to `delta`."""
+    `x`, arrivals added to `delta`. From a `work.big` node only the links to nodes that are not
+    big are drawn here (the others moved at expected rates by `routed_pools`): of the infected
+    not expected to leave by those, less one per cell for the rounding, each leaves by one of
+    them with probability (their flow) / (people - flow to big nodes)."""
     indptr, indices = links.indptr, links.indices
-    route, outflow, cells, delta = work.route, work.outflow, work.cells, work.delta
+    route, outflow, cells, delta, big = work.route, work.outflow, work.cells, work.delta, work.big
     n_ages = x.shape[1]
     n_draw = mobile_draw.shape[0]
     width = n_ages * n_draw
@@ -394,11 +494,25 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
             for c in range(x.shape[2]):
                 if alive[c]:
                     pop += x[i, a, c]
+        last = hi - 1
+        if big[i]:
+            w, last = _to_small(route, indices, big, lo, hi)
+            if w <= 0.0:
+                continue
+            sent = outflow[i] - w
+            keep = sent / max(pop, outflow[i])
+            total = 0
+            for cell in range(width):
+                cells[cell] = max(cells[cell] - np.int64(np.ceil(cells[cell] * keep)) - 1, 0)
+                total += cells[cell]
+            if total == 0:
+                continue
+            pop -= sent
         p_out = w / pop if pop > w else 1.0
         left = binomial(gen, total, p_out) if p_out < 1.0 else total
         if left == 0:
             continue
-        if left <= FEW:  # few: each picks a link and is a random one of the node's infected
+        if left <= FEW and not big[i]:  # few: each picks a link, a random one of the infected
             for _ in range(left):
                 e = lo + np.searchsorted(route[lo:hi], gen.random() * w, side="right")
                 e = min(e, hi - 1)
@@ -413,17 +527,20 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
         s = gen.random()
         given = 0
         prev = 0.0
-        for e in range(lo, hi):
-            before = np.floor(s)
-            s += left * (route[e] - prev) / w
+        for e in range(lo, last + 1):
+            f = route[e] - prev
             prev = route[e]
+            j = indices[e]
+            if big[i] and big[j]:
+                continue
+            before = np.floor(s)
+            s += left * f / w
             m = min(np.int64(np.floor(s) - before), left - given)
-            if e == hi - 1:
+            if e == last:
                 m = left - given  # float round-off: the rest to the last link
             given += m
             if m <= 0:
                 continue
-            j = indices[e]
             if m <= FEW:  # `_pick` written out: a call here costs its arrays' reference counts
                 for _ in range(m):
                     u = gen.random() * total
@@ -459,6 +576,21 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
                 x[i, a, c] -= k
                 delta[j, a, c] += k
             total -= got
+
+
+@njit(cache=True, inline="always")
+def _to_small(route, indices, big, lo, hi):
+    """Flow per day of links lo..hi (one node's) to nodes that are not big, and the last such
+    link (lo - 1 if none)."""
+    flow = 0.0
+    last = lo - 1
+    prev = 0.0
+    for e in range(lo, hi):
+        if not big[indices[e]]:
+            flow += route[e] - prev
+            last = e
+        prev = route[e]
+    return flow, last
 
 
 @njit(cache=True, inline="always")
