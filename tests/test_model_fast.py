@@ -119,6 +119,27 @@ def test_fast_engine_moves_the_uninfected_pools_daily_at_their_expected_rates():
     np.testing.assert_allclose(moved, [-10_000, 10_000, 0, 0], atol=20)  # < 1 a day and age
 
 
+def test_fast_engine_moves_infected_between_two_outbreaks_at_expected_rates_only():
+    """The travel switching rule: between two nodes with >= 40 x leap_above infected each, the
+    infected travel at expected rates (the same 1,000 a day each way in every run); into a node
+    without infection they are drawn exactly (binomial spread, sd about 31). Transitions are
+    switched off (rates ~1e-9): what moves is travel alone, on the day after seeding."""
+    flows = np.zeros((3, 3))
+    flows[0, 1] = flows[1, 0] = flows[0, 2] = flows[2, 0] = 10_000.0
+    m = build_model(sir(R0=1e-9, gamma=1e-9), network([1e6, 1e6, 1e6], flows))
+    seeds = [Seed("N0", 100_000), Seed("N1", 100_000)]
+    i = 1  # S, I, R
+    fast = run_chunk(m, seeds, 2, range(40), 3, leap_above=25)[:, :, 0, i]
+    exact = run_chunk(m, seeds, 2, range(40), 3)[:, :, 0, i]
+    # N1 sends 1,000 to N0 and gets 1,000 from it; N0 sends 1,000 to each and gets 1,000
+    assert np.abs(fast[:, 1] - 100_000).max() <= 2  # expected rates, rounded
+    assert 25 < exact[:, 1].std() < 70  # drawn: sd of the difference of two ~binomials, ~45
+    arrived = fast[:, 2]  # N2 had no infection: each of N0's infected leaves there w.p. 1%
+    assert abs(arrived.mean() - 1_000) < 4 * 31.5 / np.sqrt(40)
+    assert 20 < arrived.std() < 45
+    assert (fast.sum(axis=1) == 200_000).all()
+
+
 def test_fast_engine_moves_pools_held_back_by_pass_factors_as_expected():
     """Pass factors below 1 on an uninfected pool (half the susceptibles stopped on every link):
     the fast engine moves the pools as the exact engine does that day, and after 30 days they

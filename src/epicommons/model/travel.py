@@ -324,6 +324,8 @@ def leap_travel(
     people by `settle`. Else the pools as in the exact engine, the infected by `leap_infected`."""
     big = work.big
     big[:] = False
+    if links.indices.shape[0] == 0:
+        return
     if free:
         if passing.shape[0] == 0 and mean_above < np.inf:
             big_nodes(x, mobile_draw, mean_above, big)
@@ -413,20 +415,22 @@ def settle(x, mobile_mean, mobile_draw, gen, work):
     n_nodes, n_ages = x.shape[0], x.shape[1]
     n_mean, n_draw = mobile_mean.shape[0], mobile_draw.shape[0]
     pools, width = n_ages * n_mean, n_ages * (n_mean + n_draw)
-    phase = np.full(width, -1.0)  # drawn when a column is first used: none drawn if none is
+    phase = np.empty(width)
+    for col in range(width):
+        phase[col] = gen.random()
     total = np.zeros(width, dtype=np.int64)
     for j in range(n_nodes):
         for a in range(n_ages):
             for k in range(n_mean):
                 col = a * n_mean + k
-                m = _round_next(net[j, col], phase, col, gen)
+                m = _round_next(net[j, col], phase, col)
                 total[col] += m
                 x[j, a, mobile_mean[k]] += m
             for k in range(n_draw):
                 c = mobile_draw[k]
                 if big[j]:
                     col = pools + a * n_draw + k
-                    m = _round_next(net[j, col], phase, col, gen)
+                    m = _round_next(net[j, col], phase, col)
                     total[col] += m
                     x[j, a, c] += m
                 if delta[j, a, c] != 0:
@@ -446,13 +450,11 @@ def settle(x, mobile_mean, mobile_draw, gen, work):
 
 
 @njit(cache=True, inline="always")
-def _round_next(v, phase, col, gen):
+def _round_next(v, phase, col):
     """The next node's whole people of column col in systematic rounding: floor(v), plus one
     when the running fractional sum `phase[col]` (from a uniform) crosses an integer."""
     if v == 0.0:
         return 0
-    if phase[col] < 0.0:
-        phase[col] = gen.random()
     fl = np.floor(v)
     before = np.floor(phase[col])
     phase[col] += v - fl
