@@ -176,9 +176,9 @@ class Scenario(_Strict):
     seed: Annotated[int, Field(ge=0)] = 0
     """Random seed; run r draws from the stream (seed, r), so scenarios with the same seed are paired run by run."""
     engine: Literal["stochastic", "deterministic", "fast"] = "stochastic"
-    """`stochastic` (chain-binomial, integer people, exact draws), `deterministic` (mean-field, fractions of people) or `fast` (stochastic, large counts drawn by their normal approximation — see `leap_above` — uninfected pools exchanged daily, infected travellers spread over links first: docs/validation/engine.md)."""
+    """`stochastic` (chain-binomial, integer people, exact draws), `deterministic` (mean-field, fractions of people) or `fast` (stochastic, large counts drawn by their normal approximation — see `leap_above` — uninfected pools exchanged daily at expected rates, infected travellers drawn except between two outbreaks: docs/validation/engine.md)."""
     leap_above: Annotated[float, Field(gt=0)] = LEAP_ABOVE
-    """Fast engine: a cell's leavers are drawn normal when both the expected count and the expected stayers are at least this many, exactly otherwise (> 0)."""
+    """Fast engine: a cell's leavers are drawn normal when both the expected count and the expected stayers are at least this many, exactly otherwise; infected people travel at expected rates between two nodes that each have at least 40 times this many infected, and are drawn exactly on every other link (> 0)."""
     substeps: Annotated[int, Field(ge=1, le=100)] = 1
     """Steps per day of the engine (1–100)."""
     workers: Annotated[int, Field(ge=1, le=64)] = 1
