@@ -20,6 +20,7 @@ Usage: .venv/bin/python benchmarks/bench_engine.py [--quick] [--parts abcpd]
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -32,11 +33,23 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 from epicommons.backend import open_backend
-from epicommons.model import Seed, build_model, seir, simulate
+from epicommons.model import Seed, build_model, kernels, seir, simulate
 from epicommons.model.engine import LEAP_ABOVE
+from epicommons.model.leap import fast_transitions, tables
 from epicommons.model.population import age_structure
+from epicommons.model.travel import (
+    big_nodes,
+    expected_exchange,
+    infected_travellers,
+    leap_infected,
+    link_probabilities,
+    routes,
+    settle,
+    uninfected_pools,
+)
 from epicommons.world.network import Network
 from epicommons.world.sources import load_network
 
@@ -560,18 +573,21 @@ def sections(
             "",
             where,
             "",
-            "CPU seconds per run of each part of the day: the compiled kernels timed separately "
-            "on the states of one run every 15 days, medians of 7 repeats, integrated over 365 "
-            "days; the deterministic transitions on the same states give the bookkeeping "
-            "without random draws; each engine on the states of its own run. In the fast "
-            "engine the first column includes the per-node routes (once per compiled call, "
-            "here once per sampled day):",
+            "CPU seconds per run of each part of the day, timed inside the compiled loop "
+            "(`breakdown`: a copy of `kernels.run_days` calling the same kernels, with the C "
+            "library's clock() around each part), 3 whole runs of 365 days per row. Exact "
+            "engine: the day's link probabilities; the infected travellers drawn; the "
+            "uninfected pools' expected exchange, rounded; adding the day's moves. Fast engine: "
+            "the expected exchange (pools, and the infected between two outbreaks); the other "
+            "infected travellers drawn; rounding and adding the day's moves (settle):",
             "",
-            "| network | travel: rates and bookkeeping | travel: uninfected pools | "
-            "travel: infected travellers | transitions: bookkeeping | transitions: draws |",
-            "|---|---|---|---|---|---|",
+            "| network, engine | travel 1 | travel 2 | travel 3 | travel 4 | transitions | "
+            "seeds and daily outputs | total |",
+            "|---|---|---|---|---|---|---|---|",
             *(
-                f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |"
+                f"| {name} | "
+                + " | ".join(f"{v:.3f}" if v else "—" for v in row)
+                + f" | {sum(row):.3f} |"
                 for name, row in profile.items()
             ),
         ]
@@ -580,76 +596,128 @@ def sections(
     }
 
 
-def breakdown(
-    net: Network, leap_above: float | None = None, step: int = 15, repeats: int = 7
-) -> list[float]:
-    """CPU seconds per run of the day's parts, from the compiled kernels timed one by one on the
-    states of one run (of the same engine) every `step` days (see the table's caption)."""
-    from epicommons.model import Stepper, kernels, run_chunk
+_clock = ctypes.CDLL(None).clock  # CPU time of the process in microseconds (CLOCKS_PER_SEC)
+_clock.restype, _clock.argtypes = ctypes.c_long, ()
+PARTS = {
+    "exact": ("travel: link rates", "travel: infected", "travel: pools", "travel: apply"),
+    "fast": ("travel: expected exchange", "travel: infected", "travel: settle", ""),
+}
+
+
+@njit
+def _timed_days(x, days, gen, mode, course, links, seeds, today, out, work, acc):
+    """`kernels.run_days` with the CPU time of each part of the day added to `acc` (µs): the
+    same kernels in the same order, timed with the C library's clock()."""
+    fast = mode.stochastic and mode.leap_above < np.inf
+    tab = tables(course, fast)
+    if fast:
+        routes(
+            links,
+            today.travel,
+            today.passing,
+            course.mobile_mean,
+            work.route,
+            work.outflow,
+            work.in_flow,
+        )
+    for day in range(days):
+        t0 = _clock()
+        if fast:
+            work.big[:] = False
+            big_nodes(x, course.mobile_draw, mode.mean_above, work.big)
+            expected_exchange(x, links, course.alive, course.mobile_mean, course.mobile_draw, work)
+            t1 = _clock()
+            leap_infected(x, links, course.alive, course.mobile_draw, gen, work, today.passing)
+            t2 = _clock()
+            settle(x, course.mobile_mean, course.mobile_draw, gen, work)
+            t3 = _clock()
+            t4 = t3
+        else:
+            link_probabilities(x, links, today.travel, course.alive, work.prob, work.cum)
+            work.delta[:] = 0
+            t1 = _clock()
+            infected_travellers(x, links, course.mobile_draw, gen, work, today.passing)
+            t2 = _clock()
+            uninfected_pools(x, links, course.mobile_mean, gen, work, today.passing)
+            t3 = _clock()
+            x += work.delta
+            t4 = _clock()
+        for j in range(seeds.day.shape[0]):
+            if seeds.day[j] == day:
+                kernels.seed_people(
+                    x,
+                    seeds.node[j],
+                    course.susceptible,
+                    seeds.compartment[j],
+                    seeds.count[j],
+                    seeds.age[j],
+                    mode.stochastic,
+                    gen,
+                )
+        out.incidence[day, :, :] = 0.0
+        t5 = _clock()
+        if fast:
+            fast_transitions(
+                x, out.incidence[day], course, tab, today.transmission, mode, gen, work
+            )
+        else:
+            kernels.transitions(x, out.incidence[day], course, today.transmission, mode, gen, work)
+        t6 = _clock()
+        kernels.summarise(x, course.infected, out.prevalence[day], out.infected_now[day])
+        t7 = _clock()
+        acc[0] += t1 - t0
+        acc[1] += t2 - t1
+        acc[2] += t3 - t2
+        acc[3] += t4 - t3
+        acc[4] += t6 - t5
+        acc[5] += (t7 - t6) + (t5 - t4)
+
+
+def breakdown(net: Network, leap_above: float | None = None, runs: int = 3) -> list[float]:
+    """CPU seconds per run of the day's parts (see `PARTS`; then transitions, and seeds plus
+    daily outputs), timed inside the compiled loop over whole runs (`_timed_days`)."""
+    from epicommons.model import Stepper
     from epicommons.model.engine import stream
-    from epicommons.model.leap import fast_transitions, tables
-    from epicommons.model.travel import leap_travel, routes, travel
+    from epicommons.model.seeding import plan
 
     model = model_for(net)
-    seeds = [Seed(node=busiest_country(net), count=20)]
-    n, a, c = model.shape
-    stepper = Stepper(model, stochastic=True, leap_above=leap_above)
-    work, links, course = stepper.work, stepper.links, stepper.course
-    ones, none, everyone = np.ones(links.flows.size), np.zeros(0, np.int64), np.zeros((0, c))
-    inc = np.zeros((n, len(model.tr_dst)))
-    gen = stream(1, 0)
-    exact = kernels.Mode(True, np.inf)
-
-    def med(fn, x0, dtype):
-        times = []
-        for _ in range(repeats):
-            x = x0.astype(dtype)
-            t = time.process_time()
-            fn(x)
-            times.append(time.process_time() - t)
-        return float(np.median(times))
-
-    def move(draw, mean):
-        if leap_above is None:
-            return lambda x: travel(
-                x, links, ones, model.alive, draw, mean, True, gen, work, everyone
-            )
-
-        def fast(x):  # the routes of a compiled call (once per run without a schedule) too
-            free = routes(links, ones, everyone, mean, work.route, work.outflow, work.in_flow)
-            leap_travel(
-                x,
-                links,
-                ones,
-                model.alive,
-                draw,
-                mean,
-                gen,
-                work,
-                everyone,
-                free,
-                stepper.mode.mean_above,
-            )
-
-        return fast
-
-    def step_disease(mode):
-        if mode.stochastic and mode.leap_above < np.inf:  # what the fast engine runs
-            tab = tables(course)
-            return lambda x: fast_transitions(x, inc, course, tab, np.ones(n), mode, gen, work)
-        return lambda x: kernels.transitions(x, inc, course, np.ones(n), mode, gen, work)
-
-    total = np.zeros(5)
-    for day in range(0, DAYS, step):
-        x0 = run_chunk(model, seeds, max(day, 1), [0], 1, leap_above=leap_above)[0]
-        base = med(move(none, none), x0, np.int64)
-        pools = med(move(none, model.mobile_mean), x0, np.int64)
-        full = med(move(model.mobile_draw, model.mobile_mean), x0, np.int64)
-        det = med(step_disease(kernels.Mode(False, np.inf)), x0, float)
-        sto = med(step_disease(stepper.mode if leap_above is not None else exact), x0, np.int64)
-        parts = [base, pools - base, full - pools, det, sto - det]
-        total += np.array(parts) * step
-    return [float(v) for v in np.maximum(total, 0.0)]
+    d = model.disease
+    seeds = plan(
+        [Seed(node=busiest_country(net), count=20)],
+        net,
+        d.compartment_names,
+        d.first_infected,
+        ages=model.ages.groups,
+        whole=True,
+    )
+    n, _, c = model.shape
+    stepper = Stepper(model, True, leap_above)
+    acc = np.zeros(6, dtype=np.int64)
+    for r in range(runs + 1):  # a short first run compiles
+        days = 3 if r == 0 else DAYS
+        out = kernels.Daily(
+            np.zeros((days, n, c)),
+            np.zeros((days, n, len(model.tr_dst))),
+            np.zeros((days, n)),
+            np.zeros((days, n)),
+        )
+        today = kernels.Today(np.ones(stepper.links.flows.size), np.ones(n), np.zeros((0, c)))
+        _timed_days(
+            model.initial_state(True),
+            days,
+            stream(1, r),
+            stepper.mode,
+            stepper.course,
+            stepper.links,
+            kernels.Seeds(seeds.node, seeds.day, seeds.compartment, seeds.count, seeds.age),
+            today,
+            out,
+            stepper.work,
+            acc,
+        )
+        if r == 0:
+            acc[:] = 0
+    return [float(v) / 1e6 / runs for v in acc]
 
 
 def main() -> None:
