@@ -248,6 +248,8 @@ class Stepper:
             outflow=np.zeros(n),
             big=np.zeros(n, dtype=np.bool_),
             rows=np.zeros((n, a * (len(model.mobile_mean) + len(model.mobile_draw)))),
+            small=np.zeros(n),
+            last=np.zeros(n, dtype=np.int64),
             in_flow=np.zeros(self.links.flows.size),
         )
 

@@ -94,6 +94,8 @@ class Workspace(NamedTuple):
     outflow: np.ndarray  # fast engine: travellers per day leaving each node
     big: np.ndarray  # fast engine: nodes whose infected travel at expected rates between them
     rows: np.ndarray  # fast engine: each node's travelling shares per column (`expected_exchange`)
+    small: np.ndarray  # fast engine: a big node's flow to nodes that are not big
+    last: np.ndarray  # fast engine: a big node's last link to a node that is not big
     in_flow: np.ndarray  # fast engine: each link's flow, in destination order
 
 

@@ -389,7 +389,8 @@ def expected_exchange(x, links, alive, mobile_mean, mobile_draw, work):
                 rows[i, col] = x[i, a, mobile_mean[k]] * scale
                 net[i, col] = -w * rows[i, col]
         if big[i]:
-            small, _ = _to_small(route, indices, big, indptr[i], indptr[i + 1])
+            small, last = _to_small(route, indices, big, indptr[i], indptr[i + 1])
+            work.small[i], work.last[i] = small, last
             sent = w - small
             for a in range(n_ages):
                 for k in range(n_draw):
@@ -498,7 +499,7 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
                     pop += x[i, a, c]
         last = hi - 1
         if big[i]:
-            w, last = _to_small(route, indices, big, lo, hi)
+            w, last = work.small[i], work.last[i]  # from `expected_exchange`
             if w <= 0.0:
                 continue
             sent = outflow[i] - w
