@@ -5,6 +5,7 @@ pages in headless Debian chromium with every request outside file: refused, and 
 each page as a palette PNG.
 
     .venv/bin/python scripts/report_screenshots.py --data ../shared/data --out docs/screenshots
+    .venv/bin/python scripts/report_screenshots.py --only nowcast   # just one of them
 
 Needs the test extras (Playwright): `make screenshots` installs them and runs both screenshot
 scripts; or `pip install -e '.[test]'` first.
@@ -39,9 +40,10 @@ WIDTH, HEIGHT = 1100, 1900  # CSS pixels captured from the top of each page
 SCALE = 0.72  # the saved image is this much of the capture, to stay under 300 KB
 
 
-def make_reports(data: Path, work: Path) -> dict[str, Path]:
-    """Run every command once with --report; returns command -> page."""
+def make_reports(data: Path, work: Path, only: set[str] | None = None) -> dict[str, Path]:
+    """Run every command (or those in `only`) once with --report; returns command -> page."""
     confirmed = data / "jhu_csse_covid19" / "time_series_covid19_confirmed_global.csv"
+    sari = data / "respinow_de" / "SARI__reporting_triangle-icosari-sari.csv"
     policy = EXAMPLES / "policy"
     runs = {
         "rt": ["rt", str(confirmed), "--out", str(work / "rt.csv")]
@@ -57,20 +59,31 @@ def make_reports(data: Path, work: Path) -> dict[str, Path]:
         "forecast-evaluate": ["forecast-evaluate", str(confirmed), "--model", "renewal,ensemble"]
         + ["--country", "BEL,DEU,ESP,FRA,GBR,ITA,NLD,POL", "--from", "2020-04-01"]
         + ["--to", "2022-03-31", "--every", "4w", "--out", str(work / "forecast")],
+        "nowcast": ["nowcast", str(sari), "--out", str(work / "nowcast.csv")]
+        + ["--as-of", "2026-01-11", "--location", "DE", "--age-group", "00+", "--forecast", "4"]
+        + ["--max-delay", "4", "--method", "auto"],
+        "nowcast-evaluate": ["nowcast-evaluate", str(sari), "--out", str(work / "nowcast-eval")]
+        + ["--from", "2025-10-05", "--to", "2026-04-26", "--location", "DE", "--age-group", "00+"]
+        + ["--max-delay", "4", "--method", "auto"],
     }
+    wanted = only or {*runs, "assess", "simulate"}
     pages = {}
     for name, args in runs.items():
+        if name not in wanted:
+            continue
         pages[name] = work / f"{name}.html"
         if main([*args, "--report", str(pages[name]), "--quiet"]) != 0:
             raise SystemExit(f"epicommons {name} failed")
-    pages["assess"] = assessment_report(confirmed, work)
-    scenario = EXAMPLES / "scenarios" / "seir_builtin.toml"
-    ready = prepare(load(scenario), runs=10, days=200, workers=1)
-    results = ready.run()
-    names = {c.iso3: c.name for c in registry()}
-    pages["simulate"] = simulation_page(results, names=names, title=ready.scenario.name).write(
-        work / "simulate.html"
-    )
+    if "assess" in wanted:
+        pages["assess"] = assessment_report(confirmed, work)
+    if "simulate" in wanted:
+        scenario = EXAMPLES / "scenarios" / "seir_builtin.toml"
+        ready = prepare(load(scenario), runs=10, days=200, workers=1)
+        results = ready.run()
+        names = {c.iso3: c.name for c in registry()}
+        pages["simulate"] = simulation_page(results, names=names, title=ready.scenario.name).write(
+            work / "simulate.html"
+        )
     return pages
 
 
@@ -125,9 +138,13 @@ def cli() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--only", action="append", metavar="NAME", help="just this report (repeat: several)"
+    )
     args = parser.parse_args()
+    only = set(args.only) if args.only else None
     with tempfile.TemporaryDirectory() as work:
-        for path in screenshot(make_reports(args.data, Path(work)), args.out, args.chromium):
+        for path in screenshot(make_reports(args.data, Path(work), only), args.out, args.chromium):
             print(f"{path} {path.stat().st_size / 1024:.0f} KB")
 
 
