@@ -109,7 +109,9 @@ def _panels(cut, result, q) -> str:
     n = min(len(result.locations), MAX_PANELS)
     columns = min(3, n)
     rows = math.ceil(n / columns)
-    fig = Figure(figsize=(2.6 * columns + 0.6, 2.0 * rows + 0.3), layout="constrained")
+    # at least the page's width (7 in): one panel drawn small and scaled up has huge letters
+    size = (max(2.6 * columns + 0.6, 7.0), max(2.0 * rows + 0.3, 3.0))
+    fig = Figure(figsize=size, layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
     observed = cut.observed()
     for s, ax in enumerate(axes.flat):
