@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from .nowcast_core import NowcastInputs, SeriesNowcast
+from .nowcast_recalibrate import past_paths, recalibrate
 from .triangle import fold_negatives
 
 LOGIT_SD = 5.0  # prior sd of each delay logit of the first fitted row
@@ -40,8 +41,9 @@ class Settings:
 
     smooth_sd: float = 0.15  # sd of the second difference of log final counts per step
     delay_sd: float = 0.1  # sd of the week-to-week change of each delay logit (daily: / √7)
-    noise: Literal["bootstrap", "negbin"] = "negbin"
+    noise: Literal["bootstrap", "negbin", "revision"] = "negbin"
     window_per_delay: int = 5  # fitted reference steps per delay (at least 8 in all)
+    recalibration: int = 0  # past as-of dates whose errors stretch the intervals (0: none)
 
 
 SETTINGS = Settings()
@@ -51,6 +53,26 @@ def nowcast_series(
     inp: NowcastInputs, rng: np.random.Generator, settings: Settings = SETTINGS
 ) -> SeriesNowcast:
     """Sample paths of the final counts of the incomplete rows of one series."""
+    if not settings.recalibration:
+        paths, diagnostics = _sample(inp, rng, settings)
+        return SeriesNowcast(paths, np.nansum(inp.counts[-inp.incomplete :], axis=1), diagnostics)
+
+    # seeded by the data, not `rng`: this nowcast is a past one of the next as-of date's
+    # recalibration, and a backtest then finds it in the cache
+    def sample(then: NowcastInputs, generator: np.random.Generator):
+        return _sample(then, generator, settings)
+
+    paths, diagnostics = past_paths(inp, sample, repr(settings))
+    paths, stretch = recalibrate(inp, paths, sample, settings.recalibration, repr(settings))
+    diagnostics = dict(diagnostics)
+    diagnostics["stretch"] = stretch.round(3).tolist()
+    return SeriesNowcast(paths, np.nansum(inp.counts[-inp.incomplete :], axis=1), diagnostics)
+
+
+def _sample(
+    inp: NowcastInputs, rng: np.random.Generator, settings: Settings
+) -> tuple[np.ndarray, dict[str, object]]:
+    """The model's sample paths (rows, paths) of the incomplete rows and its fit's diagnostics."""
     from scipy.optimize import minimize
 
     rows = min(inp.counts.shape[0], inp.window + inp.incomplete)
@@ -69,19 +91,21 @@ def nowcast_series(
     mean, size = fit.mean_of_rows(draws, last)  # (paths, rows, J), (paths, J)
     fitted, _ = fit.mean_of_rows(best.x[None, :], np.arange(rows))
     unknown = ~known[last]
-    if settings.noise == "negbin":
+    if settings.noise == "bootstrap":
+        drawn = _bootstrap(inp.counts[-rows:], fitted[0], known, mean, rng)
+    else:
         # as a gamma-Poisson mixture: NumPy's negative_binomial refuses a tiny p (a huge mean)
         phi = np.broadcast_to(size[:, None, :], mean.shape)
         rate = rng.gamma(phi, np.maximum(mean, 1e-9) / phi)
         drawn = rng.poisson(np.minimum(rate, 1e15)).astype(float)
-    else:
-        drawn = _bootstrap(inp.counts[-rows:], fitted[0], known, mean, rng)
     drawn = np.where(unknown[None], drawn, 0.0)
     observed = np.where(known[last], y[last], 0.0).sum(axis=1)
     paths = observed[:, None] + drawn.sum(axis=2).T
-    return SeriesNowcast(
+    if settings.noise == "revision":
+        revision = _revisions(inp.counts[-rows:], y, known, unknown, inp.n_paths, rng)
+        paths = np.maximum(paths + revision, 0.0)
+    return (
         paths,
-        np.nansum(inp.counts[-rows:][last], axis=1),
         {
             "converged": bool(best.success),
             "hessian_positive_definite": pd_ok,
@@ -110,6 +134,31 @@ def _bootstrap(
         mu = mean[:, :, j]
         drawn[:, :, j] = np.round(mu + rng.choice(pool, mu.shape) * np.sqrt(np.maximum(mu, 1.0)))
     return drawn
+
+
+def _revisions(
+    raw: np.ndarray,
+    folded: np.ndarray,
+    known: np.ndarray,
+    unknown: np.ndarray,
+    n_paths: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Signed revisions (rows, paths) of the cells still unknown in each nowcast row: the
+    negative binomial draws folded cells (>= 0), the final count is the sum of the raw ones.
+    For each path, a window row in which those delays are known is resampled and its
+    `raw - folded` over those delays is added (negative where a cell was revised down)."""
+    gap = raw - folded  # 0 except where folding moved a revision down
+    out = np.zeros((unknown.shape[0], n_paths))
+    for i, missing in enumerate(unknown):
+        if not missing.any():
+            continue
+        donors = np.flatnonzero(known[:, missing].all(axis=1))
+        if donors.size:
+            out[i] = np.nansum(gap[donors][:, missing], axis=1)[
+                rng.integers(donors.size, size=n_paths)
+            ]
+    return out
 
 
 def _inverse_hessian(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool]:
