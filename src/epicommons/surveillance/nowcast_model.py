@@ -12,10 +12,14 @@ The fit maximises the penalised log likelihood (L-BFGS-B, analytic gradient); pa
 drawn from the Gaussian with the inverse Hessian (finite differences of the gradient) as
 covariance, so the incomplete rows use the latest delay state with its uncertainty (it grows with
 each step the walk has not been observed). Each draw gives the means of the cells not yet
-reported; their reporting noise is `Settings.noise`: a residual bootstrap (Pearson residuals of
-the raw cells of the same delay in the window, negative revisions included, times √mean) or the
-model's own negative binomial. The fit itself needs counts >= 0: negative cells (revisions down)
-are folded into earlier delays first (`triangle.fold_negatives`).
+reported; their reporting noise is `Settings.noise`: the model's own negative binomial, that
+plus a signed revision (`revision`, the default: the fit needs counts >= 0, so negative cells,
+revisions down, are folded into earlier delays first, `triangle.fold_negatives`; the revision
+puts them back: for each path a window row with the same delays known is resampled and its raw
+minus folded cells over those delays are added), or a residual bootstrap (Pearson residuals of
+the raw cells of the same delay in the window, times √mean). With `Settings.recalibration`
+the central spread is then stretched by what the model's own nowcasts at the previous as-of
+dates needed (`nowcast_recalibrate`).
 Why this and not MCMC: 19 series × 40 as-of dates must take seconds (docs/nowcast.md).
 """
 
@@ -41,9 +45,9 @@ class Settings:
 
     smooth_sd: float = 0.15  # sd of the second difference of log final counts per step
     delay_sd: float = 0.1  # sd of the week-to-week change of each delay logit (daily: / √7)
-    noise: Literal["bootstrap", "negbin", "revision"] = "negbin"
+    noise: Literal["bootstrap", "negbin", "revision"] = "revision"
     window_per_delay: int = 5  # fitted reference steps per delay (at least 8 in all)
-    recalibration: int = 0  # past as-of dates whose errors stretch the intervals (0: none)
+    recalibration: int = 20  # past as-of dates whose errors stretch the intervals (0: none)
 
 
 SETTINGS = Settings()

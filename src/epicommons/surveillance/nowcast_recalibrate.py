@@ -110,6 +110,11 @@ def stretched(paths: np.ndarray, stretch: np.ndarray) -> np.ndarray:
     return out
 
 
+def clear_cache() -> None:
+    """Forget the cached past nowcasts (a benchmark's repeats then each pay for them)."""
+    _CACHE.clear()
+
+
 def past_paths(inp: NowcastInputs, sample: Sampler, tag: str) -> Drawn:
     """The paths of the nowcast of `inp` by the method `tag`, from the cache or drawn with a
     generator seeded by the content (so both are the same)."""
