@@ -80,7 +80,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}; best of {args.repeat}. "
         + (
             f"Taken on a quiet machine (1-minute load average {start_load:.1f} at the start)."
-            if start_load < 1.0
+            if max(start_load, end_load) < 1.0
             else f"**Taken under load**: the 2 cores were shared with other work (1-minute load "
             f"average {start_load:.1f} at the start, {end_load:.1f} at the end), so absolute "
             "figures are noisy."
