@@ -268,6 +268,7 @@ def render(folder: Path) -> str:
         "final size against z = 1 − exp(−R0 z), and KS of final sizes and arrival days on "
         "independent seeds.",
         "",
+        *notes(folder),
         *ablation(folder),
         "## The switching rule",
         "",
@@ -302,6 +303,12 @@ def render(folder: Path) -> str:
         "conserved exactly and no compartment goes negative (`tests/test_model_fast.py`).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def notes(folder: Path) -> list[str]:
+    """Hand-written rechecks of flagged cases (`folder/notes.md`), quoted as they are."""
+    path = folder / "notes.md"
+    return [path.read_text().rstrip(), ""] if path.exists() else []
 
 
 def ablation(folder: Path) -> list[str]:
