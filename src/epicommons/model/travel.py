@@ -470,7 +470,7 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
     each link's travellers over cells (ages x infected compartments): up to `FEW` one by one, each
     a random infected person of the node, more by systematic sampling. Leavers are taken from
     `x`, arrivals added to `delta`. From a `work.big` node only the links to nodes that are not
-    big are drawn here (the others moved at expected rates by `routed_pools`): of the infected
+    big are drawn here (the others moved at expected rates by `expected_exchange`): of the infected
     not expected to leave by those, less one per cell for the rounding, each leaves by one of
     them with probability (their flow) / (people - flow to big nodes)."""
     indptr, indices = links.indptr, links.indices
@@ -503,10 +503,10 @@ def leap_infected(x, links, alive, mobile_draw, gen, work, passing):
             if w <= 0.0:
                 continue
             sent = outflow[i] - w
-            keep = sent / max(pop, outflow[i])
+            away = sent / max(pop, outflow[i])  # the share expected to leave to big nodes
             total = 0
             for cell in range(width):
-                cells[cell] = max(cells[cell] - np.int64(np.ceil(cells[cell] * keep)) - 1, 0)
+                cells[cell] = max(cells[cell] - np.int64(np.ceil(cells[cell] * away)) - 1, 0)
                 total += cells[cell]
             if total == 0:
                 continue
