@@ -239,7 +239,7 @@ def unpublished_steps(cut: Triangle) -> int:
     if cut.unit != "W":
         return 0
     counts = np.nan_to_num(cut.counts).sum(axis=0)  # (T, J) over the series
-    rows, cols = counts.shape
+    rows = counts.shape[0]
     report = np.arange(rows)[:, None] + cut.delays[None, :]  # report week of each cell
     known = ~np.isnan(cut.counts).all(axis=0)
     last = rows - 1  # the as-of row: cells reported on the as-of date have report == last
