@@ -149,7 +149,11 @@ def test_commands_that_count_runs_refuse_the_deterministic_engine(name, tmp_path
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["calibrate", "simulate", "risk", "compare", "vaccine-study"])
-def test_an_unreachable_scheduler_is_one_line(name, tmp_path, capsys):
+def test_an_unreachable_scheduler_is_one_line(name, tmp_path, capsys, monkeypatch):
+    import epicommons.backend
+
+    # a real refused connection; waiting the full 10 s for it five times is what the test spared
+    monkeypatch.setattr(epicommons.backend, "CONNECT_TIMEOUT_S", 1)
     argv = COMMANDS[name][1]
     out = tmp_path / "o"
     assert main([*argv, "--out", str(out), "--scheduler", "tcp://127.0.0.1:1", "--quiet"]) == 2

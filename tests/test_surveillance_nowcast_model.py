@@ -17,7 +17,7 @@ from epicommons.scoring import pit_coverage
 from epicommons.surveillance.nowcast import LATE_SHARE, LONG_DELAY_METHOD, late_share, nowcast
 from epicommons.surveillance.nowcast_core import NowcastInputs
 from epicommons.surveillance.nowcast_model import SETTINGS, Settings
-from epicommons.surveillance.nowcast_recalibrate import SHRINK, past_stretch, stretched
+from epicommons.surveillance.nowcast_recalibrate import past_stretch, stretched
 from epicommons.surveillance.triangle import read_triangle
 
 SHARES = np.array([0.55, 0.25, 0.1, 0.06, 0.04])  # the delay distribution at the start
@@ -161,12 +161,17 @@ def test_stretching_scales_the_central_interval_and_keeps_the_ranks():
     assert r[[0, 3]] == pytest.approx(q[[0, 3]], abs=2.0)
     q, r = np.quantile(paths[1], levels), np.quantile(out[1], levels)
     assert r[0] <= q[0] + 1 and r[3] >= q[3] - 1
+    # with the tails stretched too, every interval about the median scales by the factor
+    out = stretched(paths, np.array([0.5, 2.0]), "stretched")
+    for row, factor in enumerate((0.5, 2.0)):
+        q, r = np.quantile(paths[row], levels), np.quantile(out[row], levels)
+        assert r[3] - r[0] == pytest.approx(factor * (q[3] - q[0]), rel=0.02)
 
 
 def test_the_recalibration_halves_a_spread_twice_too_wide():
     # final counts N(mean, 30²) reported at once; a "method" whose paths have sd 60 around the
     # true mean. The stretch that reaches the truth is |Z|·30 / (0.674·60): its median is
-    # median|Z| / (2·0.674) = 1/2, shrunk towards 1 by n / (n + SHRINK) in log
+    # median|Z| / (2·0.674) = 1/2, shrunk towards 1 by n / (n + shrink) in log
     rng = np.random.default_rng(7)
     t_n, past = 460, 400
     mean = 2000 + 500 * np.sin(np.arange(t_n) / 8)
@@ -179,9 +184,10 @@ def test_the_recalibration_halves_a_spread_twice_too_wide():
         row = then.counts.shape[0] - 1
         return rng.normal(mean[row], 60.0, (1, then.n_paths)), {}
 
-    stretch = past_stretch(inp, sample, past, "test")
+    shrink = 10.0
+    stretch = past_stretch(inp, sample, past, "test", shrink)
     # every past row is complete by now; 2 se of the median of 400 is about 0.06
-    assert stretch[0] == pytest.approx(0.5 ** (past / (past + SHRINK)), abs=0.06)
+    assert stretch[0] == pytest.approx(0.5 ** (past / (past + shrink)), abs=0.06)
 
 
 def test_recalibrated_nowcasts_leak_nothing_reported_later(tmp_path):
@@ -195,3 +201,51 @@ def test_recalibrated_nowcasts_leak_nothing_reported_later(tmp_path):
     b = nowcast(poisoned, as_of, method="model", max_delay=4, n_paths=200, settings=settings)
     assert np.array_equal(a.paths, b.paths)
     assert a.diagnostics[0]["stretch"] != [1.0] * 4  # the recalibration did something
+
+
+# -- the fit: derivatives and optimum checked against independent computations ---------------
+def _small_fit(daily: bool, seed: int = 1):
+    from epicommons.surveillance.nowcast_model import _Fit
+
+    rng = np.random.default_rng(seed)
+    t_n, j_n = 12, 5
+    y = rng.poisson(50 * np.array([0.4, 0.3, 0.15, 0.1, 0.05]), size=(t_n, j_n)).astype(float)
+    known = np.ones((t_n, j_n), bool)
+    for i in range(j_n - 1):
+        known[t_n - 1 - i, i + 1 :] = False
+    weekday = rng.integers(0, 7, size=(t_n, j_n)) if daily else None
+    fit = _Fit(np.where(known, y, 0.0), known, weekday, SETTINGS)
+    return fit, fit.start() + rng.normal(0.0, 0.1, fit.start().size)
+
+
+@pytest.mark.parametrize("daily", [False, True])
+def test_the_analytic_gradient_and_hessian_match_finite_differences(daily):
+    fit, theta = _small_fit(daily)
+    eps = 1e-5
+    steps = np.eye(theta.size) * eps
+    loss_fd = np.array(
+        [(fit.loss(theta + e)[0] - fit.loss(theta - e)[0]) / (2 * eps) for e in steps]
+    )
+    hess_fd = np.array(
+        [(fit.loss(theta + e)[1] - fit.loss(theta - e)[1]) / (2 * eps) for e in steps]
+    )
+    np.testing.assert_allclose(fit.loss(theta)[1], loss_fd, atol=1e-4 * np.abs(loss_fd).max())
+    hess = fit.hessian(theta)
+    np.testing.assert_allclose(hess, hess_fd, atol=1e-6 * np.abs(hess_fd).max())
+    np.testing.assert_array_equal(hess, hess.T)
+
+
+@pytest.mark.parametrize("daily", [False, True])
+def test_newton_reaches_the_optimum_scipys_quasi_newton_finds(daily):
+    from scipy.optimize import minimize
+
+    from epicommons.surveillance.nowcast_model import _newton
+
+    fit, _ = _small_fit(daily, seed=2)
+    theta, converged, steps = _newton(fit, fit.start())
+    reference = minimize(
+        fit.loss, fit.start(), jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000}
+    )
+    assert converged and steps < 30
+    assert fit.loss(theta)[0] <= reference.fun + 1e-6
+    np.testing.assert_allclose(theta, reference.x, atol=1e-3)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 METHODS = ("empirical", "model", "combined", "auto")
 DEFAULT_METHOD = "empirical"  # never worse than the counts as known in the backtests
-LONG_DELAY_METHOD = "combined"  # `auto` where delays are long (docs/validation/nowcast.md)
+LONG_DELAY_METHOD = "model"  # `auto` where delays are long (docs/validation/nowcast.md)
 LATE_SHARE = 0.10  # `auto`: delays are long when this share of the counts comes after delay 0
 OUTPUT_COLUMNS = ["location", "age_group", "target_end_date", "horizon", "quantile", "value"]
 PUBLISHED_MIN = 100  # a report week summing to this many is a publication; zeros after it a pause

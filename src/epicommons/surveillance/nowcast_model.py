@@ -8,8 +8,9 @@ For reference row t of the fitted window and delay j:
     A[t, j] - A[t-1, j] ~ N(0, delay_sd²)    (a random walk on each delay logit; per day for
                                               daily data, delay_sd / √7)
     eta has a second-order random-walk penalty (sd smooth_sd per step); w a weak ridge.
-The fit maximises the penalised log likelihood (L-BFGS-B, analytic gradient); parameters are then
-drawn from the Gaussian with the inverse Hessian (finite differences of the gradient) as
+The fit maximises the penalised log likelihood by Newton's method (analytic gradient and Hessian,
+a backtracking line search, the Hessian shifted where it is not positive definite: about 10
+steps); parameters are then drawn from the Gaussian with the inverse Hessian at the optimum as
 covariance, so the incomplete rows use the latest delay state with its uncertainty (it grows with
 each step the walk has not been observed). Each draw gives the means of the cells not yet
 reported; their reporting noise is `Settings.noise`: the model's own negative binomial, that
@@ -31,12 +32,14 @@ from typing import Literal
 import numpy as np
 
 from .nowcast_core import NowcastInputs, SeriesNowcast
-from .nowcast_recalibrate import past_paths, recalibrate
+from .nowcast_recalibrate import Tails, past_paths, recalibrate
 from .triangle import fold_negatives
 
 LOGIT_SD = 5.0  # prior sd of each delay logit of the first fitted row
 WEEKDAY_SD = 1.0  # prior sd of each weekday effect (daily data)
 PHI_PRIOR = (np.log(20.0), 2.0)  # mean and sd of the prior of each log dispersion
+DECREMENT = 1e-6  # Newton decrement (the loss still to gain, about) at which the fit stops
+MAX_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Settings:
     noise: Literal["bootstrap", "negbin", "revision"] = "revision"
     window_per_delay: int = 5  # fitted reference steps per delay (at least 8 in all)
     recalibration: int = 20  # past as-of dates whose errors stretch the intervals (0: none)
+    shrink: float = 3.0  # past nowcasts that weigh as much as the recalibration's prior of 1
+    tails: Tails = "own"  # the outer levels keep the model's spread, or are stretched too
 
 
 SETTINGS = Settings()
@@ -67,7 +72,9 @@ def nowcast_series(
         return _sample(then, generator, settings)
 
     paths, diagnostics = past_paths(inp, sample, repr(settings))
-    paths, stretch = recalibrate(inp, paths, sample, settings.recalibration, repr(settings))
+    paths, stretch = recalibrate(
+        inp, paths, sample, settings.recalibration, repr(settings), settings.shrink, settings.tails
+    )
     diagnostics = dict(diagnostics)
     diagnostics["stretch"] = stretch.round(3).tolist()
     return SeriesNowcast(paths, np.nansum(inp.counts[-inp.incomplete :], axis=1), diagnostics)
@@ -77,8 +84,6 @@ def _sample(
     inp: NowcastInputs, rng: np.random.Generator, settings: Settings
 ) -> tuple[np.ndarray, dict[str, object]]:
     """The model's sample paths (rows, paths) of the incomplete rows and its fit's diagnostics."""
-    from scipy.optimize import minimize
-
     rows = min(inp.counts.shape[0], inp.window + inp.incomplete)
     y = fold_negatives(inp.counts[-rows:])
     known = ~np.isnan(y)
@@ -88,12 +93,12 @@ def _sample(
         inp.weekday[-rows:] if inp.weekday is not None else None,
         settings,
     )
-    best = minimize(fit.loss, fit.start(), jac=True, method="L-BFGS-B", options={"maxiter": 800})
-    cov, pd_ok = _inverse_hessian(fit, best.x)
-    draws = rng.multivariate_normal(best.x, cov, size=inp.n_paths, method="cholesky")
+    theta, converged, steps = _newton(fit, fit.start())
     last = np.arange(rows - inp.incomplete, rows)
+    needed = np.concatenate([fit.row_index[last].ravel(), fit.w_index, fit.phi_index])
+    draws, pd_ok = _laplace_draws(theta, fit.hessian(theta), needed, inp.n_paths, rng)
     mean, size = fit.mean_of_rows(draws, last)  # (paths, rows, J), (paths, J)
-    fitted, _ = fit.mean_of_rows(best.x[None, :], np.arange(rows))
+    fitted, _ = fit.mean_of_rows(theta[None, :], np.arange(rows))
     unknown = ~known[last]
     if settings.noise == "bootstrap":
         drawn = _bootstrap(inp.counts[-rows:], fitted[0], known, mean, rng)
@@ -111,12 +116,12 @@ def _sample(
     return (
         paths,
         {
-            "converged": bool(best.success),
+            "converged": converged,
             "hessian_positive_definite": pd_ok,
-            "dispersion_by_delay": np.exp(best.x[-fit.j_n :]).round(2).tolist(),
+            "dispersion_by_delay": np.exp(theta[-fit.j_n :]).round(2).tolist(),
             # the delay distribution of the as-of row (daily data: with its report weekdays)
             "delay_distribution": (fitted[0, -1] / fitted[0, -1].sum()).round(4).tolist(),
-            "iterations": int(best.nit),
+            "iterations": steps,
         },
     )
 
@@ -165,21 +170,65 @@ def _revisions(
     return out
 
 
-def _inverse_hessian(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Inverse of the loss's Hessian at theta by central differences of the gradient."""
-    n = theta.size
-    h = 1e-4 * np.maximum(np.abs(theta), 1.0)
-    hess = np.empty((n, n))
-    for i in range(n):
-        up, down = theta.copy(), theta.copy()
-        up[i] += h[i]
-        down[i] -= h[i]
-        hess[i] = (fit.loss(up)[1] - fit.loss(down)[1]) / (2 * h[i])
-    hess = 0.5 * (hess + hess.T)
-    values, vectors = np.linalg.eigh(hess)
-    ok = bool(values.min() > 0)
-    values = np.maximum(values, 1e-6 * max(values.max(), 1.0))
-    return (vectors / values) @ vectors.T, ok
+def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool, int]:
+    """The minimum of the loss from `theta`, whether it converged (Newton decrement below
+    DECREMENT), and the steps taken."""
+    loss, grad = fit.loss(theta)
+    for step in range(1, MAX_STEPS + 1):
+        hess = fit.hessian(theta)
+        shift = 0.0
+        while True:  # the Hessian shifted until positive definite: a descent direction
+            try:
+                chol = np.linalg.cholesky(hess + shift * np.eye(theta.size))
+                break
+            except np.linalg.LinAlgError:
+                shift = max(10.0 * shift, 1e-3 * max(np.abs(np.diag(hess)).max(), 1.0))
+        direction = -_cho_solve(chol, grad)
+        decrement = -float(grad @ direction)
+        if decrement < DECREMENT:
+            return theta, True, step
+        t = 1.0
+        while t > 1e-10:
+            trial = theta + t * direction
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                new_loss, new_grad = fit.loss(trial)  # a long step may overflow: shortened
+            if np.isfinite(new_loss) and new_loss <= loss - 1e-4 * t * decrement:
+                break
+            t *= 0.5
+        else:
+            return theta, decrement < 1e3 * DECREMENT, step  # no descent left: rounding
+        theta, loss, grad = trial, new_loss, new_grad
+    return theta, False, MAX_STEPS
+
+
+def _cho_solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x with (chol chol^T) x = b."""
+    from scipy.linalg import solve_triangular
+
+    return solve_triangular(chol.T, solve_triangular(chol, b, lower=True), lower=False)
+
+
+def _laplace_draws(
+    theta: np.ndarray, hess: np.ndarray, needed: np.ndarray, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, bool]:
+    """`n` draws (n, params) from the Gaussian about `theta` whose precision is the loss's
+    Hessian there (eigenvalues floored where it is not positive definite), and whether it was.
+    Only the parameters `needed` are drawn (from their marginal); the others stay at `theta`."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    try:
+        pick = np.eye(theta.size)[:, needed]
+        cov = cho_solve(cho_factor(hess), pick)[needed]
+        ok = True
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(hess)
+        values = np.maximum(values, 1e-6 * max(values.max(), 1.0))
+        cov = (vectors[needed] / values) @ vectors[needed].T
+        ok = False
+    draws = np.tile(theta, (n, 1))
+    lower = np.linalg.cholesky(0.5 * (cov + cov.T))
+    draws[:, needed] += rng.standard_normal((n, needed.size)) @ lower.T
+    return draws, ok
 
 
 def _second_differences(n: int) -> np.ndarray:
@@ -191,7 +240,7 @@ def _second_differences(n: int) -> np.ndarray:
 
 
 class _Fit:
-    """The penalised negative log likelihood and its gradient over theta =
+    """The penalised negative log likelihood, its gradient and Hessian over theta =
     (eta[0..T-1], A[0..T-1, 1..J-1] by row, w[1..6] for daily data, log phi[0..J-1])."""
 
     def __init__(
@@ -208,6 +257,22 @@ class _Fit:
         walk = first.T @ first / step_sd**2
         walk[0, 0] += 1.0 / LOGIT_SD**2
         self.walk = walk  # (T, T) precision of each delay logit's path
+        t_n, j_n = self.t_n, self.j_n
+        n = t_n + t_n * (j_n - 1) + self.n_w + j_n
+        # theta's index of each row's (eta, A[., 1..J-1]), of each weekday effect, of log phi
+        self.row_index = np.column_stack(
+            [np.arange(t_n), t_n + np.arange(t_n * (j_n - 1)).reshape(t_n, j_n - 1)]
+        )
+        self.w_index = t_n + t_n * (j_n - 1) + np.arange(self.n_w)
+        self.phi_index = n - j_n + np.arange(j_n)
+        penalty = np.zeros((n, n))  # the Hessian of the penalty: constant
+        penalty[:t_n, :t_n] = self.smooth
+        for j in range(1, j_n):
+            at = self.row_index[:, j]
+            penalty[np.ix_(at, at)] += walk
+        penalty[self.w_index, self.w_index] += 1.0 / WEEKDAY_SD**2
+        penalty[self.phi_index, self.phi_index] += 1.0 / PHI_PRIOR[1] ** 2
+        self.penalty = penalty
 
     def start(self) -> np.ndarray:
         total = np.where(self.known, self.y, 0.0).sum(axis=1)
@@ -244,13 +309,17 @@ class _Fit:
         p = self._shares(a, w, rows)
         return np.exp(np.clip(eta[:, rows], -30, 30))[:, :, None] * p, np.exp(log_phi)
 
+    def _cells(self, theta: np.ndarray):
+        """(eta, A, w, log phi, phi, delay shares p, cell means mu) of one theta."""
+        eta, a, w, log_phi = (part[0] for part in self._split(theta[None, :]))
+        p = self._shares(a[None], w[None], np.arange(self.t_n))[0]
+        mu = np.exp(np.clip(eta, -30, 30))[:, None] * p
+        return eta, a, w, log_phi, np.exp(log_phi), p, mu
+
     def loss(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         from scipy.special import digamma, gammaln
 
-        eta, a, w, log_phi = (part[0] for part in self._split(theta[None, :]))
-        phi = np.exp(log_phi)
-        p = self._shares(a[None], w[None], np.arange(self.t_n))[0]
-        mu = np.exp(np.clip(eta, -30, 30))[:, None] * p
+        eta, a, w, log_phi, phi, p, mu = self._cells(theta)
         y, k = self.y, self.known
         ll = np.where(
             k,
@@ -290,3 +359,57 @@ class _Fit:
             parts.append(-dw[1:] + w[1:] / WEEKDAY_SD**2)
         parts.append(-d_phi + (log_phi - mean_phi) / sd_phi**2)
         return float(-ll.sum() + penalty), np.concatenate(parts)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The loss's Hessian: the likelihood's, cell by cell in (log mu, log phi) and through
+        the softmax of each row, plus the penalty's."""
+        from scipy.special import digamma, polygamma
+
+        _, _, _, _, phi, p, mu = self._cells(theta)
+        y, k = self.y, self.known
+        t_n, j_n = self.t_n, self.j_n
+        q = phi + mu
+        g = np.where(k, y - mu * (y + phi) / q, 0.0)  # d ll / d log mu
+        h = np.where(k, -mu * (y + phi) * phi / q**2, 0.0)  # d² ll / d (log mu)²
+        c = np.where(k, -phi * mu * (mu - y) / q**2, 0.0)  # d² ll / d log mu d log phi
+        s = digamma(y + phi) - digamma(phi) + np.log(phi / q) + 1 - (y + phi) / q
+        ds = polygamma(1, y + phi) - polygamma(1, phi) + 1 / phi - 1 / q - (mu - y) / q**2
+        phi_phi = np.where(k, phi * s + phi**2 * ds, 0.0).sum(axis=0)
+        g_row, h_row = g.sum(axis=1), h.sum(axis=1)
+        # per row, over (eta, z_0..z_J-1) with log mu_j = eta + z_j - logsumexp(z)
+        local = np.empty((t_n, j_n + 1, j_n + 1))
+        local[:, 0, 0] = h_row
+        local[:, 0, 1:] = h - p * h_row[:, None]
+        local[:, 1:, 0] = local[:, 0, 1:]
+        eye = np.eye(j_n)
+        hp = h[:, :, None] * p[:, None, :]
+        pp = p[:, :, None] * p[:, None, :]
+        local[:, 1:, 1:] = (
+            h[:, :, None] * eye
+            - hp
+            - hp.transpose(0, 2, 1)
+            + pp * h_row[:, None, None]
+            - g_row[:, None, None] * (p[:, :, None] * eye - pp)
+        )
+        cross = np.empty((t_n, j_n + 1, j_n))  # (eta, z) by log phi
+        cross[:, 0] = c
+        cross[:, 1:] = c[:, None, :] * eye - p[:, :, None] * c[:, None, :]
+        own = np.r_[0, 2 : j_n + 1]  # z_0 has no parameter: A[., 0] = 0
+        hess = np.zeros_like(self.penalty)
+        rows = self.row_index
+        hess[rows[:, :, None], rows[:, None, :]] = local[:, own][:, :, own]
+        hess[rows[:, :, None], self.phi_index] = cross[:, own]
+        hess[self.phi_index[:, None, None], rows.T[None]] = cross[:, own].transpose(2, 1, 0)
+        hess[self.phi_index, self.phi_index] = phi_phi
+        if self.weekday is not None:  # z_j also holds the weekday effect of its report day
+            day = np.eye(7)[self.weekday][:, :, 1:]  # (T, J, 6)
+            z_by = np.einsum("tkd,tkm->tdm", day, local[:, 1:])  # (T, 6, J + 1)
+            w_rows = np.einsum("tdm->tmd", z_by[:, :, own])  # (T, J, 6): row params by w
+            hess[rows[:, :, None], self.w_index] = w_rows
+            hess[self.w_index[:, None, None], rows.T[None]] = w_rows.transpose(2, 1, 0)
+            w_w = np.einsum("tdk,tke->de", z_by[:, :, 1:], day)
+            w_phi = np.einsum("tkd,tkj->dj", day, cross[:, 1:])
+            hess[np.ix_(self.w_index, self.w_index)] = w_w
+            hess[np.ix_(self.w_index, self.phi_index)] = w_phi
+            hess[np.ix_(self.phi_index, self.w_index)] = w_phi.T
+        return self.penalty - hess

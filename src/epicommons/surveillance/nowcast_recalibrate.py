@@ -4,12 +4,14 @@ The same method is run at each of the `past` previous as-of dates on what was kn
 every row that has since been completely reported, the factor by which that nowcast's 50%
 interval would have had to be stretched about its median to just reach the final count is
 recorded, per horizon. Their median (the stretch that would have made half of them cover),
-shrunk towards 1 by the number of past nowcasts, then stretches the current sample paths about
-their median within the 25–75% levels, fading to no stretch at the 2.5% and 97.5% levels:
-the tails stay the method's own. (Stretching the 95% intervals too by the 95% quantile of the
-past needs was measured and dropped: with about 20 past nowcasts that quantile is the worst one,
-and after the Christmas weeks it tripled the outer intervals for 20 weeks; WIS on SARI 2024/25
-went from 0.58 to 0.64.) Each path keeps its rank, so sums over rows stay as coherent as the
+shrunk towards 1 by the number of past nowcasts (`shrink` of them weigh as much as the prior
+stretch of 1), then stretches the current sample paths about their median: with `tails="own"`
+within the 25–75% levels, fading to no stretch at the 2.5% and 97.5% levels (the tails stay
+the method's own); with `tails="stretched"` at every level (the method's shape kept, its scale
+corrected). (Stretching the 95% intervals by the 95% quantile of the past needs instead was
+measured and dropped: with about 20 past nowcasts that quantile is the worst one, and after the
+Christmas weeks it tripled the outer intervals for 20 weeks; WIS on SARI 2024/25 went from 0.58
+to 0.64.) Each path keeps its rank, so sums over rows stay as coherent as the
 method's own paths. It is the empirical method's idea (intervals from past errors) applied to a
 model, and it uses only cells known on the as-of date (`NowcastInputs.counts` holds no other).
 
@@ -24,35 +26,45 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 from scipy.stats import norm
 
 from .nowcast_core import NowcastInputs
 
-SHRINK = 10.0  # past nowcasts worth as much as the prior stretch of 1
 MIN_PAST = 5  # fewer complete past nowcasts of a horizon: no recalibration there
 STRETCH = (1 / 3, 3.0)  # the stretch is kept within these bounds
 CACHE_SIZE = 2048  # past nowcasts kept (16 kB each for 4 rows of 500 paths)
 Drawn = tuple[np.ndarray, dict[str, object]]  # sample paths (rows, n) and diagnostics
+Tails = Literal["own", "stretched"]  # how the outer levels move with the central stretch
 Sampler = Callable[[NowcastInputs, np.random.Generator], Drawn]
 _CACHE: OrderedDict[bytes, Drawn] = OrderedDict()
 
 
 def recalibrate(
-    inp: NowcastInputs, paths: np.ndarray, sample: Sampler, past: int, tag: str
+    inp: NowcastInputs,
+    paths: np.ndarray,
+    sample: Sampler,
+    past: int,
+    tag: str,
+    shrink: float,
+    tails: Tails,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`paths` (rows, n) of the nowcast of `inp`, stretched about their medians by what its
-    method (`sample`: inputs and generator to paths and diagnostics) needed at the `past` previous as-of dates;
-    `tag` names the method and its settings in the cache. Returns the paths and the stretch of
-    each row."""
-    stretch = past_stretch(inp, sample, past, tag)
-    return stretched(paths, stretch), stretch
+    method (`sample`: inputs and generator to paths and diagnostics) needed at the `past`
+    previous as-of dates; `tag` names the method and its settings in the cache. Returns the
+    paths and the stretch of each row."""
+    stretch = past_stretch(inp, sample, past, tag, shrink)
+    return stretched(paths, stretch, tails), stretch
 
 
-def past_stretch(inp: NowcastInputs, sample: Sampler, past: int, tag: str) -> np.ndarray:
+def past_stretch(
+    inp: NowcastInputs, sample: Sampler, past: int, tag: str, shrink: float
+) -> np.ndarray:
     """Per nowcast row (oldest first), the median stretch of the 50% interval that the past
-    nowcasts needed, shrunk towards 1 (SHRINK); 1 where fewer than MIN_PAST are complete."""
+    nowcasts needed, shrunk towards 1 (`shrink` past nowcasts weigh as much as 1); 1 where fewer
+    than MIN_PAST are complete."""
     counts, known_at, h_n = inp.counts, inp.known_at, inp.incomplete
     t_n = counts.shape[0]
     complete = ~np.isnan(counts).any(axis=1)
@@ -78,7 +90,7 @@ def past_stretch(inp: NowcastInputs, sample: Sampler, past: int, tag: str) -> np
     out = np.ones(h_n)
     for h, values in enumerate(need):
         if len(values) >= MIN_PAST:
-            weight = len(values) / (len(values) + SHRINK)
+            weight = len(values) / (len(values) + shrink)
             raw = max(float(np.median(values)), 1e-3)
             out[h_n - 1 - h] = np.clip(raw**weight, *STRETCH)
     return out
@@ -92,10 +104,10 @@ def needed_stretch(paths: np.ndarray, truth: float) -> float:
     return abs(truth - mid) / max(width, 0.5)
 
 
-def stretched(paths: np.ndarray, stretch: np.ndarray) -> np.ndarray:
+def stretched(paths: np.ndarray, stretch: np.ndarray, tails: Tails = "own") -> np.ndarray:
     """Each row's paths moved about its median: by the row's stretch within the 25–75% levels,
-    by 1 beyond 2.5–97.5%, interpolated in between on the normal scale; ranks kept, values
-    rounded and not below 0."""
+    and beyond them by 1 at 2.5–97.5% (`own`, interpolated in between on the normal scale) or by
+    the same stretch (`stretched`); ranks kept, values rounded and not below 0."""
     n = paths.shape[1]
     z = np.abs(norm.ppf((np.arange(n) + 0.5) / n))
     z50, z95 = norm.ppf(0.75), norm.ppf(0.975)
@@ -104,7 +116,7 @@ def stretched(paths: np.ndarray, stretch: np.ndarray) -> np.ndarray:
         order = np.argsort(row, kind="stable")
         value = row[order].astype(float)
         mid = np.median(value)
-        scale = np.interp(z, (z50, z95), (stretch[i], 1.0))
+        scale = np.interp(z, (z50, z95), (stretch[i], 1.0 if tails == "own" else stretch[i]))
         moved = np.maximum.accumulate(mid + scale * (value - mid))
         out[i, order] = np.maximum(np.round(moved), 0.0)
     return out
