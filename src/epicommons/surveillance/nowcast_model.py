@@ -173,17 +173,21 @@ def _revisions(
 def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool, int]:
     """The minimum of the loss from `theta`, whether it converged (Newton decrement below
     DECREMENT), and the steps taken."""
+    from scipy.linalg import cho_factor, cho_solve
+
     loss, grad = fit.loss(theta)
     for step in range(1, MAX_STEPS + 1):
         hess = fit.hessian(theta)
         shift = 0.0
-        while True:  # the Hessian shifted until positive definite: a descent direction
+        for _ in range(30):  # the Hessian shifted until positive definite: a descent direction
             try:
-                chol = np.linalg.cholesky(hess + shift * np.eye(theta.size))
+                factor = cho_factor(hess + shift * np.eye(theta.size))
                 break
-            except np.linalg.LinAlgError:
+            except (np.linalg.LinAlgError, ValueError):  # not positive definite, or not finite
                 shift = max(10.0 * shift, 1e-3 * max(np.abs(np.diag(hess)).max(), 1.0))
-        direction = -_cho_solve(chol, grad)
+        else:
+            return theta, False, step  # not a finite Hessian
+        direction = -cho_solve(factor, grad)
         decrement = -float(grad @ direction)
         if decrement < DECREMENT:
             return theta, True, step
@@ -199,13 +203,6 @@ def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool, int]:
             return theta, decrement < 1e3 * DECREMENT, step  # no descent left: rounding
         theta, loss, grad = trial, new_loss, new_grad
     return theta, False, MAX_STEPS
-
-
-def _cho_solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """x with (chol chol^T) x = b."""
-    from scipy.linalg import solve_triangular
-
-    return solve_triangular(chol.T, solve_triangular(chol, b, lower=True), lower=False)
 
 
 def _laplace_draws(
