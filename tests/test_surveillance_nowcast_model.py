@@ -242,10 +242,11 @@ def test_newton_reaches_the_optimum_scipys_quasi_newton_finds(daily):
     from epicommons.surveillance.nowcast_model import _newton
 
     fit, _ = _small_fit(daily, seed=2)
-    theta, converged, steps = _newton(fit, fit.start())
+    theta, hess, converged, steps = _newton(fit, fit.start())
     reference = minimize(
         fit.loss, fit.start(), jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000}
     )
     assert converged and steps < 30
+    np.testing.assert_array_equal(hess, fit.hessian(theta))  # the Hessian at the optimum
     assert fit.loss(theta)[0] <= reference.fun + 1e-6
     np.testing.assert_allclose(theta, reference.x, atol=1e-3)

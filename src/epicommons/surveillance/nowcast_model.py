@@ -93,10 +93,10 @@ def _sample(
         inp.weekday[-rows:] if inp.weekday is not None else None,
         settings,
     )
-    theta, converged, steps = _newton(fit, fit.start())
+    theta, hess, converged, steps = _newton(fit, fit.start())
     last = np.arange(rows - inp.incomplete, rows)
     needed = np.concatenate([fit.row_index[last].ravel(), fit.w_index, fit.phi_index])
-    draws, pd_ok = _laplace_draws(theta, fit.hessian(theta), needed, inp.n_paths, rng)
+    draws, pd_ok = _laplace_draws(theta, hess, needed, inp.n_paths, rng)
     mean, size = fit.mean_of_rows(draws, last)  # (paths, rows, J), (paths, J)
     fitted, _ = fit.mean_of_rows(theta[None, :], np.arange(rows))
     unknown = ~known[last]
@@ -170,9 +170,9 @@ def _revisions(
     return out
 
 
-def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool, int]:
-    """The minimum of the loss from `theta`, whether it converged (Newton decrement below
-    DECREMENT), and the steps taken."""
+def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool, int]:
+    """The minimum of the loss from `theta`, the Hessian there, whether it converged (Newton
+    decrement below DECREMENT), and the steps taken."""
     from scipy.linalg import cho_factor, cho_solve
 
     loss, grad = fit.loss(theta)
@@ -186,11 +186,11 @@ def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool, int]:
             except (np.linalg.LinAlgError, ValueError):  # not positive definite, or not finite
                 shift = max(10.0 * shift, 1e-3 * max(np.abs(np.diag(hess)).max(), 1.0))
         else:
-            return theta, False, step  # not a finite Hessian
+            return theta, hess, False, step  # not a finite Hessian
         direction = -cho_solve(factor, grad)
         decrement = -float(grad @ direction)
         if decrement < DECREMENT:
-            return theta, True, step
+            return theta, hess, True, step
         t = 1.0
         while t > 1e-10:
             trial = theta + t * direction
@@ -200,9 +200,9 @@ def _newton(fit: _Fit, theta: np.ndarray) -> tuple[np.ndarray, bool, int]:
                 break
             t *= 0.5
         else:
-            return theta, decrement < 1e3 * DECREMENT, step  # no descent left: rounding
+            return theta, hess, decrement < 1e3 * DECREMENT, step  # no descent left: rounding
         theta, loss, grad = trial, new_loss, new_grad
-    return theta, False, MAX_STEPS
+    return theta, fit.hessian(theta), False, MAX_STEPS
 
 
 def _laplace_draws(
@@ -313,8 +313,17 @@ class _Fit:
         mu = np.exp(np.clip(eta, -30, 30))[:, None] * p
         return eta, a, w, log_phi, np.exp(log_phi), p, mu
 
+    def _scores(self, phi: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, d ll / d log mu (0 where not known) and d ll / d phi."""
+        from scipy.special import digamma
+
+        y = self.y
+        q = phi + mu
+        g = np.where(self.known, y - mu * (y + phi) / q, 0.0)
+        return g, digamma(y + phi) - digamma(phi) + np.log(phi / q) + 1 - (y + phi) / q
+
     def loss(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        from scipy.special import digamma, gammaln
+        from scipy.special import gammaln
 
         eta, a, w, log_phi, phi, p, mu = self._cells(theta)
         y, k = self.y, self.known
@@ -326,21 +335,10 @@ class _Fit:
             + y * np.log(np.maximum(mu, 1e-300) / (phi + mu)),
             0.0,
         )
-        g = np.where(k, y - mu * (y + phi) / (phi + mu), 0.0)  # d ll / d log mu
+        g, score_phi = self._scores(phi, mu)
         g_total = g.sum(axis=1)
         dz = g - p * g_total[:, None]
-        d_phi = (
-            np.where(
-                k,
-                digamma(y + phi)
-                - digamma(phi)
-                + np.log(phi / (phi + mu))
-                + 1
-                - (y + phi) / (phi + mu),
-                0.0,
-            ).sum(axis=0)
-            * phi
-        )
+        d_phi = np.where(k, score_phi, 0.0).sum(axis=0) * phi
         smooth = self.smooth @ eta
         walk = self.walk @ a[:, 1:]
         mean_phi, sd_phi = PHI_PRIOR
@@ -360,16 +358,15 @@ class _Fit:
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """The loss's Hessian: the likelihood's, cell by cell in (log mu, log phi) and through
         the softmax of each row, plus the penalty's."""
-        from scipy.special import digamma, polygamma
+        from scipy.special import polygamma
 
         _, _, _, _, phi, p, mu = self._cells(theta)
         y, k = self.y, self.known
         t_n, j_n = self.t_n, self.j_n
         q = phi + mu
-        g = np.where(k, y - mu * (y + phi) / q, 0.0)  # d ll / d log mu
+        g, s = self._scores(phi, mu)  # d ll / d log mu, d ll / d phi
         h = np.where(k, -mu * (y + phi) * phi / q**2, 0.0)  # d² ll / d (log mu)²
         c = np.where(k, -phi * mu * (mu - y) / q**2, 0.0)  # d² ll / d log mu d log phi
-        s = digamma(y + phi) - digamma(phi) + np.log(phi / q) + 1 - (y + phi) / q
         ds = polygamma(1, y + phi) - polygamma(1, phi) + 1 / phi - 1 / q - (mu - y) / q**2
         phi_phi = np.where(k, phi * s + phi**2 * ds, 0.0).sum(axis=0)
         g_row, h_row = g.sum(axis=1), h.sum(axis=1)
